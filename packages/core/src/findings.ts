@@ -1,0 +1,91 @@
+/**
+ * The findings model: plain, serialisable data (it crosses from a test worker to a reporter).
+ * Sizes are bytes; locations are 1-based line and column in the original source.
+ */
+
+export type Kind = 'retained' | 'handle' | 'listener' | 'global' | 'watched'
+export const KINDS: readonly Kind[] = ['retained', 'handle', 'listener', 'global', 'watched']
+
+/** What a kind's findings do to a test: fail it, print a warning beside it, or nothing (not even probed). */
+export type Severity = 'error' | 'warn' | 'off'
+
+export interface SourceLocation {
+  file: string
+  line: number
+  column: number
+  functionName?: string
+}
+
+export interface AllocationSite {
+  /** Estimated bytes still alive that were allocated here (sampling heap profiler). */
+  bytes: number
+  functionName: string
+  location?: SourceLocation
+}
+
+export interface RetainedFinding {
+  kind: 'retained'
+  /** Growth of the live heap plus external memory across `runs` re-runs of the window. */
+  bytes: number
+  runs: number
+  /** Smallest growth of one re-run: every run grew at least this much. */
+  minPerRun: number
+  perRun: number
+  budget: number
+  sites: AllocationSite[]
+  /** False when the test opted out of re-runs and was judged on a single run. */
+  confirmed: boolean
+}
+
+export interface HandleFinding {
+  kind: 'handle'
+  /** Node's resource type: Timeout, TCPSERVERWRAP, TCPWRAP, PIPEWRAP, PROCESSWRAP, … */
+  type: string
+  /** What a person calls it: `Timeout (setInterval 60 s)`, `Server (listening on 127.0.0.1:4312)`. */
+  description: string
+  createdAt?: SourceLocation
+  stack: string
+}
+
+export interface ListenerFinding {
+  kind: 'listener'
+  /** The emitter, as named for a person: `process`, `EventEmitter`, `Socket`, … */
+  target: string
+  event: string
+  count: number
+  addedAt?: SourceLocation
+  stack: string
+}
+
+export interface GlobalFinding {
+  kind: 'global'
+  name: string
+  valueType: string
+}
+
+export interface WatchedFinding {
+  kind: 'watched'
+  label: string
+  watchedAt?: SourceLocation
+}
+
+export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding) & {
+  severity: 'error' | 'warn'
+}
+
+export type VerdictState = 'clean' | 'leak' | 'skipped'
+
+export interface Verdict {
+  state: VerdictState
+  findings: Finding[]
+  /** Things a person should know that are not findings: why a check was skipped or not confirmed. */
+  notes: string[]
+}
+
+export function errorsOf(verdict: Verdict): Finding[] {
+  return verdict.findings.filter((f) => f.severity === 'error')
+}
+
+export function warningsOf(verdict: Verdict): Finding[] {
+  return verdict.findings.filter((f) => f.severity === 'warn')
+}

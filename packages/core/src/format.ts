@@ -1,0 +1,83 @@
+import { relative, sep } from 'node:path'
+import pc from 'picocolors'
+import type { Finding, HandleFinding, ListenerFinding, RetainedFinding, SourceLocation, Verdict } from './findings.js'
+import { formatBytes } from './size.js'
+
+export interface FormatOptions {
+  /** Paths print relative to this directory. */
+  root: string
+  color?: boolean
+}
+
+type Colors = ReturnType<typeof pc.createColors>
+
+/**
+ * The one plain-text rendering of findings: the headline (what a failing test's error says first)
+ * and the sections under it, as in DESIGN.md's "A failure should read like this".
+ */
+export function formatFindings(findings: Finding[], options: FormatOptions): string {
+  const c = pc.createColors(options.color ?? false)
+  const where = (loc: SourceLocation | undefined): string => (loc ? c.cyan(locationText(loc, options.root)) : c.dim('unknown location'))
+  const sections: string[] = []
+  const retained = findings.filter((f): f is RetainedFinding & Finding => f.kind === 'retained')
+  for (const r of retained) {
+    if (r.sites.length > 0) {
+      const width = Math.max(...r.sites.map((s) => s.functionName.length))
+      sections.push(section('allocated at (alive after GC)', r.sites.map((s) => `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`), c))
+    }
+  }
+  const handles = findings.filter((f): f is HandleFinding & Finding => f.kind === 'handle')
+  if (handles.length) sections.push(section('left open', handles.map((h) => `${h.description} created at ${where(h.createdAt)}`), c))
+  const listeners = findings.filter((f): f is ListenerFinding & Finding => f.kind === 'listener')
+  if (listeners.length) {
+    sections.push(section('listeners still registered', listeners.map((l) => `${l.target} ${JSON.stringify(l.event)}${l.count > 1 ? ` ×${l.count}` : ''} added at ${where(l.addedAt)}`), c))
+  }
+  const globals = findings.filter((f) => f.kind === 'global')
+  if (globals.length) sections.push(section('new globals', globals.map((g) => `globalThis.${g.name} (${g.valueType})`), c))
+  const watched = findings.filter((f) => f.kind === 'watched')
+  if (watched.length) sections.push(section('not collected after the test', watched.map((w) => `${JSON.stringify(w.label)} watched at ${where(w.watchedAt)}`), c))
+  return [headline(findings), ...sections].join('\n\n')
+}
+
+/** The verdict's findings of one severity, with its notes, or '' when there are none. */
+export function formatVerdict(verdict: Verdict, severity: 'error' | 'warn', options: FormatOptions): string {
+  const findings = verdict.findings.filter((f) => f.severity === severity)
+  return findings.length ? formatFindings(findings, options) : ''
+}
+
+/** One line that says what was left: the first line of a LeakError. */
+export function headline(findings: Finding[]): string {
+  const parts: string[] = []
+  for (const f of findings) {
+    if (f.kind === 'retained') {
+      const budget = `budget ${formatBytes(f.budget)}`
+      parts.push(f.confirmed
+        ? `retained ${formatBytes(f.bytes)} across ${f.runs} runs (+${formatBytes(f.perRun)} per run, ${budget})`
+        : `retained ${formatBytes(f.bytes)} in its one run (not re-run, ${budget})`)
+    }
+  }
+  const count = (kind: Finding['kind']): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + (f.kind === 'listener' ? f.count : 1), 0)
+  const handles = count('handle')
+  if (handles) parts.push(`left ${plural(handles, 'handle')} open`)
+  const listeners = count('listener')
+  if (listeners) parts.push(`left ${plural(listeners, 'listener')} registered`)
+  const globals = findings.filter((f) => f.kind === 'global').map((f) => (f.kind === 'global' ? f.name : ''))
+  if (globals.length) parts.push(`added ${globals.length === 1 ? 'global' : 'globals'} ${globals.join(', ')}`)
+  const watched = count('watched')
+  if (watched) parts.push(`${plural(watched, 'watched object')} not collected`)
+  return parts.join('; ')
+}
+
+function section(title: string, lines: string[], c: Colors): string {
+  return [`  ${c.bold(title)}`, ...lines.map((l) => `    ${l}`)].join('\n')
+}
+
+export function locationText(loc: SourceLocation, root: string): string {
+  const rel = relative(root, loc.file)
+  const file = rel.startsWith('..') ? loc.file : rel.split(sep).join('/')
+  return `${file}:${loc.line}:${loc.column}`
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}

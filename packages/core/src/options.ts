@@ -1,0 +1,117 @@
+import { LeakproofConfigError } from './errors.js'
+import { KINDS, type Kind, type Severity } from './findings.js'
+import { parseSize } from './size.js'
+
+/** A size: bytes as a number, or a string such as `512 KB` or `2 MB`. */
+export type Size = number | string
+
+export interface BudgetRule {
+  /** File globs relative to the project root: `src/cache/**`, `**\/*.perf.test.ts`. */
+  files?: string | string[]
+  /** Matched against the test's full name (describe blocks and test, joined by ` > `). A string matches as a substring. */
+  tests?: string | RegExp
+  budget: Size
+}
+
+/** The options schema, shared by every adapter. */
+export interface LeakproofOptions {
+  /** Memory a test may keep per run before it counts as a leak. Default `0` (plus a noise floor, see README). */
+  budget?: Size
+  /** Budgets for files and test names; see "Budgets" in the README for which setting wins. */
+  budgets?: BudgetRule[]
+  /** Which kinds fail a test (`error`), are printed (`warn`) or are not checked (`off`). All `error` by default. */
+  kinds?: Partial<Record<Kind, Severity>>
+  /** How many times a test suspected of retaining memory is re-run to confirm it grows every time. Default 3. */
+  repetitions?: number
+  /** How many allocation sites a retained-memory report lists. Default 5. */
+  allocationSites?: number
+  /** Check each file as a whole after its afterAll hooks (handles, listeners, globals). Default true. */
+  checkFiles?: boolean
+}
+
+/** Options after validation: plain JSON, so an adapter can hand them to its test workers. */
+export interface ResolvedOptions {
+  budget: number
+  budgets: Array<{ files?: string[]; tests?: { source: string; flags: string }; budget: number }>
+  kinds: Record<Kind, Severity>
+  repetitions: number
+  allocationSites: number
+  checkFiles: boolean
+}
+
+const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles']
+const SEVERITIES: Severity[] = ['error', 'warn', 'off']
+
+/** Validates user options. Every problem is a LeakproofConfigError naming the option and the value. */
+export function resolveOptions(input: unknown = {}): ResolvedOptions {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new LeakproofConfigError('options', input, 'an object such as { budget: "1 MB" }')
+  }
+  const options = input as Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    if (!(KEYS as string[]).includes(key)) {
+      throw new LeakproofConfigError(key, options[key], `one of the known options (${KEYS.join(', ')}); "${key}" is not one`)
+    }
+  }
+  return {
+    budget: options.budget === undefined ? 0 : parseSize(options.budget, 'budget'),
+    budgets: resolveBudgetRules(options.budgets),
+    kinds: resolveKinds(options.kinds),
+    repetitions: integerIn(options.repetitions, 'repetitions', 3, 2, 20),
+    allocationSites: integerIn(options.allocationSites, 'allocationSites', 5, 0, 50),
+    checkFiles: booleanOr(options.checkFiles, 'checkFiles', true),
+  }
+}
+
+function resolveBudgetRules(value: unknown): ResolvedOptions['budgets'] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw new LeakproofConfigError('budgets', value, 'an array of { files?, tests?, budget }')
+  return value.map((rule: unknown, i) => {
+    const name = `budgets[${i}]`
+    if (rule === null || typeof rule !== 'object') throw new LeakproofConfigError(name, rule, 'an object { files?, tests?, budget }')
+    const r = rule as Record<string, unknown>
+    for (const key of Object.keys(r)) {
+      if (!['files', 'tests', 'budget'].includes(key)) throw new LeakproofConfigError(`${name}.${key}`, r[key], 'one of files, tests, budget')
+    }
+    if (r.files === undefined && r.tests === undefined) throw new LeakproofConfigError(name, rule, 'a rule with "files", "tests" or both')
+    const files = r.files === undefined ? undefined : typeof r.files === 'string' ? [r.files] : r.files
+    if (files !== undefined && (!Array.isArray(files) || files.some((f) => typeof f !== 'string' || f === ''))) {
+      throw new LeakproofConfigError(`${name}.files`, r.files, 'a glob string or an array of glob strings')
+    }
+    let tests: { source: string; flags: string } | undefined
+    if (r.tests instanceof RegExp) tests = { source: r.tests.source, flags: r.tests.flags }
+    else if (typeof r.tests === 'string' && r.tests !== '') tests = { source: r.tests.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' }
+    else if (r.tests !== undefined) throw new LeakproofConfigError(`${name}.tests`, r.tests, 'a RegExp or a non-empty string')
+    if (r.budget === undefined) throw new LeakproofConfigError(`${name}.budget`, undefined, 'a size such as "2 MB"')
+    return { files: files as string[] | undefined, tests, budget: parseSize(r.budget, `${name}.budget`) }
+  })
+}
+
+function resolveKinds(value: unknown): Record<Kind, Severity> {
+  const kinds = Object.fromEntries(KINDS.map((k) => [k, 'error'])) as Record<Kind, Severity>
+  if (value === undefined) return kinds
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LeakproofConfigError('kinds', value, `an object such as { listener: 'warn' } with keys ${KINDS.join(', ')}`)
+  }
+  for (const [kind, severity] of Object.entries(value)) {
+    if (!(KINDS as string[]).includes(kind)) throw new LeakproofConfigError(`kinds.${kind}`, severity, `a known kind (${KINDS.join(', ')}); "${kind}" is not one`)
+    if (!(SEVERITIES as unknown[]).includes(severity)) throw new LeakproofConfigError(`kinds.${kind}`, severity, `one of ${SEVERITIES.map((s) => `"${s}"`).join(', ')}`)
+    kinds[kind as Kind] = severity as Severity
+  }
+  return kinds
+}
+
+function integerIn(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new LeakproofConfigError(name, value, `a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+function booleanOr(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new LeakproofConfigError(name, value, 'true or false')
+  return value
+}
+

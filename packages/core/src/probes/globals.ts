@@ -1,0 +1,31 @@
+import type { GlobalFinding } from '../findings.js'
+
+export type GlobalKeys = Set<string | symbol>
+
+/** Globals Node defines on first use of one of its own APIs (global fetch's dispatcher). */
+const NODE_LAZY_GLOBALS = [/^Symbol\(undici\./]
+
+export function snapshotGlobals(): GlobalKeys {
+  return new Set(Reflect.ownKeys(globalThis))
+}
+
+/** Own properties of globalThis that exist now and did not at `before`, minus those the host owns. */
+export function collectGlobals(before: GlobalKeys, isHostGlobal: (name: string) => boolean): GlobalFinding[] {
+  const findings: GlobalFinding[] = []
+  for (const key of Reflect.ownKeys(globalThis)) {
+    if (before.has(key)) continue
+    const name = typeof key === 'symbol' ? key.toString() : key
+    if (isHostGlobal(name) || NODE_LAZY_GLOBALS.some((re) => re.test(name))) continue
+    const value = Object.getOwnPropertyDescriptor(globalThis, key)
+    const valueType = value && 'value' in value ? typeOf(value.value) : 'accessor'
+    findings.push({ kind: 'global', name, valueType })
+  }
+  return findings
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (typeof value === 'object') return value.constructor?.name && value.constructor.name !== 'Object' ? value.constructor.name : 'object'
+  return typeof value
+}

@@ -1,0 +1,83 @@
+import { EventEmitter } from 'node:events'
+import type { ListenerFinding } from '../findings.js'
+import { blameFrame, captureStack, isFrameworkWork, parseStack } from '../stack.js'
+import { recordingWindow, type WindowRef } from './window-ref.js'
+
+interface ListenerRecord {
+  emitter: WeakRef<EventEmitter>
+  event: string | symbol
+  listener: WeakRef<(...args: unknown[]) => unknown>
+  trace: { stack?: string }
+  window: WindowRef
+}
+
+let records: ListenerRecord[] = []
+/** The window each emitter was born in: listeners added there to it go when it goes. */
+const bornIn = new WeakMap<object, WindowRef>()
+let installed = false
+
+const ADDERS = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener'] as const
+
+/**
+ * Wraps EventEmitter's add methods and constructor hook once per process. The wrappers only push a
+ * record (the stack is captured, not formatted) while a window is recording.
+ */
+export function enableListenerProbe(): void {
+  if (installed) return
+  installed = true
+  const proto = EventEmitter.prototype as unknown as Record<string, (...args: unknown[]) => unknown>
+  const wrapped = new Map<unknown, unknown>()
+  for (const name of ADDERS) {
+    const original = proto[name]!
+    // `on` and `addListener` are one function: wrap it once so a call is recorded once.
+    const wrapper = (wrapped.get(original) as typeof original | undefined) ?? function (this: EventEmitter, event: unknown, listener: unknown) {
+      const window = recordingWindow()
+      if (window && typeof listener === 'function') {
+        records.push({ emitter: new WeakRef(this), event: event as string | symbol, listener: new WeakRef(listener as () => unknown), trace: captureStack(), window })
+      }
+      return original.apply(this, arguments as unknown as unknown[])
+    }
+    wrapped.set(original, wrapper)
+    proto[name] = wrapper
+  }
+  const ee = EventEmitter as unknown as { init: (...args: unknown[]) => unknown }
+  const init = ee.init
+  ee.init = function (this: object) {
+    const window = recordingWindow()
+    if (window) bornIn.set(this, window)
+    return init.apply(this, arguments as unknown as unknown[])
+  }
+}
+
+/** Listeners added in `window` to emitters that outlive it and still registered at its end. */
+export function collectListeners(window: WindowRef): ListenerFinding[] {
+  const mine = records.filter((r) => r.window === window)
+  records = records.filter((r) => r.window !== window && r.emitter.deref() !== undefined)
+  const groups = new Map<string, ListenerFinding>()
+  for (const record of mine) {
+    const emitter = record.emitter.deref()
+    const listener = record.listener.deref()
+    if (!emitter || !listener || bornIn.get(emitter) === window) continue
+    if (!isRegistered(emitter, record.event, listener)) continue
+    const frames = parseStack(record.trace.stack)
+    if (isFrameworkWork(frames)) continue
+    const addedAt = blameFrame(frames)
+    if (!addedAt) continue
+    const target = nameOf(emitter)
+    const event = String(record.event)
+    const key = `${target}\0${event}\0${addedAt.file}:${addedAt.line}:${addedAt.column}`
+    const existing = groups.get(key)
+    if (existing) existing.count++
+    else groups.set(key, { kind: 'listener', target, event, count: 1, addedAt, stack: record.trace.stack ?? '' })
+  }
+  return [...groups.values()]
+}
+
+function isRegistered(emitter: EventEmitter, event: string | symbol, listener: unknown): boolean {
+  return emitter.rawListeners(event).some((l) => l === listener || (l as { listener?: unknown }).listener === listener)
+}
+
+function nameOf(emitter: object): string {
+  if (emitter === process) return 'process'
+  return emitter.constructor?.name || 'EventEmitter'
+}

@@ -1,0 +1,31 @@
+/**
+ * Probes record what happens while windows are open. Each record belongs to the innermost window
+ * open at the time: a test window inside a file window, so a file is never blamed for what one of
+ * its tests left (that test already was).
+ */
+export interface WindowRef {
+  readonly kind: 'test' | 'file'
+  /** While re-running for confirmation, probes record nothing: the first run's findings stand. */
+  recording: boolean
+}
+
+const open: WindowRef[] = []
+
+export function openWindow(ref: WindowRef): void {
+  open.push(ref)
+}
+
+export function closeWindow(ref: WindowRef): void {
+  const i = open.lastIndexOf(ref)
+  if (i >= 0) open.splice(i, 1)
+}
+
+/** The window a new record belongs to, or undefined when nothing is being recorded. */
+export function recordingWindow(): WindowRef | undefined {
+  const w = open[open.length - 1]
+  return w?.recording ? w : undefined
+}
+
+export function anyWindowOpen(): boolean {
+  return open.length > 0
+}

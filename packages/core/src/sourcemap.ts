@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
+import type { SourceLocation } from './findings.js'
+import { toPath } from './stack.js'
+
+/**
+ * Maps positions in code as it ran to the source a person wrote. Error stacks usually arrive
+ * mapped already (Vitest and Jest map them); positions from V8's profiler never do, so those go
+ * through here. A host that transforms code in memory registers where to find the code it ran.
+ */
+export type CodeProvider = (file: string) => string | undefined
+
+let provider: CodeProvider | undefined
+const maps = new Map<string, TraceMap | null>()
+
+export function registerCodeProvider(fn: CodeProvider): void {
+  provider = fn
+  maps.clear()
+}
+
+/** `line` and `column` as V8's profiler gives them: 0-based. Returns a 1-based location. */
+export function mapPosition(url: string, line: number, column: number, functionName?: string): SourceLocation {
+  const file = toPath(url)
+  const map = traceMapFor(file)
+  if (map) {
+    const pos = originalPositionFor(map, { line: line + 1, column })
+    if (pos.line !== null && pos.source) {
+      return { file: toPath(pos.source.startsWith('/') || pos.source.startsWith('file:') ? pos.source : resolve(dirname(file), pos.source)), line: pos.line, column: pos.column + 1, functionName: pos.name ?? functionName }
+    }
+  }
+  return { file, line: line + 1, column: column + 1, functionName }
+}
+
+function traceMapFor(file: string): TraceMap | undefined {
+  if (maps.has(file)) return maps.get(file) ?? undefined
+  let map: TraceMap | null = null
+  try {
+    const code = provider?.(file) ?? readFileSync(file, 'utf8')
+    const raw = inlineOrAdjacentMap(code, file)
+    if (raw) map = new TraceMap(raw)
+  } catch {
+    map = null
+  }
+  maps.set(file, map)
+  return map ?? undefined
+}
+
+function inlineOrAdjacentMap(code: string, file: string): string | undefined {
+  // The last such comment wins; hosts may append comments of their own after it.
+  const at = Math.max(code.lastIndexOf('//# sourceMappingURL='), code.lastIndexOf('//@ sourceMappingURL='))
+  if (at < 0) return undefined
+  const url = /^\S+/.exec(code.slice(at + '//# sourceMappingURL='.length))?.[0]
+  if (!url) return undefined
+  const inline = /^data:application\/json[^,]*?(;base64)?,(.*)$/.exec(url)
+  if (inline) return inline[1] ? Buffer.from(inline[2]!, 'base64').toString('utf8') : decodeURIComponent(inline[2]!)
+  return readFileSync(resolve(dirname(file), url), 'utf8')
+}

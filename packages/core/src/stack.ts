@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
+import { dirname, join, sep } from 'node:path'
+import type { SourceLocation } from './findings.js'
+
+export interface StackFrame extends SourceLocation {
+  functionName: string
+}
+
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/
+
+/** Parses a V8 stack string (already source-mapped by the host, if it maps stacks) into frames. */
+export function parseStack(stack: string | undefined): StackFrame[] {
+  if (!stack) return []
+  const frames: StackFrame[] = []
+  for (const line of stack.split('\n')) {
+    const m = FRAME.exec(line)
+    if (!m) continue
+    frames.push({ functionName: m[1] ?? '<anonymous>', file: toPath(m[2]!), line: Number(m[3]), column: Number(m[4]) })
+  }
+  return frames
+}
+
+export function toPath(file: string): string {
+  if (file.startsWith('file://')) {
+    try {
+      return fileURLToPath(file.replace(/[?#].*$/, ''))
+    } catch {
+      return file
+    }
+  }
+  return file.replace(/[?#].*$/, '')
+}
+
+/**
+ * Who wrote a frame. `framework` is the test framework: its bookkeeping (console buffering timers,
+ * RPC listeners) happens inside a test's window but is never the test's leak. `leakproof` is this
+ * tool itself: its probes sit on every captured stack and are skipped over.
+ */
+export type FrameOwner = 'node' | 'leakproof' | 'framework' | 'dependency' | 'user'
+
+const ownDirs: string[] = []
+const ownPatterns: RegExp[] = [/[\\/]node_modules[\\/]@leakproof[\\/]/]
+const frameworkPatterns: RegExp[] = []
+
+/** Adapters name their own package directory, and path patterns of their host framework's code. */
+export function registerFrameworkCode(leakproofDirs: string[], hostPatterns: RegExp[] = []): void {
+  for (const dir of leakproofDirs) {
+    const withSep = dir.endsWith(sep) ? dir : dir + sep
+    if (!ownDirs.includes(withSep)) ownDirs.push(withSep)
+  }
+  for (const p of hostPatterns) if (!frameworkPatterns.some((q) => q.source === p.source)) frameworkPatterns.push(p)
+}
+
+export function ownerOf(file: string): FrameOwner {
+  if (file.startsWith('node:') || (!file.includes('/') && !file.includes('\\'))) return 'node'
+  if (ownDirs.some((d) => file.startsWith(d)) || ownPatterns.some((p) => p.test(file))) return 'leakproof'
+  if (frameworkPatterns.some((p) => p.test(file))) return 'framework'
+  if (file.includes(`${sep}node_modules${sep}`) || file.includes('/node_modules/')) return 'dependency'
+  return 'user'
+}
+
+/**
+ * The frame a report points at: the innermost frame in the user's own code, else the innermost
+ * in a dependency (a library the user called), never Node's, the framework's or leakproof's.
+ */
+export function blameFrame(frames: StackFrame[]): StackFrame | undefined {
+  return frames.find((f) => ownerOf(f.file) === 'user') ?? frames.find((f) => ownerOf(f.file) === 'dependency')
+}
+
+/** Frames below leakproof's own (its probe that captured the stack). */
+function callerFrames(frames: StackFrame[]): StackFrame[] {
+  let i = 0
+  while (i < frames.length && ownerOf(frames[i]!.file) === 'leakproof') i++
+  return frames.slice(i)
+}
+
+/**
+ * True when the code that directly did the thing (the innermost frame outside Node) belongs to the
+ * test framework: then it is bookkeeping, not the test's doing.
+ */
+export function isFrameworkWork(frames: StackFrame[]): boolean {
+  const direct = callerFrames(frames).find((f) => ownerOf(f.file) !== 'node')
+  return direct !== undefined && ownerOf(direct.file) === 'framework'
+}
+
+/**
+ * True when Node used one of its own modules (`entries`, e.g. the timers) for its own purposes:
+ * the frame that called into them is Node's too, as when an HTTP server starts its connection-check interval.
+ */
+export function isNodeInternalUse(frames: StackFrame[], entries: string[]): boolean {
+  const callers = callerFrames(frames)
+  let last = -1
+  callers.forEach((f, i) => {
+    if (entries.includes(f.file)) last = i
+  })
+  if (last < 0) return false
+  const caller = callers[last + 1]
+  return caller !== undefined && ownerOf(caller.file) === 'node'
+}
+
+/** Captures a stack without formatting it: V8 formats lazily, on first read of `.stack`. */
+export function captureStack(limit = 40): { stack?: string } {
+  const holder: { stack?: string } = {}
+  const saved = Error.stackTraceLimit
+  Error.stackTraceLimit = limit
+  Error.captureStackTrace(holder, captureStack)
+  Error.stackTraceLimit = saved
+  return holder
+}
+
+// The engine's own package (its frames may arrive source-mapped to src/): never the user's code.
+{
+  const self = parseStack(new Error().stack)[0]?.file
+  if (self) registerFrameworkCode([packageRoot(self)])
+}
+
+/** The nearest directory above `file` with a package.json. */
+export function packageRoot(file: string): string {
+  let dir = dirname(file)
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return dir
+}

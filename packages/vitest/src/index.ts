@@ -1,0 +1,25 @@
+import type { Size } from '@leakproof/core'
+import { leakproof } from './node/plugin.js'
+
+export { leakproof }
+export default leakproof
+export { leaks, LeakError, type LeakproofOptions, type BudgetRule, type Size } from '@leakproof/core'
+
+/** Per-test settings through Vitest's own test options: `test('x', { meta: { leakproof: { budget: '2 MB' } } }, fn)`. */
+export interface LeakproofTestOptions {
+  /** Memory this test (or every test of this describe block) may keep per run. */
+  budget?: Size
+  /** Judge this test on one run: it must not be re-run (the value says why). */
+  noRerun?: string | true
+  /** Skip leak checks for this test (the value says why). */
+  ignore?: string | true
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    leakproof?: LeakproofTestOptions
+  }
+  interface ProvidedContext {
+    '@leakproof/options': import('@leakproof/core').ResolvedOptions
+  }
+}

@@ -1,0 +1,40 @@
+import { realpathSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
+import type { Plugin } from 'vite'
+import type { ViteUserConfig } from 'vitest/config'
+import { OPTIONS_KEY } from '../shared.js'
+
+const setupFile = fileURLToPath(new URL('../runtime/setup.js', import.meta.url))
+
+/**
+ * The engine must be loaded once per worker by Node itself, not re-evaluated by Vite's module
+ * runner for each test file: its probes patch process-wide objects (EventEmitter, async hooks).
+ * Installed from npm it is external already; from a workspace symlink Vite would inline it.
+ */
+function engineDirectory(): string {
+  const entry = createRequire(import.meta.url).resolve('@leakproof/core')
+  return dirname(dirname(realpathSync(entry)))
+}
+
+/**
+ * `plugins: [leakproof(options)]` in vitest.config.ts. Options are checked here, in the main
+ * process, so a bad one stops the run before any test starts.
+ */
+export function leakproof(options: LeakproofOptions = {}): Plugin {
+  const resolved: ResolvedOptions = resolveOptions(options)
+  return {
+    name: 'leakproof',
+    config(): ViteUserConfig {
+      return {
+        test: {
+          setupFiles: [setupFile],
+          provide: { [OPTIONS_KEY]: resolved },
+          server: { deps: { external: [engineDirectory()] } },
+        },
+      }
+    },
+  }
+}

@@ -1,0 +1,44 @@
+import { TestRunner, type TestContext } from 'vitest'
+
+type Hook = (context: TestContext, suite: unknown) => unknown
+type Suite = { suite?: Suite; file?: Suite; filepath?: string }
+type Test = Suite & { context: TestContext; onFinished?: Array<(context: TestContext) => unknown> }
+
+function suitesOf(test: Test): Suite[] {
+  const chain: Suite[] = []
+  for (let s: Suite | undefined = test.suite ?? test.file; s; s = s.filepath ? undefined : s.suite ?? s.file) chain.unshift(s)
+  return chain
+}
+
+/**
+ * Runs a test's window once more in place, as Vitest's runner does: beforeEach hooks outermost
+ * suite first, the test body, then afterEach hooks innermost first (reversed within a suite when
+ * `sequence.hooks` is 'stack', the default), cleanups returned by beforeEach hooks, and
+ * `onTestFinished` callbacks registered by this run.
+ */
+export async function rerunTest(test: Test, sequence: string): Promise<void> {
+  const suites = suitesOf(test)
+  const hooksOf = (suite: Suite, name: 'beforeEach' | 'afterEach'): Hook[] => {
+    const hooks = (TestRunner.getSuiteHooks(suite as never) as unknown as Record<string, Hook[]>)[name] ?? []
+    return name === 'afterEach' && sequence === 'stack' ? [...hooks].reverse() : hooks
+  }
+  const cleanups: Array<() => unknown> = []
+  test.onFinished = undefined
+  try {
+    for (const suite of suites) {
+      for (const hook of hooksOf(suite, 'beforeEach')) {
+        const cleanup = await hook(test.context, suite)
+        if (typeof cleanup === 'function') cleanups.unshift(cleanup as () => unknown)
+      }
+    }
+    await (TestRunner.getTestFn as unknown as (t: Test) => () => unknown)(test)()
+  } finally {
+    for (const suite of [...suites].reverse()) {
+      for (const hook of hooksOf(suite, 'afterEach')) await hook(test.context, suite)
+    }
+    for (const cleanup of cleanups) await cleanup()
+    const finished = (test.onFinished as Test['onFinished']) ?? []
+    test.onFinished = undefined
+    for (const callback of [...finished].reverse()) await callback(test.context)
+  }
+}

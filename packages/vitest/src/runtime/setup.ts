@@ -1,0 +1,90 @@
+/**
+ * Loaded by the plugin as a Vitest setup file, in every test worker, once per test file. It maps
+ * Vitest's hooks onto the engine's windows and fails tests with the engine's verdict; it judges
+ * nothing itself.
+ */
+import { fileURLToPath } from 'node:url'
+import { aroundAll, aroundEach, inject, type TestContext } from 'vitest'
+import { Detector, formatVerdict, LeakError, packageRoot, parseSize, registerCodeProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
+import { OPTIONS_KEY } from '../shared.js'
+import { rerunTest } from './rerun.js'
+
+interface WorkerState {
+  filepath?: string
+  config: { root: string; sequence: { hooks: string } }
+  evaluatedModules?: { getModuleById(id: string): { meta?: { code?: string } } | undefined }
+}
+interface VitestTest {
+  name: string
+  concurrent?: boolean
+  fails?: boolean
+  meta: { leakproof?: { budget?: string | number; noRerun?: string | true; ignore?: string | true } }
+  result?: { state: string }
+  suite?: { name: string; suite?: unknown; filepath?: string }
+  file: { filepath: string }
+  context: TestContext
+}
+
+const worker = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__!
+const root = worker.config.root
+
+registerFrameworkCode(
+  [packageRoot(fileURLToPath(import.meta.url))],
+  [/[\\/]node_modules[\\/](vitest|@vitest|vite|tinypool|tinyspy|chai|birpc|@jridgewell)[\\/]/],
+)
+// Vite's module runner keeps the code it ran (with an inline source map) for every module.
+registerCodeProvider((file) => worker.evaluatedModules?.getModuleById(file)?.meta?.code)
+
+const detector = new Detector(inject(OPTIONS_KEY as '@leakproof/options'), {
+  root,
+  isHostGlobal: (name) => name.startsWith('__vitest') || name.startsWith('__VITEST'),
+})
+const format = (verdict: Verdict, severity: 'error' | 'warn'): string => formatVerdict(verdict, severity, { root })
+
+function report(verdict: Verdict, where: string): void {
+  const warnings = format(verdict, 'warn')
+  if (warnings) console.warn(`leakproof warning (${where}): ${warnings}`)
+  for (const note of verdict.notes) console.warn(`leakproof (${where}): ${note}`)
+  if (verdict.state === 'leak') throw new LeakError(verdict, format(verdict, 'error'))
+}
+
+function fullName(test: VitestTest): string {
+  const names = [test.name]
+  for (let s = test.suite; s && !s.filepath; s = s.suite as VitestTest['suite']) names.unshift(s.name)
+  return names.join(' > ')
+}
+
+function reasonOf(value: string | true | undefined, setting: string): string | undefined {
+  return value === undefined ? undefined : value === true ? `meta.leakproof.${setting}` : value
+}
+
+const fileWindow = detector.beginFile(worker.filepath ?? '')
+
+aroundAll(async (runSuite) => {
+  await runSuite()
+  report(detector.endFile(fileWindow), 'after all tests of this file')
+}, 0)
+
+// A plain function, not an arrow: the test context is read from `arguments` so that Vitest's
+// fixture parser sees no second parameter and does not try to resolve fixtures for this hook.
+aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
+  const test = (arguments[1] as TestContext).task as unknown as VitestTest
+  // Concurrent tests share the worker at the same time: what one leaves cannot be told from what
+  // another does, so they are judged together with their file (see README, "Limits").
+  if (test.concurrent || test.fails) return runTest()
+  const settings = test.meta.leakproof ?? {}
+  const window = detector.begin({
+    file: test.file.filepath,
+    fullName: fullName(test),
+    budget: settings.budget === undefined ? undefined : parseSize(settings.budget, `meta.leakproof.budget of test "${fullName(test)}"`),
+    noRerun: reasonOf(settings.noRerun, 'noRerun'),
+    ignore: reasonOf(settings.ignore, 'ignore'),
+  })
+  try {
+    await runTest()
+  } finally {
+    if (test.result?.state !== 'pass') detector.discard(window)
+  }
+  if (test.result?.state !== 'pass') return
+  report(await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks)), fullName(test))
+}, 0)
