@@ -1,3 +1,4 @@
+import { ownerOf, parseStack } from './stack.js'
 import type { Finding, Verdict } from './findings.js'
 
 /** A setting leakproof cannot use. Thrown before any test runs; the message names the option and the value. */
@@ -10,6 +11,10 @@ export class LeakproofConfigError extends Error {
   ) {
     super(`leakproof: option "${option}" is ${describeValue(value)}; expected ${expected}.`)
     this.name = 'LeakproofConfigError'
+    // Point at the user's line (their config, or the test that called leaks.budget()), not at
+    // leakproof's insides: the message already says what is wrong.
+    const caller = parseStack(this.stack).find((f) => ownerOf(f.file) === 'user' || ownerOf(f.file) === 'dependency')
+    this.stack = `${this.name}: ${this.message}${caller ? `\n    at ${caller.file}:${caller.line}:${caller.column}` : ''}`
   }
 }
 

@@ -2,12 +2,13 @@ import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
+import { packageRoot, registerFrameworkCode, resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
 import type { Plugin } from 'vite'
 import type { ViteUserConfig } from 'vitest/config'
 import { OPTIONS_KEY } from '../shared.js'
 
 const setupFile = fileURLToPath(new URL('../runtime/setup.js', import.meta.url))
+registerFrameworkCode([packageRoot(setupFile)])
 
 /**
  * The engine must be loaded once per worker by Node itself, not re-evaluated by Vite's module

@@ -44,7 +44,7 @@ const format = (verdict: Verdict, severity: 'error' | 'warn'): string => formatV
 function report(verdict: Verdict, where: string): void {
   const warnings = format(verdict, 'warn')
   if (warnings) console.warn(`leakproof warning (${where}): ${warnings}`)
-  for (const note of verdict.notes) console.warn(`leakproof (${where}): ${note}`)
+  for (const note of verdict.notes) if (verdict.state !== 'skipped') console.warn(`leakproof (${where}): ${note}`)
   if (verdict.state === 'leak') throw new LeakError(verdict, format(verdict, 'error'))
 }
 

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest'
+import { globToRegExp, resolveBudget, resolveOptions } from '../src/index.js'
+
+describe('resolveOptions', () => {
+  test('defaults', () => {
+    expect(resolveOptions()).toEqual({
+      budget: 0,
+      budgets: [],
+      kinds: { retained: 'error', handle: 'error', listener: 'error', global: 'error', watched: 'error' },
+      repetitions: 3,
+      allocationSites: 5,
+      checkFiles: true,
+    })
+  })
+
+  test.each([
+    [{ budgit: '1 MB' }, 'option "budgit" is "1 MB"; expected one of the known options'],
+    [{ kinds: { handles: 'off' } }, 'option "kinds.handles" is "off"; expected a known kind'],
+    [{ kinds: { handle: 'fatal' } }, 'option "kinds.handle" is "fatal"; expected one of "error", "warn", "off"'],
+    [{ repetitions: 1 }, 'option "repetitions" is 1; expected a whole number from 2 to 20'],
+    [{ budgets: [{ files: 'a/**' }] }, 'option "budgets[0].budget" is undefined'],
+    [{ budgets: [{ budget: '1 MB' }] }, 'option "budgets[0]" is {"budget":"1 MB"}; expected a rule with "files", "tests" or both'],
+    [{ checkFiles: 'yes' }, 'option "checkFiles" is "yes"; expected true or false'],
+    ['1 MB', 'option "options" is "1 MB"'],
+  ])('%j is refused with a message naming it', (input, message) => {
+    expect(() => resolveOptions(input)).toThrow(message)
+  })
+
+  test('RegExp test patterns survive the trip to a worker as plain data', () => {
+    const options = resolveOptions({ budgets: [{ tests: /big/i, budget: '1 MB' }] })
+    expect(JSON.parse(JSON.stringify(options)).budgets[0].tests).toEqual({ source: 'big', flags: 'i' })
+  })
+})
+
+describe('resolveBudget: the most specific setting wins', () => {
+  const options = resolveOptions({
+    budget: '1 KB',
+    budgets: [
+      { files: 'src/**', budget: '10 KB' },
+      { files: 'src/cache/*.test.ts', budget: '20 KB' },
+      { tests: 'warm-up', budget: '30 KB' },
+      { files: 'src/**', tests: /^big/, budget: '40 KB' },
+    ],
+  })
+  const budget = (file: string, fullName: string, extra: object = {}): [number, string] => {
+    const b = resolveBudget(options, { file, fullName, ...extra })
+    return [b.bytes, b.source]
+  }
+
+  test.each([
+    ['test/a.test.ts', 'x', [1024, 'budget']],
+    ['src/a.test.ts', 'x', [10 * 1024, 'budgets[0]']],
+    ['src/cache/lru.test.ts', 'x', [20 * 1024, 'budgets[1]']],
+    ['test/a.test.ts', 'suite > warm-up', [30 * 1024, 'budgets[2]']],
+    ['src/cache/lru.test.ts', 'big map', [40 * 1024, 'budgets[3]']],
+  ] as const)('%s > %s', (file, name, expected) => {
+    expect(budget(file, name)).toEqual(expected)
+  })
+
+  test('test options beat rules, and leaks.budget() beats everything', () => {
+    expect(budget('src/a.test.ts', 'big', { fromTestOptions: 5 })).toEqual([5, 'test options'])
+    expect(budget('src/a.test.ts', 'big', { fromTestOptions: 5, fromCall: 7 })).toEqual([7, 'leaks.budget()'])
+  })
+})
+
+describe('globToRegExp', () => {
+  test.each([
+    ['**/*.test.ts', 'a/b/c.test.ts', true],
+    ['**/*.test.ts', 'c.test.ts', true],
+    ['src/*.ts', 'src/a/b.ts', false],
+    ['src/{a,b}.ts', 'src/b.ts', true],
+    ['src/?.ts', 'src/ab.ts', false],
+    ['src/a.ts', 'src/a_ts', false],
+  ])('%s on %s is %s', (glob, path, match) => {
+    expect(globToRegExp(glob).test(path)).toBe(match)
+  })
+})

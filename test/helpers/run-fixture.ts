@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+export interface TestOutcome {
+  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo'
+  /** The failure messages as the framework reports them, colour stripped. */
+  message: string
+}
+
+export interface FixtureRun {
+  exitCode: number | null
+  /** Everything the run printed, colour stripped, with the fixture's path replaced by `<root>`. */
+  output: string
+  /** Keyed by `file > describe > test` (file relative to the fixture). */
+  tests: Map<string, TestOutcome>
+  /** File-level failures (what fails after afterAll), keyed by file. */
+  files: Map<string, string>
+}
+
+export interface RunOptions {
+  files?: string[]
+  args?: string[]
+  env?: Record<string, string>
+}
+
+/**
+ * Runs the real Vitest CLI on a fixture project. `LEAKPROOF_VITEST_BIN` and `LEAKPROOF_NODE`
+ * point the same tests at another Vitest and Node (the compatibility check in .ci/run).
+ */
+export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun {
+  const root = join(repoRoot, 'fixtures', fixture)
+  const out = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'))
+  const json = join(out, 'results.json')
+  const bin = process.env.LEAKPROOF_VITEST_BIN ?? join(repoRoot, 'node_modules/vitest/vitest.mjs')
+  const node = process.env.LEAKPROOF_NODE ?? process.execPath
+  const result = spawnSync(node, [bin, 'run', '--root', root, ...(options.files ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...(options.args ?? [])], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...options.env },
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const output = clean(`${result.stdout}\n${result.stderr}`, root)
+  const tests = new Map<string, TestOutcome>()
+  const files = new Map<string, string>()
+  try {
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      testResults: Array<{ name: string; message: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: TestOutcome['status']; failureMessages: string[] }> }>
+    }
+    for (const file of report.testResults) {
+      const rel = file.name.slice(root.length + 1)
+      if (file.message) files.set(rel, clean(file.message, root))
+      for (const t of file.assertionResults) {
+        tests.set([rel, ...t.ancestorTitles, t.title].join(' > '), { status: t.status, message: clean(t.failureMessages.join('\n'), root) })
+      }
+    }
+  } catch {
+    // No JSON: the run failed before reporting. `output` says why; tests assert on it.
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+  return { exitCode: result.status, output, tests, files }
+}
+
+function clean(text: string, root: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').split(root).join('<root>')
+}
+
+/** The tests whose names start with `prefix`, e.g. every `leaks:` test of a run. */
+export function named(run: FixtureRun, prefix: string): string[] {
+  return [...run.tests.keys()].filter((k) => k.split(' > ').at(-1)!.startsWith(prefix)).sort()
+}
+
+export function failed(run: FixtureRun): string[] {
+  return [...run.tests].filter(([, t]) => t.status === 'failed').map(([k]) => k).sort()
+}
