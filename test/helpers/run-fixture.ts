@@ -28,12 +28,15 @@ export interface RunOptions {
   env?: Record<string, string>
 }
 
+/** Where fixture projects live: the repo's, or a copy next to packed packages (.ci/packed-e2e). */
+const fixturesDir = process.env.LEAKPROOF_FIXTURES ?? join(repoRoot, 'fixtures')
+
 /**
  * Runs the real Vitest CLI on a fixture project. `LEAKPROOF_VITEST_BIN` and `LEAKPROOF_NODE`
  * point the same tests at another Vitest and Node (the compatibility check in .ci/run).
  */
 export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun {
-  const root = join(repoRoot, 'fixtures', fixture)
+  const root = join(fixturesDir, fixture)
   const out = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'))
   const json = join(out, 'results.json')
   const bin = process.env.LEAKPROOF_VITEST_BIN ?? join(repoRoot, 'node_modules/vitest/vitest.mjs')

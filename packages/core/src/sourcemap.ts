@@ -7,14 +7,15 @@ import { toPath } from './stack.js'
 /**
  * Maps positions in code as it ran to the source a person wrote. Error stacks usually arrive
  * mapped already (Vitest and Jest map them); positions from V8's profiler never do, so those go
- * through here. A host that transforms code in memory registers where to find the code it ran.
+ * through here. A host that transforms code in memory registers where to find the source map of
+ * the code it ran (a raw source map object); otherwise the file's own sourceMappingURL is used.
  */
-export type CodeProvider = (file: string) => string | undefined
+export type SourceMapProvider = (file: string) => object | undefined
 
-let provider: CodeProvider | undefined
+let provider: SourceMapProvider | undefined
 const maps = new Map<string, TraceMap | null>()
 
-export function registerCodeProvider(fn: CodeProvider): void {
+export function registerSourceMapProvider(fn: SourceMapProvider): void {
   provider = fn
   maps.clear()
 }
@@ -36,9 +37,8 @@ function traceMapFor(file: string): TraceMap | undefined {
   if (maps.has(file)) return maps.get(file) ?? undefined
   let map: TraceMap | null = null
   try {
-    const code = provider?.(file) ?? readFileSync(file, 'utf8')
-    const raw = inlineOrAdjacentMap(code, file)
-    if (raw) map = new TraceMap(raw)
+    const raw = provider?.(file) ?? inlineOrAdjacentMap(readFileSync(file, 'utf8'), file)
+    if (raw) map = new TraceMap(raw as ConstructorParameters<typeof TraceMap>[0])
   } catch {
     map = null
   }

@@ -5,14 +5,14 @@
  */
 import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, type TestContext } from 'vitest'
-import { Detector, formatVerdict, LeakError, packageRoot, parseSize, registerCodeProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
+import { Detector, formatVerdict, LeakError, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
 import { rerunTest } from './rerun.js'
 
 interface WorkerState {
   filepath?: string
   config: { root: string; sequence: { hooks: string } }
-  evaluatedModules?: { getModuleById(id: string): { meta?: { code?: string } } | undefined }
+  evaluatedModules?: { getModuleSourceMapById(id: string): { map: object } | null }
 }
 interface VitestTest {
   name: string
@@ -32,8 +32,9 @@ registerFrameworkCode(
   [packageRoot(fileURLToPath(import.meta.url))],
   [/[\\/]node_modules[\\/](vitest|@vitest|vite|tinypool|tinyspy|chai|birpc|@jridgewell)[\\/]/],
 )
-// Vite's module runner keeps the code it ran (with an inline source map) for every module.
-registerCodeProvider((file) => worker.evaluatedModules?.getModuleById(file)?.meta?.code)
+// Vite's module runner keeps the source map of the code it ran for every module (Vitest 5 runs
+// code with lines the map in the module's transformed code does not have: ask the runner).
+registerSourceMapProvider((file) => worker.evaluatedModules?.getModuleSourceMapById(file)?.map)
 
 const detector = new Detector(inject(OPTIONS_KEY as '@leakproof/options'), {
   root,
