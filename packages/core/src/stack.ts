@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import type { SourceLocation } from './findings.js'
 
@@ -115,9 +115,17 @@ export function captureStack(limit = 40): { stack?: string } {
   if (self) registerFrameworkCode([packageRoot(self)])
 }
 
-/** The nearest directory above `file` with a package.json. */
+/** The nearest directory above `file` whose package.json names a package (not a `{"type"}` marker). */
 export function packageRoot(file: string): string {
   let dir = dirname(file)
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  while (!namesPackage(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
   return dir
+}
+
+function namesPackage(manifest: string): boolean {
+  try {
+    return existsSync(manifest) && typeof JSON.parse(readFileSync(manifest, 'utf8')).name === 'string'
+  } catch {
+    return false
+  }
 }

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { packageRoot, registerFrameworkCode, resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
 import type { Plugin } from 'vite'
@@ -15,9 +15,10 @@ registerFrameworkCode([packageRoot(setupFile)])
  * runner for each test file: its probes patch process-wide objects (EventEmitter, async hooks).
  * Installed from npm it is external already; from a workspace symlink Vite would inline it.
  */
-function engineDirectory(): string {
-  const entry = createRequire(import.meta.url).resolve('@leakproof/core')
-  return dirname(dirname(realpathSync(entry)))
+function engineDirectory(): RegExp {
+  const dir = packageRoot(realpathSync(createRequire(import.meta.url).resolve('@leakproof/core')))
+  // Vitest reads a string here as a package name under node_modules; a RegExp matches the path.
+  return new RegExp(`^${(dir + sep).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
 }
 
 /**
