@@ -78,7 +78,7 @@ for (const suite of suites) {
 
 // Vitest's own --detectAsyncLeaks on the whole fixture suite (leaks included): time and what it flags.
 const fixtures = join(repo, 'fixtures/vitest')
-const detectFiles = ['tests/handles.test.ts', 'tests/listeners.test.ts', 'tests/globals.test.ts', 'tests/retained.test.ts', 'tests/fetch.test.ts', 'tests/tiny.test.ts', 'tests/typed.test.ts', 'tests/file-level.test.ts']
+const detectFiles = ['tests/handles.test.ts', 'tests/processes.test.ts', 'tests/listeners.test.ts', 'tests/globals.test.ts', 'tests/retained.test.ts', 'tests/fetch.test.ts', 'tests/tiny.test.ts', 'tests/typed.test.ts', 'tests/file-level.test.ts']
 const plainTimes = []
 const detectTimes = []
 let detectOutput = ''
@@ -94,3 +94,11 @@ console.log(`vitest --detectAsyncLeaks on ${detectFiles.length} fixture files (l
 console.log(`  time vs plain       ${(median(detectTimes) / median(plainTimes)).toFixed(2)}×`)
 console.log(`  flagged (${flagged.length}, none fails a test):`)
 for (const f of flagged) console.log(`    ${f}`)
+
+// leakproof on the same files, for the side-by-side.
+const lp = spawnSync(process.execPath, [vitest, 'run', '--root', fixtures, '--config', modes.leakproof, ...detectFiles], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+const failedTests = [...(lp.stdout + lp.stderr).matchAll(/^ FAIL  (\S+) > (.+)$/gm)].map((m) => `${m[1]} > ${m[2]}`)
+const failedFiles = [...(lp.stdout + lp.stderr).matchAll(/^ FAIL  (\S+) \[ /gm)].map((m) => m[1])
+console.log(`leakproof on the same files: ${failedTests.length} tests and ${failedFiles.length} file(s) fail`)
+for (const t of failedTests) console.log(`    ${t}`)
+for (const f of failedFiles) console.log(`    ${f} (after afterAll)`)

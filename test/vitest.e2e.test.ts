@@ -21,7 +21,7 @@ describe.each(pools)('Vitest plugin on fixtures/vitest, %s pool', (pool) => {
 
   test('exactly the leaking tests fail, and a test that fails on its own keeps its own failure', () => {
     const leaking = named(run, 'leaks:')
-    expect(leaking.length).toBe(13)
+    expect(leaking.length).toBe(15)
     expect(failed(run)).toEqual([...leaking, ...named(run, 'fails on its own')].sort())
     for (const name of leaking) expect(message(name), name).toMatch(/^LeakError: /)
     const own = message('tests/own-failure.test.ts > fails on its own: leaks an interval, then an assertion fails')
@@ -41,6 +41,11 @@ describe.each(pools)('Vitest plugin on fixtures/vitest, %s pool', (pool) => {
     const server = message('tests/handles.test.ts > leaks: a server that is never closed')
     expect(server).toMatch(/^LeakError: left 1 handle open/)
     expect(server).toMatch(/Server \(listening on 127\.0\.0\.1:\d+\) created at tests\/handles\.test\.ts:14:47/)
+  })
+
+  test('handles: child processes and sockets', () => {
+    expect(message('tests/processes.test.ts > leaks: a child process that is never waited for')).toMatch(/ChildProcess \(pid \d+, \S+\) created at tests\/processes\.test\.ts:9:3/)
+    expect(message('tests/processes.test.ts > leaks: a client socket left connected')).toMatch(/Socket \(connected to 127\.0\.0\.1:\d+\) created at tests\/processes\.test\.ts:30:18/)
   })
 
   test('handles: source-mapped to the TypeScript line, which stripping types would move', () => {
