@@ -82,6 +82,12 @@ describe.each(pools)('Vitest plugin on fixtures/vitest, %s pool', (pool) => {
     expect(message('tests/opt-outs.test.ts > leaks: a test that must not be re-run is judged on its one run')).toMatch(/^LeakError: retained [\d.]+ MB in its one run \(not re-run, budget 0 B\)/)
   })
 
+  test('a re-run leaves snapshot state as a retry would: no "name 2", no failed re-run', () => {
+    expect(run.tests.get('tests/snapshots.test.ts > clean: the test above was re-run, and its snapshots matched every time')?.status).toBe('passed')
+    expect(run.output).not.toContain('re-running the test failed')
+    expect(run.output).not.toMatch(/Snapshots\s+.*(written|obsolete)/)
+  })
+
   test('a file is checked after afterAll, without blaming its tests', () => {
     expect(run.files.get('tests/file-level.test.ts')).toContain('Timeout (setInterval 60 s) created at tests/file-level.test.ts:6:3')
     expect(run.tests.get('tests/file-level.test.ts > clean: a test in a file whose beforeAll leaks')?.status).toBe('passed')

@@ -1,8 +1,8 @@
-import { TestRunner, type TestContext } from 'vitest'
+import { expect, TestRunner, type TestContext } from 'vitest'
 
 type Hook = (context: TestContext, suite: unknown) => unknown
 type Suite = { suite?: Suite; file?: Suite; filepath?: string }
-type Test = Suite & { context: TestContext; onFinished?: Array<(context: TestContext) => unknown> }
+type Test = Suite & { id: string; context: TestContext; onFinished?: Array<(context: TestContext) => unknown> }
 
 function suitesOf(test: Test): Suite[] {
   const chain: Suite[] = []
@@ -14,7 +14,7 @@ function suitesOf(test: Test): Suite[] {
  * Runs a test's window once more in place, as Vitest's runner does: beforeEach hooks outermost
  * suite first, the test body, then afterEach hooks innermost first (reversed within a suite when
  * `sequence.hooks` is 'stack', the default), cleanups returned by beforeEach hooks, and
- * `onTestFinished` callbacks registered by this run.
+ * `onTestFinished` callbacks registered by this run. Snapshot state is reset first, as for a retry.
  */
 export async function rerunTest(test: Test, sequence: string): Promise<void> {
   const suites = suitesOf(test)
@@ -24,6 +24,9 @@ export async function rerunTest(test: Test, sequence: string): Promise<void> {
   }
   const cleanups: Array<() => unknown> = []
   test.onFinished = undefined
+  // As Vitest does before a retry: forget this test's snapshots of the previous run, so the re-run
+  // matches `name 1` again instead of adding `name 2`.
+  ;(expect.getState() as { snapshotState?: { clearTest?: (id: string) => void } }).snapshotState?.clearTest?.(test.id)
   try {
     for (const suite of suites) {
       for (const hook of hooksOf(suite, 'beforeEach')) {
