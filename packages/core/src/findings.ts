@@ -81,11 +81,3 @@ export interface Verdict {
   /** Things a person should know that are not findings: why a check was skipped or not confirmed. */
   notes: string[]
 }
-
-export function errorsOf(verdict: Verdict): Finding[] {
-  return verdict.findings.filter((f) => f.severity === 'error')
-}
-
-export function warningsOf(verdict: Verdict): Finding[] {
-  return verdict.findings.filter((f) => f.severity === 'warn')
-}

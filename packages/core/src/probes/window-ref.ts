@@ -25,7 +25,3 @@ export function recordingWindow(): WindowRef | undefined {
   const w = open[open.length - 1]
   return w?.recording ? w : undefined
 }
-
-export function anyWindowOpen(): boolean {
-  return open.length > 0
-}

@@ -74,10 +74,11 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
   // another does, so they are judged together with their file (see README, "Limits").
   if (test.concurrent || test.fails) return runTest()
   const settings = test.meta.leakproof ?? {}
+  const name = fullName(test)
   const window = detector.begin({
     file: test.file.filepath,
-    fullName: fullName(test),
-    budget: settings.budget === undefined ? undefined : parseSize(settings.budget, `meta.leakproof.budget of test "${fullName(test)}"`),
+    fullName: name,
+    budget: settings.budget === undefined ? undefined : parseSize(settings.budget, `meta.leakproof.budget of test "${name}"`),
     noRerun: reasonOf(settings.noRerun, 'noRerun'),
     ignore: reasonOf(settings.ignore, 'ignore'),
   })
@@ -87,5 +88,5 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     if (test.result?.state !== 'pass') detector.discard(window)
   }
   if (test.result?.state !== 'pass') return
-  report(await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks)), fullName(test))
+  report(await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks)), name)
 }, 0)
