@@ -52,12 +52,18 @@ const modes = {
   'full GC per test': join(here, 'configs/full-gc.config.mts'),
 }
 
-function time(root, config, args) {
+/** One whole `vitest run` process: its wall time, exit code and everything it printed. */
+function vitestRun(root, config, args) {
   const start = performance.now()
   const result = spawnSync(process.execPath, [vitest, 'run', '--root', root, '--config', config, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-  const ms = performance.now() - start
-  if (result.status !== 0) throw new Error(`run failed (${config}):\n${result.stdout}\n${result.stderr}`)
-  return ms
+  return { ms: performance.now() - start, status: result.status, output: result.stdout + result.stderr }
+}
+
+/** Wall time of a run that must pass (the clean suites). */
+function time(root, config, args) {
+  const run = vitestRun(root, config, args)
+  if (run.status !== 0) throw new Error(`run failed (${config}):\n${run.output}`)
+  return run.ms
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -84,10 +90,9 @@ const detectTimes = []
 let detectOutput = ''
 for (let i = 0; i < runs; i++) {
   plainTimes.push(time(fixtures, modes.plain, detectFiles))
-  const start = performance.now()
-  const r = spawnSync(process.execPath, [vitest, 'run', '--root', fixtures, '--config', modes.plain, '--detectAsyncLeaks', ...detectFiles], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-  detectTimes.push(performance.now() - start)
-  detectOutput = r.stdout + r.stderr
+  const detect = vitestRun(fixtures, modes.plain, ['--detectAsyncLeaks', ...detectFiles])
+  detectTimes.push(detect.ms)
+  detectOutput = detect.output
 }
 const flagged = [...detectOutput.matchAll(/^(\S+) leaking in (\S+)[\s\S]*?❯ (\S+:\d+:\d+)/gm)].map((m) => `${m[1]} at ${m[3]}`)
 console.log(`vitest --detectAsyncLeaks on ${detectFiles.length} fixture files (leaking tests included)`)
@@ -96,9 +101,9 @@ console.log(`  flagged (${flagged.length}, none fails a test):`)
 for (const f of flagged) console.log(`    ${f}`)
 
 // leakproof on the same files, for the side-by-side.
-const lp = spawnSync(process.execPath, [vitest, 'run', '--root', fixtures, '--config', modes.leakproof, ...detectFiles], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-const failedTests = [...(lp.stdout + lp.stderr).matchAll(/^ FAIL  (\S+) > (.+)$/gm)].map((m) => `${m[1]} > ${m[2]}`)
-const failedFiles = [...(lp.stdout + lp.stderr).matchAll(/^ FAIL  (\S+) \[ /gm)].map((m) => m[1])
+const lp = vitestRun(fixtures, modes.leakproof, detectFiles).output
+const failedTests = [...lp.matchAll(/^ FAIL  (\S+) > (.+)$/gm)].map((m) => `${m[1]} > ${m[2]}`)
+const failedFiles = [...lp.matchAll(/^ FAIL  (\S+) \[ /gm)].map((m) => m[1])
 console.log(`leakproof on the same files: ${failedTests.length} tests and ${failedFiles.length} file(s) fail`)
 for (const t of failedTests) console.log(`    ${t}`)
 for (const f of failedFiles) console.log(`    ${f} (after afterAll)`)
