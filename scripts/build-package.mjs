@@ -1,5 +1,6 @@
-// Builds the package in the current directory: ESM (+ declarations) with tsc, and, unless
-// --esm-only, a CommonJS copy under dist/cjs for consumers that `require` it (Jest environments).
+// Builds the package in the current directory with tsc as its tsconfig says (+ declarations) and,
+// with --cjs-copy, a CommonJS copy under dist/cjs for consumers that `require` an ESM package
+// (the engine, loaded by Jest's environments).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -17,7 +18,7 @@ const run = (args) => {
 
 rmSync('dist', { recursive: true, force: true })
 run(['-p', 'tsconfig.json'])
-if (!process.argv.includes('--esm-only')) {
+if (process.argv.includes('--cjs-copy')) {
   run(['-p', 'tsconfig.json', '--module', 'commonjs', '--moduleResolution', 'node10', '--outDir', 'dist/cjs',
     '--composite', 'false', '--incremental', 'false', '--declarationMap', 'false'])
   mkdirSync('dist/cjs', { recursive: true })

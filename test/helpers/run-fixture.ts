@@ -36,12 +36,31 @@ const fixturesDir = process.env.LEAKPROOF_FIXTURES ?? join(repoRoot, 'fixtures')
  * point the same tests at another Vitest and Node (the compatibility check in .ci/run).
  */
 export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun {
+  const bin = process.env.LEAKPROOF_VITEST_BIN ?? join(repoRoot, 'node_modules/vitest/vitest.mjs')
+  return runFixture(fixture, options, (root, json) => [bin, 'run', '--root', root, ...(options.files ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`])
+}
+
+/**
+ * Runs the real Jest CLI on a fixture project (its `jest.config.cjs`). `LEAKPROOF_JEST_BIN` points
+ * the same tests at another Jest (the Jest 29 check in .ci/run). `--forceExit`: the fixtures leak
+ * handles on purpose, which would keep Jest's process alive.
+ */
+export function runJest(fixture: string, options: RunOptions = {}): FixtureRun {
+  const bin = process.env.LEAKPROOF_JEST_BIN ?? join(repoRoot, 'node_modules/jest/bin/jest.js')
+  return runFixture(fixture, options, (root, json) => [bin, '--config', join(root, 'jest.config.cjs'), '--ci', '--forceExit', '--json', `--outputFile=${json}`, ...(options.files ?? [])])
+}
+
+/** Both frameworks write the same JSON shape (Vitest's json reporter copies Jest's). */
+interface JsonReport {
+  testResults: Array<{ name: string; message: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: TestOutcome['status']; failureMessages: string[] }> }>
+}
+
+function runFixture(fixture: string, options: RunOptions, command: (root: string, json: string) => string[]): FixtureRun {
   const root = join(fixturesDir, fixture)
   const out = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'))
   const json = join(out, 'results.json')
-  const bin = process.env.LEAKPROOF_VITEST_BIN ?? join(repoRoot, 'node_modules/vitest/vitest.mjs')
   const node = process.env.LEAKPROOF_NODE ?? process.execPath
-  const result = spawnSync(node, [bin, 'run', '--root', root, ...(options.files ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...(options.args ?? [])], {
+  const result = spawnSync(node, [...command(root, json), ...(options.args ?? [])], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...options.env },
@@ -51,12 +70,11 @@ export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun
   const tests = new Map<string, TestOutcome>()
   const files = new Map<string, string>()
   try {
-    const report = JSON.parse(readFileSync(json, 'utf8')) as {
-      testResults: Array<{ name: string; message: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: TestOutcome['status']; failureMessages: string[] }> }>
-    }
+    const report = JSON.parse(readFileSync(json, 'utf8')) as JsonReport
     for (const file of report.testResults) {
       const rel = file.name.slice(root.length + 1)
-      if (file.message) files.set(rel, clean(file.message, root))
+      // Jest's file message repeats every failed test's; only "Test suite failed to run" is the file's own.
+      if (file.message && (!file.message.includes('●') || file.message.includes('● Test suite failed to run'))) files.set(rel, clean(file.message, root))
       for (const t of file.assertionResults) {
         tests.set([rel, ...t.ancestorTitles, t.title].join(' > '), { status: t.status, message: clean(t.failureMessages.join('\n'), root) })
       }

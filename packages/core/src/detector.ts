@@ -25,6 +25,8 @@ export interface DetectorHost {
   root: string
   /** Globals the host framework defines while a test runs (its own bookkeeping). */
   isHostGlobal?: (name: string) => boolean
+  /** The global object tests run against, when it is not this realm's `globalThis` (Jest's vm context). */
+  global?: object
 }
 
 /** Re-runs a test's window in place: its beforeEach hooks, body and afterEach hooks. */
@@ -38,18 +40,20 @@ export class Detector {
   /** Live heap + external memory after the most recent full GC. */
   private lastLive: number | undefined
   private fileWindow: Window | undefined
+  private readonly scope: object
 
   constructor(
     readonly options: ResolvedOptions,
     private readonly host: DetectorHost,
   ) {
+    this.scope = host.global ?? globalThis
     if (options.kinds.handle !== 'off') enableHandleProbe()
     if (options.kinds.listener !== 'off') enableListenerProbe()
   }
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
   beginFile(file: string): Window {
-    const window = new Window('file', { file, fullName: '' }, snapshotGlobals())
+    const window = new Window('file', { file, fullName: '' }, snapshotGlobals(this.scope))
     this.fileWindow = window
     openWindow(window)
     return window
@@ -70,11 +74,11 @@ export class Detector {
     closeWindow(window)
     setCurrentWindow(undefined)
     const file = this.fileWindow
-    if (file) for (const key of Reflect.ownKeys(globalThis)) file.globals.add(key)
+    if (file) for (const key of Reflect.ownKeys(this.scope)) file.globals.add(key)
   }
 
   begin(info: TestInfo): Window {
-    const window = new Window('test', info, snapshotGlobals())
+    const window = new Window('test', info, snapshotGlobals(this.scope))
     openWindow(window)
     setCurrentWindow(window)
     if (this.options.kinds.retained !== 'off') {
@@ -209,7 +213,7 @@ export class Detector {
     return [
       ...(kinds.handle !== 'off' ? this.withSeverity('handle', collectHandles(window)) : []),
       ...(kinds.listener !== 'off' ? this.withSeverity('listener', collectListeners(window)) : []),
-      ...(kinds.global !== 'off' ? this.withSeverity('global', collectGlobals(window.globals, this.host.isHostGlobal ?? (() => false))) : []),
+      ...(kinds.global !== 'off' ? this.withSeverity('global', collectGlobals(this.scope, window.globals, this.host.isHostGlobal ?? (() => false))) : []),
     ]
   }
 

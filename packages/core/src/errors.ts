@@ -1,5 +1,5 @@
 import { ownerOf, parseStack } from './stack.js'
-import type { Finding, Verdict } from './findings.js'
+import type { Finding, SourceLocation, Verdict } from './findings.js'
 
 /** A setting leakproof cannot use. Thrown before any test runs; the message names the option and the value. */
 export class LeakproofConfigError extends Error {
@@ -7,7 +7,7 @@ export class LeakproofConfigError extends Error {
   constructor(
     readonly option: string,
     readonly value: unknown,
-    expected: string,
+    private readonly expected: string,
   ) {
     super(`leakproof: option "${option}" is ${describeValue(value)}; expected ${expected}.`)
     this.name = 'LeakproofConfigError'
@@ -16,19 +16,29 @@ export class LeakproofConfigError extends Error {
     const caller = parseStack(this.stack).find((f) => ownerOf(f.file) === 'user' || ownerOf(f.file) === 'dependency')
     this.stack = `${this.name}: ${this.message}${caller ? `\n    at ${caller.file}:${caller.line}:${caller.column}` : ''}`
   }
+
+  /** The same error, with the option named by its full path in the host's config. */
+  under(path: string): LeakproofConfigError {
+    return new LeakproofConfigError(this.option === 'options' ? path : `${path}.${this.option}`, this.value, this.expected)
+  }
 }
 
 /** The error a leaking test fails with. Its message is the whole report; `findings` carries the data. */
 export class LeakError extends Error {
   readonly code = 'LEAKPROOF_LEAK'
   readonly findings: Finding[]
-  constructor(verdict: Verdict, message: string) {
+  /**
+   * `frame`: a place in the user's code to show as the error's one stack frame, for hosts that
+   * print a code frame from the stack as it is (Jest). Hosts that source-map stacks again (Vitest)
+   * must not get one: the location is mapped already.
+   */
+  constructor(verdict: Verdict, message: string, frame?: SourceLocation) {
     super(message)
     this.name = 'LeakError'
     this.findings = verdict.findings
     // The stack of this error is the detector's, which says nothing about the test: the report
     // carries the user's own file:line instead.
-    this.stack = `${this.name}: ${message}`
+    this.stack = `${this.name}: ${message}${frame ? `\n    at ${frame.file}:${frame.line}:${frame.column}` : ''}`
   }
 }
 

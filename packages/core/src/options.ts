@@ -42,8 +42,19 @@ export interface ResolvedOptions {
 const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles']
 const SEVERITIES: Severity[] = ['error', 'warn', 'off']
 
-/** Validates user options. Every problem is a LeakproofConfigError naming the option and the value. */
-export function resolveOptions(input: unknown = {}): ResolvedOptions {
+/**
+ * Validates user options. Every problem is a LeakproofConfigError naming the option and the value;
+ * `path` is where the options sit in the host's config (`testEnvironmentOptions.leakproof`).
+ */
+export function resolveOptions(input: unknown = {}, path?: string): ResolvedOptions {
+  try {
+    return resolveAll(input)
+  } catch (error) {
+    throw path && error instanceof LeakproofConfigError ? error.under(path) : error
+  }
+}
+
+function resolveAll(input: unknown): ResolvedOptions {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new LeakproofConfigError('options', input, 'an object such as { budget: "1 MB" }')
   }
@@ -81,7 +92,11 @@ function resolveBudgetRules(value: unknown): ResolvedOptions['budgets'] {
     let tests: { source: string; flags: string } | undefined
     if (r.tests instanceof RegExp) tests = { source: r.tests.source, flags: r.tests.flags }
     else if (typeof r.tests === 'string' && r.tests !== '') tests = { source: r.tests.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' }
-    else if (r.tests !== undefined) throw new LeakproofConfigError(`${name}.tests`, r.tests, 'a RegExp or a non-empty string')
+    else if (r.tests !== undefined) {
+      // What a RegExp becomes after a trip through JSON, as Jest sends options to its workers.
+      const serialised = r.tests !== null && typeof r.tests === 'object' && Object.keys(r.tests).length === 0
+      throw new LeakproofConfigError(`${name}.tests`, r.tests, `a RegExp or a non-empty string${serialised ? ' (a RegExp sent to Jest workers as JSON arrives as {}: use a string, matched as part of the test name)' : ''}`)
+    }
     if (r.budget === undefined) throw new LeakproofConfigError(`${name}.budget`, undefined, 'a size such as "2 MB"')
     return { files: files as string[] | undefined, tests, budget: parseSize(r.budget, `${name}.budget`) }
   })

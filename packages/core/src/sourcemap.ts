@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 import type { SourceLocation } from './findings.js'
+import { inspectorSession } from './inspector.js'
 import { toPath } from './stack.js'
 
 /**
@@ -51,7 +52,39 @@ function inlineOrAdjacentMap(code: string, file: string): string | undefined {
   const at = Math.max(code.lastIndexOf('//# sourceMappingURL='), code.lastIndexOf('//@ sourceMappingURL='))
   if (at < 0) return undefined
   const url = /^\S+/.exec(code.slice(at + '//# sourceMappingURL='.length))?.[0]
-  if (!url) return undefined
+  return url ? readSourceMapUrl(url, file) : undefined
+}
+
+/**
+ * For hosts that run code they transformed in memory, with the source map inline, and keep no
+ * handle on it an adapter can reach (Jest's runtime): V8 itself knows each running script's
+ * sourceMappingURL. Listing the scripts costs tens of ms, so it is done when a file is not known
+ * yet, and only when positions are mapped (allocation sites of a confirmed leak).
+ */
+export function runningScriptsSourceMaps(): SourceMapProvider {
+  let urls = new Map<string, string>()
+  return (file) => {
+    if (!urls.has(file)) urls = listScriptSourceMapUrls()
+    const url = urls.get(file)
+    return url ? JSON.parse(readSourceMapUrl(url, file)) : undefined
+  }
+}
+
+function listScriptSourceMapUrls(): Map<string, string> {
+  const urls = new Map<string, string>()
+  const session = inspectorSession()
+  const onScript = ({ params }: { params: { url: string; sourceMapURL?: string } }): void => {
+    if (params.url && params.sourceMapURL) urls.set(toPath(params.url), params.sourceMapURL)
+  }
+  session.on('Debugger.scriptParsed', onScript)
+  // An in-process session answers synchronously: every loaded script is reported during `enable`.
+  session.post('Debugger.enable')
+  session.post('Debugger.disable')
+  session.off('Debugger.scriptParsed', onScript)
+  return urls
+}
+
+function readSourceMapUrl(url: string, file: string): string {
   const inline = /^data:application\/json[^,]*?(;base64)?,(.*)$/.exec(url)
   if (inline) return inline[1] ? Buffer.from(inline[2]!, 'base64').toString('utf8') : decodeURIComponent(inline[2]!)
   return readFileSync(resolve(dirname(file), url), 'utf8')

@@ -1,0 +1,135 @@
+import type { Circus } from '@jest/types'
+
+/** Where `expect` keeps its per-test state, on the test file's global object. */
+const MATCHERS = Symbol.for('$$jest-matchers-object')
+
+interface SnapshotState {
+  clear(test?: Circus.TestEntry): void
+  _counters: Map<string, number>
+  _inlineSnapshots: unknown[]
+  added: number
+  matched: number
+  unmatched: number
+  updated: number
+}
+interface ExpectState {
+  currentTestName?: string
+  snapshotState?: SnapshotState
+  suppressedErrors?: unknown[]
+}
+type Scope = Record<PropertyKey, unknown>
+
+function expectStateOf(scope: Scope): ExpectState | undefined {
+  return (scope[MATCHERS] as { state?: ExpectState } | undefined)?.state
+}
+
+/** How many snapshots the running test's name has matched so far (Jest 29 needs it to re-run a test). */
+export function snapshotCounterOf(scope: Scope): number {
+  const state = expectStateOf(scope)
+  return (state?.currentTestName && state.snapshotState?._counters?.get(state.currentTestName)) || 0
+}
+
+/**
+ * Runs a test's window once more in place, as jest-circus does: beforeEach hooks outermost block
+ * first, the test function (with `done` when it takes one, within its timeout), then afterEach
+ * hooks innermost block first. It runs inside the test's own `test_done` event, so Jest's
+ * per-test state (the running test, `expect`'s assertion counts, snapshots) is put back as the
+ * first run left it.
+ */
+export async function rerunTest(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number): Promise<void> {
+  const expectState = expectStateOf(scope)
+  const savedExpect = expectState && { ...expectState }
+  const restoreSnapshots = rewindSnapshots(expectState, test, snapshotCountAtStart)
+  const { beforeEach, afterEach } = eachHooksOf(test)
+  const context = Object.create(null) as object
+  const timeoutOf = (entry: { timeout?: number | null }): number => entry.timeout || state.testTimeout
+  state.currentlyRunningTest = test
+  await tellJest(scope, 'test_fn_start', test, state)
+  let failure: unknown
+  try {
+    for (const hook of beforeEach) await call(hook.fn, context, timeoutOf(hook), 'a beforeEach hook')
+    await call(test.fn, context, timeoutOf(test), 'the test')
+  } catch (error) {
+    failure = error
+  }
+  // Jest runs every afterEach hook even when the test failed.
+  for (const hook of afterEach) {
+    try {
+      await call(hook.fn, context, timeoutOf(hook), 'an afterEach hook')
+    } catch (error) {
+      failure ??= error
+    }
+  }
+  await tellJest(scope, 'test_fn_success', test, state)
+  state.currentlyRunningTest = null
+  restoreSnapshots()
+  if (expectState && savedExpect) Object.assign(expectState, savedExpect, { suppressedErrors: [] })
+  if (failure !== undefined) throw failure
+}
+
+/**
+ * Jest 30 lets `jest.*` (fake timers, mocks) be used only while test code runs, a state its own event
+ * handlers enter and leave on these events; they live on the test file's global object. Jest 29 has
+ * neither the state nor the list.
+ */
+async function tellJest(scope: Scope, name: 'test_fn_start' | 'test_fn_success', test: Circus.TestEntry, state: Circus.State): Promise<void> {
+  const handlers = (scope[Symbol.for('EVENT_HANDLERS')] ?? []) as Circus.EventHandler[]
+  for (const handler of handlers) await handler({ name, test }, state)
+}
+
+function eachHooksOf(test: Circus.TestEntry): { beforeEach: Circus.Hook[]; afterEach: Circus.Hook[] } {
+  const beforeEach: Circus.Hook[] = []
+  const afterEach: Circus.Hook[] = []
+  for (let block: Circus.DescribeBlock | undefined = test.parent; block; block = block.parent) {
+    beforeEach.unshift(...block.hooks.filter((h) => h.type === 'beforeEach'))
+    afterEach.push(...block.hooks.filter((h) => h.type === 'afterEach'))
+  }
+  return { beforeEach, afterEach }
+}
+
+/**
+ * Lets the re-run match the test's snapshots again instead of adding `name 2`. Jest 30 forgets one
+ * test's snapshot work as it does before a retry (`clear(test)`); Jest 29 can only clear the whole
+ * file, so its counters are wound back by hand and the totals restored after the run.
+ */
+function rewindSnapshots(expectState: ExpectState | undefined, test: Circus.TestEntry, countAtStart: number): () => void {
+  const snapshots = expectState?.snapshotState
+  const name = expectState?.currentTestName
+  if (!snapshots || !name) return () => {}
+  if (snapshots.clear.length >= 1) {
+    snapshots.clear(test)
+    return () => {}
+  }
+  const saved = { added: snapshots.added, matched: snapshots.matched, unmatched: snapshots.unmatched, updated: snapshots.updated }
+  const inline = snapshots._inlineSnapshots.length
+  const countAfterFirstRun = snapshots._counters.get(name)
+  snapshots._counters.set(name, countAtStart)
+  return () => {
+    Object.assign(snapshots, saved)
+    snapshots._inlineSnapshots.length = inline
+    if (countAfterFirstRun === undefined) snapshots._counters.delete(name)
+    else snapshots._counters.set(name, countAfterFirstRun)
+  }
+}
+
+type TestFn = (this: object, done?: (reason?: unknown) => void) => unknown
+
+/** Calls a hook or test function the way jest-circus does: a `done` callback when it declares one. */
+function call(fn: Circus.TestFn | Circus.HookFn | undefined, context: object, timeout: number, what: string): Promise<void> {
+  if (!fn) return Promise.resolve()
+  const f = fn as unknown as TestFn
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeout} ms`)), timeout)
+    const settle = (error?: unknown): void => {
+      clearTimeout(timer)
+      if (error) reject(error)
+      else resolve()
+    }
+    try {
+      if (f.length > 0) f.call(context, (reason) => settle(reason ? (reason instanceof Error ? reason : new Error(String(reason))) : undefined))
+      else Promise.resolve(f.call(context)).then(() => settle(), (error: unknown) => settle(error ?? new Error(`${what} rejected`)))
+    } catch (error) {
+      settle(error)
+    }
+  })
+}
