@@ -29,7 +29,7 @@ export interface RunOptions {
 }
 
 /** Where fixture projects live: the repo's, or a copy next to packed packages (.ci/packed-e2e). */
-const fixturesDir = process.env.LEAKPROOF_FIXTURES ?? join(repoRoot, 'fixtures')
+export const fixturesDir = process.env.LEAKPROOF_FIXTURES ?? join(repoRoot, 'fixtures')
 
 /**
  * Runs the real Vitest CLI on a fixture project. `LEAKPROOF_VITEST_BIN` and `LEAKPROOF_NODE`
@@ -46,8 +46,11 @@ export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun
  * handles on purpose, which would keep Jest's process alive.
  */
 export function runJest(fixture: string, options: RunOptions = {}): FixtureRun {
-  const bin = process.env.LEAKPROOF_JEST_BIN ?? join(repoRoot, 'node_modules/jest/bin/jest.js')
-  return runFixture(fixture, options, (root, json) => [bin, '--config', join(root, 'jest.config.cjs'), '--ci', '--forceExit', '--json', `--outputFile=${json}`, ...(options.files ?? [])])
+  return runFixture(fixture, options, (root, json) => [jestBin(), '--config', join(root, 'jest.config.cjs'), '--ci', '--forceExit', '--json', `--outputFile=${json}`, ...(options.files ?? [])])
+}
+
+export function jestBin(): string {
+  return process.env.LEAKPROOF_JEST_BIN ?? join(repoRoot, 'node_modules/jest/bin/jest.js')
 }
 
 /** Both frameworks write the same JSON shape (Vitest's json reporter copies Jest's). */
