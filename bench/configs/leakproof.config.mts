@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config'
 import leakproof from '@leakproof/vitest'
 
-export default defineConfig({ plugins: [leakproof()], test: { include: ['tests/**/*.test.ts'] } })
+export default defineConfig({ plugins: [leakproof()], test: { globals: true, include: ['tests/**/*.test.ts'] } })
