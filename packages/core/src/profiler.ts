@@ -1,5 +1,5 @@
-import { Session } from 'node:inspector'
 import type { AllocationSite } from './findings.js'
+import { post } from './inspector.js'
 import { mapPosition } from './sourcemap.js'
 import { ownerOf, toPath } from './stack.js'
 
@@ -18,21 +18,6 @@ interface ProfileNode {
   callFrame: CallFrame
   selfSize: number
   children: ProfileNode[]
-}
-
-let session: Session | undefined
-
-function post<T>(method: string, params?: object): Promise<T> {
-  session ??= connect()
-  return new Promise((resolve, reject) => {
-    session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T)))
-  })
-}
-
-function connect(): Session {
-  const s = new Session()
-  s.connect()
-  return s
 }
 
 /** Small enough to see a few KB retained per run, affordable because it only runs on suspects. */
