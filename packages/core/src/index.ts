@@ -10,3 +10,4 @@ export { registerFrameworkCode, packageRoot, parseStack, type StackFrame } from 
 export { registerSourceMapProvider, type SourceMapProvider } from './sourcemap.js'
 export { globToRegExp } from './glob.js'
 export * from './findings.js'
+export * from './snapshot/index.js'
