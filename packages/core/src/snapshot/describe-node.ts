@@ -36,12 +36,8 @@ function isStringPart(s: HeapSnapshot, node: number): boolean {
   return true
 }
 
-export function isString(s: HeapSnapshot, node: number): boolean {
-  return STRING_TYPES.has(s.nodeType(node))
-}
-
 /** Property names of an object in V8's order (creation order), symbols and `__proto__` left out. */
-export function propertyNames(s: HeapSnapshot, node: number, max: number): string[] {
+function propertyNames(s: HeapSnapshot, node: number, max: number): string[] {
   const names: string[] = []
   for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]! && names.length <= max; e++) {
     if (s.edgeType(e) !== 'property') continue

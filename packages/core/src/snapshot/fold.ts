@@ -1,4 +1,4 @@
-import { closurePosition, collectionEntries, describeNode, isInternal, type SourcePosition } from './describe-node.js'
+import { closurePosition, collectionEntries, describeNode, isInternal } from './describe-node.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
 import type { PathHop } from './paths.js'
 
@@ -103,7 +103,7 @@ function moduleFileOf(s: HeapSnapshot, node: number, previous: number | undefine
 
 function closureFile(s: HeapSnapshot, node: number | undefined): string | undefined {
   if (node === undefined || s.nodeType(node) !== 'closure') return undefined
-  return (closurePosition(s, node) as SourcePosition | undefined)?.file
+  return closurePosition(s, node)?.file
 }
 
 function closureRetaining(s: HeapSnapshot, context: number): number | undefined {

@@ -14,7 +14,7 @@ export interface ShortestPaths {
   via: Uint32Array
 }
 
-export const UNREACHABLE = 0xffffffff
+const UNREACHABLE = 0xffffffff
 
 const results = new WeakMap<HeapSnapshot, ShortestPaths>()
 
