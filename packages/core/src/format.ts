@@ -82,9 +82,13 @@ function section(title: string, lines: string[], c: Colors): string {
 }
 
 export function locationText(loc: SourceLocation, root: string): string {
-  const rel = relative(root, loc.file)
-  const file = rel.startsWith('..') ? loc.file : rel.split(sep).join('/')
-  return `${file}:${loc.line}:${loc.column}`
+  return `${relativeFile(loc.file, root)}:${loc.line}:${loc.column}`
+}
+
+/** A file as reports print it: relative to `root` with `/` separators, or absolute when outside it. */
+export function relativeFile(file: string, root: string): string {
+  const rel = relative(root, file)
+  return rel.startsWith('..') ? file : rel.split(sep).join('/')
 }
 
 function plural(n: number, word: string): string {

@@ -10,3 +10,4 @@ export { blameFrame, registerFrameworkCode, packageRoot, parseStack, type StackF
 export { registerSourceMapProvider, runningScriptsSourceMaps, type SourceMapProvider } from './sourcemap.js'
 export { globToRegExp } from './glob.js'
 export * from './findings.js'
+export * from './snapshot/index.js'

@@ -1,8 +1,12 @@
 import { Session } from 'node:inspector'
 
+/**
+ * One in-process inspector session per isolate (main thread or worker), shared by the sampling
+ * profiler, heap snapshot capture and the source maps of running scripts. Messages posted on an in-process session are dispatched
+ * synchronously: events such as snapshot chunks arrive before `post` resolves.
+ */
 let session: Session | undefined
 
-/** One in-process inspector session for the engine (the profiler, source maps of running scripts). */
 export function inspectorSession(): Session {
   if (!session) {
     session = new Session()
@@ -12,7 +16,22 @@ export function inspectorSession(): Session {
 }
 
 export function post<T>(method: string, params?: object): Promise<T> {
+  const s = inspectorSession()
   return new Promise((resolve, reject) => {
-    inspectorSession().post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T)))
+    s.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T)))
   })
+}
+
+/**
+ * The same, returning the result directly. Capture uses it so that no promise or suspended async
+ * function of its own is alive inside the snapshot, where it would read as new objects in a diff.
+ */
+export function postSync<T>(method: string, params?: object): T {
+  let outcome: { error: Error | null; result?: unknown } | undefined
+  inspectorSession().post(method, params ?? {}, (error, result) => {
+    outcome = { error, result }
+  })
+  if (!outcome) throw new Error(`leakproof: the inspector did not answer ${method} synchronously`)
+  if (outcome.error) throw outcome.error
+  return outcome.result as T
 }

@@ -1,0 +1,141 @@
+import { groupName, isInternal } from './describe-node.js'
+import { dominators } from './dominators.js'
+import { SnapshotError } from './errors.js'
+import type { HeapSnapshot } from './heap-snapshot.js'
+import { shortestPaths } from './paths.js'
+
+/** Objects of one kind that are alive in the second snapshot only. */
+export interface ObjectGroup {
+  /** `Object {requestId, name, tags}`, `closure onData`, `Array`, `string`, `Map`, a class name. */
+  name: string
+  count: number
+  /** Sum of the members' own sizes, in bytes. */
+  selfSize: number
+  /** What freeing the whole group frees: the retained sizes of members no other member dominates. */
+  retainedSize: number
+  /** Node ordinals in the second snapshot, nearest to a GC root first. */
+  members: number[]
+}
+
+export interface SnapshotDiff {
+  groups: ObjectGroup[]
+  /** 1 for each node of `after` that is new (internals included): where a leak's cycles can run. */
+  isNew: Uint8Array
+}
+
+/**
+ * The objects alive in `after` whose V8 id is absent from `before`, V8 internals left out, grouped
+ * by {@link groupName} and sorted by retained size. Both snapshots must come from one isolate
+ * (V8 keeps an object's id for its whole life there); see {@link assertSameIsolate}.
+ */
+export function diffSnapshots(before: HeapSnapshot, after: HeapSnapshot): SnapshotDiff {
+  assertSameIsolate(before, after)
+  const { retainedSize, idom } = dominators(after)
+  const { distance } = shortestPaths(after)
+  const isNew = new Uint8Array(after.nodeCount)
+  const byName = new Map<string, ObjectGroup>()
+  for (let node = 0; node < after.nodeCount; node++) {
+    const id = after.nodeId(node)
+    if (!isStableId(id) || before.nodeOfId(id) >= 0) continue
+    isNew[node] = 1
+    if (isInternal(after, node)) continue
+    const name = groupName(after, node)
+    let group = byName.get(name)
+    if (!group) byName.set(name, (group = { name, count: 0, selfSize: 0, retainedSize: 0, members: [] }))
+    group.count++
+    group.selfSize += after.selfSize(node)
+    group.members.push(node)
+  }
+  const groups = [...byName.values()]
+  for (const group of groups) {
+    group.retainedSize = retainedByGroup(after, group.members, idom, retainedSize)
+    group.members.sort((a, b) => distance[a]! - distance[b]!)
+  }
+  groups.sort((a, b) => b.retainedSize - a.retainedSize || b.count - a.count)
+  return { groups, isNew }
+}
+
+/**
+ * Sum of retained sizes of the members not dominated by another member (a member inside another's
+ * retained size would be counted twice). Each dominator-tree walk stops at the first node whose
+ * answer is known and records the answer for every node it passed, so the work is linear even
+ * when members form one long chain.
+ */
+function retainedByGroup(s: HeapSnapshot, members: number[], idom: Uint32Array, retainedSize: Float64Array): number {
+  const member = new Set(members)
+  // node → is some strict dominator of it a member?
+  const underMember = new Map<number, boolean>()
+  const walked: number[] = []
+  let total = 0
+  for (const node of members) {
+    let answer = false
+    walked.length = 0
+    for (let at = idom[node]!; ; at = idom[at]!) {
+      if (member.has(at)) {
+        answer = true
+        break
+      }
+      const known = underMember.get(at)
+      if (known !== undefined) {
+        answer = known
+        break
+      }
+      if (at === s.rootNode) break
+      walked.push(at)
+    }
+    for (const n of walked) underMember.set(n, answer)
+    underMember.set(node, answer)
+    if (!answer) total += retainedSize[node]!
+  }
+  return total
+}
+
+/**
+ * V8 numbers the objects of its own heap with odd ids, handed out in increasing order and kept for
+ * the object's life. Even ids belong to embedder (C++) nodes such as `Node / Environment` and the
+ * synthetic roots; they are derived from addresses and not comparable across snapshots.
+ */
+function isStableId(id: number): boolean {
+  return id % 2 === 1
+}
+
+/**
+ * Share of comparable objects that must agree for two snapshots to count as one isolate's. In one
+ * isolate the agreement is exact (ids are never reused, an object keeps its type and name); two
+ * runs of the same program share id ranges but diverge on what sits at each id.
+ */
+const SAME_ISOLATE_AGREEMENT = 0.95
+
+/**
+ * Throws `LEAKPROOF_SNAPSHOT_MISMATCH` unless `after` was taken later in the same isolate as
+ * `before`. V8 hands out object ids in increasing order and never reuses one, so every object of
+ * `after` whose id is at most the highest id of `before` already existed then and must be in
+ * `before` with the same type and name. Snapshots of two processes (even of one program) fail
+ * that on a large share of objects; snapshots taken in the wrong order fail the highest-id test.
+ */
+export function assertSameIsolate(before: HeapSnapshot, after: HeapSnapshot): void {
+  const maxBefore = maxStableId(before)
+  const maxAfter = maxStableId(after)
+  let compared = 0
+  let agreeing = 0
+  for (let n = 0; n < after.nodeCount; n++) {
+    const id = after.nodeId(n)
+    if (!isStableId(id) || id > maxBefore) continue
+    compared++
+    const old = before.nodeOfId(id)
+    if (old >= 0 && before.nodeTypeIndex(old) === after.nodeTypeIndex(n) && before.nodeName(old) === after.nodeName(n)) agreeing++
+  }
+  const agreement = compared === 0 ? 1 : agreeing / compared
+  if (maxAfter < maxBefore || agreement < SAME_ISOLATE_AGREEMENT) {
+    throw new SnapshotError(
+      'LEAKPROOF_SNAPSHOT_MISMATCH',
+      `the two heap snapshots are not "before" and "after" of one process: ${maxAfter < maxBefore ? 'the second has lower object ids than the first (swapped, or another process)' : `only ${(agreement * 100).toFixed(1)}% of the second's older objects match the first (one process gives 100%)`}. Object ids only match within one process (one worker thread): take both snapshots there, the first one first.`,
+    )
+  }
+}
+
+function maxStableId(s: HeapSnapshot): number {
+  let max = 0
+  for (let n = 0; n < s.nodeCount; n++) if (isStableId(s.nodeId(n))) max = Math.max(max, s.nodeId(n))
+  return max
+}

@@ -1,0 +1,143 @@
+import { fork } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { packageRoot, parseStack } from '../stack.js'
+import { diffSnapshots } from './diff.js'
+import { SnapshotError, type SnapshotErrorCode } from './errors.js'
+import { foldCycle, foldPath, type FoldedStep } from './fold.js'
+import { formatGroups, formatRetainerPath, formatSteps } from './format-retainers.js'
+import { parseHeapSnapshot } from './parse.js'
+import { cycleThrough, pathFromRoot, shortestPaths } from './paths.js'
+import { childHeapLimitMb, whereToParse, type ParseLocation } from './where-to-parse.js'
+
+export interface ExplainOptions {
+  /** Snapshot taken before one more run of the leaking window. */
+  before: string
+  /** Snapshot taken after it, in the same process (thread). */
+  after: string
+  /** Files in the text print relative to this directory. */
+  root: string
+  /** Groups listed (biggest retained size first). Default 10. */
+  maxGroups?: number
+  /** Groups given a retainer path. Default 3. */
+  maxPaths?: number
+  /** Force where the snapshots are parsed; by default {@link whereToParse} decides. */
+  parseIn?: ParseLocation
+}
+
+/** What a leak consists of and what holds it. Plain JSON: it crosses processes and goes into reports. */
+export interface Explanation {
+  schemaVersion: 1
+  /** New objects in `after`, grouped, biggest retained size first (at most `maxGroups`). */
+  groups: Array<{ name: string; count: number; selfSize: number; retainedSize: number }>
+  /** All new objects (V8 internals left out), beyond the listed groups too. */
+  total: { count: number; selfSize: number }
+  /** One per top group (at most `maxPaths`), for the group's object nearest to a GC root. */
+  paths: Array<{
+    group: string
+    /** Strong references from the GC root to that object, before folding. */
+    distance: number
+    steps: FoldedStep[]
+    /** When the object is on a cycle of new objects: the cycle from it back to it. */
+    cycle?: FoldedStep[]
+  }>
+  /** Where the snapshots were parsed, and the memory figures that decided it. */
+  parsedIn: { where: ParseLocation; reason: string }
+  /** The report sections ("retained by", cycle, new objects) as plain text, files relative to `root`. */
+  text: string
+}
+
+/**
+ * Explains a confirmed leak from two snapshots of one process: the new objects, grouped, and the
+ * shortest strong path from a GC root to each of the biggest groups, folded for people. Parses in
+ * this process or in a child (see where-to-parse.ts), so a worker with a small heap can explain
+ * its own leak. Throws {@link SnapshotError} for missing, unreadable or mismatched snapshots.
+ */
+export async function explainLeak(options: ExplainOptions): Promise<Explanation> {
+  const bytes = (await Promise.all([options.before, options.after].map(fileSize))).reduce((a, b) => a + b, 0)
+  const decision = options.parseIn ? { where: options.parseIn, reason: 'chosen by the caller' } : whereToParse(bytes)
+  const result = decision.where === 'in-process' ? await explainHere(options) : await explainInChild(options, bytes)
+  return { ...result, parsedIn: decision }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size
+  } catch {
+    throw new SnapshotError('LEAKPROOF_SNAPSHOT_MISSING', `heap snapshot ${path} does not exist or cannot be read; check the path, or capture one with writeHeapSnapshot().`)
+  }
+}
+
+/** The whole analysis in the calling process (also what the child process runs). */
+export async function explainHere(options: ExplainOptions): Promise<Omit<Explanation, 'parsedIn'>> {
+  const maxGroups = options.maxGroups ?? 10
+  const maxPaths = options.maxPaths ?? 3
+  const after = await parseHeapSnapshot(options.after)
+  // `before` is only needed for the diff: parsed in a call of its own, it can be collected before the paths.
+  const { groups, isNew } = diffSnapshots(await parseHeapSnapshot(options.before), after)
+  const { distance } = shortestPaths(after)
+  const paths: Explanation['paths'] = []
+  for (const group of groups.slice(0, maxPaths)) {
+    const representative = group.members[0]!
+    const hops = pathFromRoot(after, representative)
+    if (!hops) continue
+    const steps = foldPath(after, hops)
+    const last = steps[steps.length - 1]
+    if (last) Object.assign(last, { count: group.count, size: group.retainedSize })
+    const cycle = cycleThrough(after, representative, isNew)
+    paths.push({ group: group.name, distance: distance[representative]!, steps, ...(cycle && { cycle: foldCycle(after, representative, cycle) }) })
+  }
+  const listed = groups.slice(0, maxGroups).map(({ name, count, selfSize, retainedSize }) => ({ name, count, selfSize, retainedSize }))
+  const total = groups.reduce((sum, g) => ({ count: sum.count + g.count, selfSize: sum.selfSize + g.selfSize }), { count: 0, selfSize: 0 })
+  const text = formatExplanation(listed, paths, options.root)
+  return { schemaVersion: 1, groups: listed, total, paths, text }
+}
+
+function formatExplanation(groups: Explanation['groups'], paths: Explanation['paths'], root: string): string {
+  const sections: string[] = []
+  const top = paths[0]
+  if (top) {
+    sections.push(formatRetainerPath(top.steps, root))
+    if (top.cycle) sections.push([`  the new ${top.group} objects form a retained cycle (breaking any one reference frees it)`, ...formatSteps(top.cycle, root, 4)].join('\n'))
+  }
+  if (groups.length) sections.push(formatGroups(groups))
+  return sections.join('\n\n')
+}
+
+interface ChildReply {
+  result?: Omit<Explanation, 'parsedIn'>
+  error?: { code?: SnapshotErrorCode; message: string }
+}
+
+async function explainInChild(options: ExplainOptions, bytes: number): Promise<Omit<Explanation, 'parsedIn'>> {
+  const child = fork(childEntry(), [], {
+    execArgv: [`--max-old-space-size=${childHeapLimitMb(bytes)}`],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  })
+  const reply = await new Promise<ChildReply>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as ChildReply))
+    child.once('error', reject)
+    child.once('exit', (code, signal) => reject(new Error(`leakproof: the snapshot analysis process exited (${signal ?? `code ${code}`}) before answering`)))
+    child.send({ ...options, parseIn: 'in-process' } satisfies ExplainOptions)
+  })
+  child.disconnect()
+  if (reply.error) {
+    const { code, message } = reply.error
+    throw code ? new SnapshotError(code, message.replace(/^leakproof: /, '')) : new Error(message)
+  }
+  return reply.result!
+}
+
+/**
+ * The child's entry file beside this module. This package is also compiled to CommonJS, where
+ * `import.meta` does not exist, so the module finds its own file from a stack frame. Run from
+ * TypeScript sources (Vitest), it is the built ESM copy.
+ */
+function childEntry(): string {
+  const here = parseStack(new Error().stack)[0]?.file ?? ''
+  const entry = here.endsWith('.ts') ? join(packageRoot(here), 'dist', 'esm', 'snapshot', 'explain-child.js') : join(here, '..', 'explain-child.js')
+  if (!existsSync(entry)) throw new Error(`leakproof: ${entry} is missing; build @leakproof/core (npm run build -w @leakproof/core).`)
+  return entry
+}

@@ -1,0 +1,37 @@
+/**
+ * The heap snapshot engine: capture, parse, diff, dominators, retainer paths, folding, text.
+ * No test framework inside; adapters and the CLI call it for confirmed leaks only (capture costs
+ * seconds per 100 MB of heap).
+ *
+ * One call does it all:
+ *
+ *   await writeHeapSnapshot(before)            // in the leaking process/worker, before one more run
+ *   …run the leaking window once more…
+ *   await writeHeapSnapshot(after)
+ *   const e = await explainLeak({ before, after, root, maxGroups: 10, maxPaths: 3 })
+ *   e.text    // "retained by" + cycle + "new objects" sections, ready for a LeakError
+ *   e.groups  // [{ name: 'Object {requestId, name, tags}', count, selfSize, retainedSize }]
+ *   e.paths   // per top group: { group, distance, steps: FoldedStep[], cycle? }
+ *
+ * - `writeHeapSnapshot(path): Promise<{ path, bytes }>` — full GC, then streamed to disk.
+ * - `explainLeak(options): Promise<Explanation>` — parses in-process or in a child process
+ *   (`whereToParse`), so a worker with a 200 MB heap can explain itself. Plain JSON result.
+ * - `parseHeapSnapshot(path, { onProgress }): Promise<HeapSnapshot>` — streaming, typed arrays.
+ * - `diffSnapshots(before, after)`, `dominators(snapshot)`, `pathFromRoot`, `foldPath`,
+ *   `formatRetainerPath`, `formatGroups` — the pieces, for the CLI's `diff` and `inspect`.
+ *
+ * Errors are `SnapshotError`s with a stable `code`: LEAKPROOF_SNAPSHOT_MISSING,
+ * LEAKPROOF_SNAPSHOT_INVALID (not a heap snapshot, or truncated), LEAKPROOF_SNAPSHOT_MISMATCH
+ * (the two snapshots are not of one process, or are swapped).
+ */
+export { writeHeapSnapshot, type CapturedSnapshot } from './capture.js'
+export { parseHeapSnapshot, type ParseOptions } from './parse.js'
+export { HeapSnapshot, type ScriptLocation } from './heap-snapshot.js'
+export { dominators, type Dominators } from './dominators.js'
+export { diffSnapshots, assertSameIsolate, type ObjectGroup, type SnapshotDiff } from './diff.js'
+export { pathFromRoot, cycleThrough, shortestPaths, type PathHop } from './paths.js'
+export { foldPath, foldCycle, type FoldedStep } from './fold.js'
+export { formatRetainerPath, formatGroups } from './format-retainers.js'
+export { whereToParse, type ParseDecision, type ParseLocation } from './where-to-parse.js'
+export { explainLeak, type ExplainOptions, type Explanation } from './explain.js'
+export { SnapshotError, type SnapshotErrorCode } from './errors.js'

@@ -1,0 +1,92 @@
+import type { HeapSnapshot } from './heap-snapshot.js'
+import { retainingEdges } from './retaining-edges.js'
+
+/** One hop of a path: the edge taken and the node it reaches. */
+export interface PathHop {
+  edge: number
+  node: number
+}
+
+export interface ShortestPaths {
+  /** Hops from the root over retaining edges; 0xffffffff where unreachable. */
+  distance: Uint32Array
+  /** The edge each node was first reached by (breadth-first); meaningless where unreachable. */
+  via: Uint32Array
+}
+
+const UNREACHABLE = 0xffffffff
+
+const results = new WeakMap<HeapSnapshot, ShortestPaths>()
+
+/**
+ * Breadth-first search from the root over retaining edges (weak edges, WeakMap table copies and
+ * non-root shortcuts excluded, see retaining-edges.ts): the shortest strong path to every node at
+ * once, in two typed arrays. Memoised per snapshot.
+ */
+export function shortestPaths(s: HeapSnapshot): ShortestPaths {
+  const cached = results.get(s)
+  if (cached) return cached
+  const strong = retainingEdges(s)
+  const distance = new Uint32Array(s.nodeCount).fill(UNREACHABLE)
+  const via = new Uint32Array(s.nodeCount)
+  const queue = new Uint32Array(s.nodeCount)
+  let head = 0
+  let tail = 0
+  distance[s.rootNode] = 0
+  queue[tail++] = s.rootNode
+  while (head < tail) {
+    const node = queue[head++]!
+    const next = distance[node]! + 1
+    for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) {
+      if (!strong[e]) continue
+      const target = s.edgeTarget(e)
+      if (distance[target] !== UNREACHABLE) continue
+      distance[target] = next
+      via[target] = e
+      queue[tail++] = target
+    }
+  }
+  const result = { distance, via }
+  results.set(s, result)
+  return result
+}
+
+/** The shortest retaining path from the root to `node` (root excluded), or undefined when none. */
+export function pathFromRoot(s: HeapSnapshot, node: number): PathHop[] | undefined {
+  const { distance, via } = shortestPaths(s)
+  if (distance[node] === UNREACHABLE) return undefined
+  const hops: PathHop[] = []
+  for (let at = node; at !== s.rootNode; at = s.edgeSource[via[at]!]!) hops.push({ edge: via[at]!, node: at })
+  return hops.reverse()
+}
+
+/**
+ * The shortest cycle of retaining edges through `start` that stays inside `within` (the new
+ * objects of a diff): the hops from `start` back to `start`, or undefined when it is on no cycle.
+ * A cycle is not a leak by itself (mark-and-sweep collects cycles), but a retained one means
+ * breaking any single reference in it frees the whole ring.
+ */
+export function cycleThrough(s: HeapSnapshot, start: number, within: Uint8Array): PathHop[] | undefined {
+  const strong = retainingEdges(s)
+  const reachedBy = new Map<number, number>()
+  let frontier = [start]
+  while (frontier.length > 0) {
+    const next: number[] = []
+    for (const node of frontier) {
+      for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) {
+        if (!strong[e]) continue
+        const target = s.edgeTarget(e)
+        if (target === start) {
+          const hops: PathHop[] = [{ edge: e, node: start }]
+          for (let at = node; at !== start; at = s.edgeSource[reachedBy.get(at)!]!) hops.push({ edge: reachedBy.get(at)!, node: at })
+          return hops.reverse()
+        }
+        if (!within[target] || reachedBy.has(target)) continue
+        reachedBy.set(target, e)
+        next.push(target)
+      }
+    }
+    frontier = next
+  }
+  return undefined
+}

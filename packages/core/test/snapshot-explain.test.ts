@@ -1,0 +1,65 @@
+import { join } from 'node:path'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { explainLeak, type Explanation } from '../src/index.js'
+import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
+
+const N = 2000
+
+describe('a module-level Map of closures holding arrays', () => {
+  let dir: string
+  let explanation: Explanation
+  beforeAll(async () => {
+    dir = await makeSnapshots('user-cache', N)
+    explanation = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 5, maxPaths: 2, parseIn: 'in-process' })
+  })
+
+  test('the biggest new group is the closures, one per entry added by the second run', () => {
+    const [top, second] = explanation.groups
+    expect(top).toMatchObject({ name: 'closure onUserLoaded', count: N })
+    // Each closure retains its context and its 16-slot array: more than its own 56-64 bytes.
+    expect(top!.retainedSize).toBeGreaterThan(top!.selfSize + second!.retainedSize / 2)
+    expect(second).toMatchObject({ name: 'Array', count: N })
+  })
+
+  test('the path names the module, the variable, the Map and the closure with its line', () => {
+    expect(explanation.text).toContain(
+      [
+        '  retained by (shortest path from a GC root)',
+        '    module test/fixtures/snapshot/user-cache.cjs',
+        `      → cache  Map (${(2 * N).toLocaleString('en-US')} entries)`,
+        `        → value  closure onUserLoaded  test/fixtures/snapshot/user-cache.cjs:7:`,
+      ].join('\n'),
+    )
+    expect(explanation.text).toMatch(new RegExp(`×${N.toLocaleString('en-US')}  \\d+ KB\\n`))
+  })
+
+  test('the array group\'s path goes on through the closure variable that holds it', () => {
+    const arrays = explanation.paths.find((p) => p.group === 'Array')!
+    expect(arrays.steps.map((s) => `${s.edge} ${s.node}`)).toEqual([' module', 'cache Map (4,000 entries)', 'value closure onUserLoaded', 'history Array'])
+    expect(arrays.steps.at(-1)).toMatchObject({ count: N })
+    expect(arrays.cycle).toBeUndefined()
+  })
+
+  test('the result is plain JSON and says where it was parsed', () => {
+    expect(JSON.parse(JSON.stringify(explanation))).toEqual(explanation)
+    expect(explanation.parsedIn.where).toBe('in-process')
+  })
+
+  test('parsed in a child process, the answer is the same', async () => {
+    const inChild = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 5, maxPaths: 2, parseIn: 'child-process' })
+    expect(inChild.parsedIn.where).toBe('child-process')
+    expect({ ...inChild, parsedIn: undefined }).toEqual({ ...explanation, parsedIn: undefined })
+  })
+})
+
+describe('a retained cycle', () => {
+  test('is reported with the references that close it', async () => {
+    const dir = await makeSnapshots('ring', 500)
+    const e = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, parseIn: 'in-process' })
+    expect(e.groups[0]).toMatchObject({ name: 'Object {id, side, peer}', count: 1000 })
+    const path = e.paths[0]!
+    expect(path.steps.map((s) => `${s.edge} ${s.node}`)).toEqual([' module', 'rings Array', '[0] Object {id, side, peer}'.replace('[0]', path.steps[2]!.edge)])
+    expect(path.cycle?.map((s) => `${s.edge} ${s.node}`)).toEqual([' Object {id, side, peer}', 'peer Object {id, side, peer}', 'peer Object {id, side, peer}'])
+    expect(e.text).toContain('form a retained cycle')
+  })
+})

@@ -1,0 +1,115 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { explainLeak, parseHeapSnapshot, SnapshotError, type HeapSnapshot } from '../src/index.js'
+import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
+
+interface RawJson {
+  snapshot: { meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]] }; node_count: number; edge_count: number }
+  nodes: number[]
+  edges: number[]
+  strings: string[]
+}
+
+/** The same facts read with JSON.parse (fine for a small snapshot) and with the streaming parser. */
+function expectSameAsJsonParse(file: string, parsed: HeapSnapshot): void {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as RawJson
+  const { meta } = json.snapshot
+  const nf = meta.node_fields.length
+  expect(parsed.nodeCount).toBe(json.snapshot.node_count)
+  expect(parsed.edgeCount).toBe(json.snapshot.edge_count)
+  expect(parsed.nodeCount).toBe(json.nodes.length / nf)
+  expect(parsed.strings).toEqual(json.strings)
+  const at = (n: number, field: string): number => json.nodes[n * nf + meta.node_fields.indexOf(field)]!
+  for (const n of [0, 1, Math.floor(parsed.nodeCount / 3), parsed.nodeCount - 1]) {
+    expect(parsed.nodeName(n)).toBe(json.strings[at(n, 'name')])
+    expect(parsed.nodeType(n)).toBe(meta.node_types[0][at(n, 'type')])
+    expect(parsed.selfSize(n)).toBe(at(n, 'self_size'))
+    expect(parsed.nodeOfId(at(n, 'id'))).toBe(n)
+  }
+}
+
+describe('parseHeapSnapshot', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await makeSnapshots('user-cache', 10, 'before-only')
+  })
+
+  test('reads what JSON.parse reads, reporting progress up to the file size', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const progress: Array<[number, number]> = []
+    const parsed = await parseHeapSnapshot(file, { onProgress: (read, total) => progress.push([read, total]) })
+    expectSameAsJsonParse(file, parsed)
+    expect(progress.at(-1)).toEqual([readFileSync(file).length, readFileSync(file).length])
+  })
+
+  test('decodes escapes and non-ASCII in strings, including across chunk boundaries', async () => {
+    const strings = ['plain', 'quote " and backslash \\', 'tab\tnewline\n', 'é ü 漢字 😀', '\u0001', 'x'.repeat(5 * 1024 * 1024) + '"é"']
+    const file = join(dir, 'strings.heapsnapshot')
+    const meta = { node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'], node_types: [['synthetic', 'string']], edge_fields: ['type', 'name_or_index', 'to_node'], edge_types: [['element']] }
+    const nodes = strings.flatMap((_, i) => [1, i, 2 * i + 1, 10, 0])
+    writeFileSync(file, `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${strings.length},"edge_count":0},\n"nodes":[${nodes.join(',')}],\n"edges":[],\n"trace_tree":[[1,[2,"]"]]],\n"strings":${JSON.stringify(strings)}}\n`)
+    const parsed = await parseHeapSnapshot(file)
+    expect(parsed.strings).toEqual(strings)
+    expect(parsed.nodeName(3)).toBe('é ü 漢字 😀')
+  })
+
+  // Another Node's V8 writes another layout (Node 24: different node types and edge names).
+  // LEAKPROOF_OTHER_NODE=/path/to/node (e.g. from `npm i node@24` in a temp dir) turns this on;
+  // the suite itself stays offline.
+  const otherNode = process.env.LEAKPROOF_OTHER_NODE
+  test.skipIf(!otherNode)('reads a snapshot written by another Node version (set LEAKPROOF_OTHER_NODE to a node binary)', async () => {
+    const version = execFileSync(otherNode!, ['--version'], { encoding: 'utf8' }).trim()
+    expect(version).not.toBe(process.version)
+    const other = await makeSnapshots('user-cache', 10, 'before-only', otherNode)
+    const file = join(other, 'before.heapsnapshot')
+    expectSameAsJsonParse(file, await parseHeapSnapshot(file))
+  })
+
+  test('a missing file, a file that is not a snapshot and a truncated one fail with clear messages', async () => {
+    await expect(parseHeapSnapshot(join(dir, 'nope.heapsnapshot'))).rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISSING', message: expect.stringContaining('nope.heapsnapshot does not exist') })
+    const notSnapshot = join(dir, 'package.json')
+    writeFileSync(notSnapshot, '{"name": "x"}')
+    await expect(parseHeapSnapshot(notSnapshot)).rejects.toThrow(/package\.json is not a V8 heap snapshot leakproof can read: its first key is "name", not "snapshot"/)
+    const truncated = join(dir, 'truncated.heapsnapshot')
+    writeFileSync(truncated, readFileSync(join(dir, 'before.heapsnapshot')).subarray(0, 100_000))
+    await expect(parseHeapSnapshot(truncated)).rejects.toThrow(/truncated/)
+    await expect(parseHeapSnapshot(truncated)).rejects.toBeInstanceOf(SnapshotError)
+  })
+})
+
+describe('explainLeak refuses snapshots that are not before/after of one process', () => {
+  test('two processes of the same program', async () => {
+    const [first, second] = await Promise.all([makeSnapshots('user-cache', 200, 'before-only'), makeSnapshots('user-cache', 200, 'after-only')])
+    await expect(explainLeak({ before: join(first, 'before.heapsnapshot'), after: join(second, 'after.heapsnapshot'), root: coreRoot, parseIn: 'in-process' }))
+      .rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISMATCH', message: expect.stringContaining('are not "before" and "after" of one process') })
+  })
+
+  test('swapped snapshots of one process', async () => {
+    const dir = await makeSnapshots('user-cache', 200)
+    await expect(explainLeak({ before: join(dir, 'after.heapsnapshot'), after: join(dir, 'before.heapsnapshot'), root: coreRoot, parseIn: 'in-process' }))
+      .rejects.toThrow(/the second has lower object ids than the first/)
+  })
+})
+
+describe('writeHeapSnapshot', () => {
+  test('captures a worker thread\'s own heap from inside it', async () => {
+    const dir = await makeSnapshots('user-cache', 1, 'before-only')
+    const file = join(dir, 'worker.heapsnapshot')
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads')
+      const { writeHeapSnapshot } = require(workerData.core)
+      globalThis.markerOnlyInTheWorker = { markerOnlyInTheWorker: 'yes' }
+      writeHeapSnapshot(workerData.file).then((r) => parentPort.postMessage(r))`
+    const result = await new Promise<{ path: string; bytes: number }>((resolve, reject) => {
+      const worker = new Worker(code, { eval: true, workerData: { file, core: join(coreRoot, 'dist', 'cjs', 'index.js') } })
+      worker.once('message', (m) => void worker.terminate().then(() => resolve(m)))
+      worker.once('error', reject)
+    })
+    expect(result.bytes).toBe(readFileSync(file).length)
+    const parsed = await parseHeapSnapshot(file)
+    expect(parsed.strings).toContain('markerOnlyInTheWorker')
+  })
+})
