@@ -5,4 +5,5 @@ module.exports = {
   rootDir: join(__dirname, '../../fixtures/corpus'),
   testEnvironment: 'node',
   testMatch: ['<rootDir>/tests/*.test.ts'],
+  snapshotResolver: '<rootDir>/jest-snapshot-resolver.cjs',
 }

@@ -2,8 +2,9 @@ import { Session } from 'node:inspector'
 
 /**
  * One in-process inspector session per isolate (main thread or worker), shared by the sampling
- * profiler, heap snapshot capture and the source maps of running scripts. Messages posted on an in-process session are dispatched
- * synchronously: events such as snapshot chunks arrive before `post` resolves.
+ * profiler, heap snapshot capture and the source maps of running scripts. Messages posted on an
+ * in-process session are dispatched synchronously: events such as snapshot chunks arrive before
+ * `post` resolves.
  */
 let session: Session | undefined
 

@@ -52,11 +52,7 @@ class TestWindows {
   ) {
     this.root = config.projectConfig.rootDir
     const settings = (config.projectConfig.testEnvironmentOptions as { leakproof?: unknown }).leakproof ?? {}
-    this.detector = new Detector(resolveOptions(settings, 'testEnvironmentOptions.leakproof'), {
-      root: this.root,
-      global: this.global,
-      isHostGlobal: (name) => name === LEAKS_KEY.toString(),
-    })
+    this.detector = new Detector(resolveOptions(settings, 'testEnvironmentOptions.leakproof'), { root: this.root, global: this.global })
     Object.defineProperty(this.global, LEAKS_KEY, { value: leaks, configurable: true })
   }
 
