@@ -101,6 +101,10 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     // the test's loop in some runs: the site is then the test's function.
     expect(cache).toMatch(/getUser\s+src\/user-cache\.ts:11:\d+/)
     expect(cache).toMatch(/(handle|<anonymous>)\s+tests\/retained\.test\.ts:1[34]:\d+/)
+    // What holds it, from heap snapshots around one more run: the module's Map, 20,000 new users.
+    expect(cache).toContain('retained by (shortest path from a GC root)')
+    expect(cache).toMatch(/module src\/user-cache\.ts\n\s+→ \S+\s+Map \([\d,]+ entries\)\n\s+→ value\s+Object \{requestId, name, tags\}\s+×20,000/)
+    expect(cache).toMatch(/new objects \(alive only in the second snapshot\)[\s\S]*×20,000 .*Object \{requestId, name, tags\}/)
     // 2 MB of Buffers per run, measured among whatever else the worker frees meanwhile.
     expect(perRunKB(message('tests/retained.test.ts > leaks: Buffers kept in a module array (external memory)'))).toBeGreaterThan(1800)
     expect(perRunKB(message('tests/retained.test.ts > leaks: Buffers kept in a module array (external memory)'))).toBeLessThan(2300)

@@ -2,6 +2,7 @@
  * The findings model: plain, serialisable data (it crosses from a test worker to a reporter).
  * Sizes are bytes; locations are 1-based line and column in the original source.
  */
+import type { Explanation } from './snapshot/explain.js'
 
 export type Kind = 'retained' | 'handle' | 'listener' | 'global' | 'watched'
 export const KINDS: readonly Kind[] = ['retained', 'handle', 'listener', 'global', 'watched']
@@ -23,18 +24,30 @@ export interface AllocationSite {
   location?: SourceLocation
 }
 
+/**
+ * What holds a confirmed leak, from heap snapshots around one more run of the test: the report's
+ * "retained by" section and its data, or why it could not be made.
+ */
+export type RetainedBy =
+  | (Pick<Explanation, 'text' | 'groups' | 'paths'> & {
+      /** The snapshot files, when kept (option `keepSnapshots`). */
+      snapshots?: { before?: string; after: string }
+    })
+  | { unavailable: string }
+
 export interface RetainedFinding {
   kind: 'retained'
   /** Growth of the live heap plus external memory across `runs` re-runs of the window. */
   bytes: number
   runs: number
-  /** Smallest growth of one re-run: every run grew at least this much. */
+  /** Smallest growth of one re-run (a majority of the runs grew past the budget). */
   minPerRun: number
   perRun: number
   budget: number
   sites: AllocationSite[]
   /** False when the test opted out of re-runs and was judged on a single run. */
   confirmed: boolean
+  retainedBy?: RetainedBy
 }
 
 export interface HandleFinding {
@@ -67,6 +80,7 @@ export interface WatchedFinding {
   kind: 'watched'
   label: string
   watchedAt?: SourceLocation
+  retainedBy?: RetainedBy
 }
 
 export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding) & {

@@ -1,6 +1,6 @@
 import { relative, sep } from 'node:path'
 import pc from 'picocolors'
-import type { Finding, HandleFinding, ListenerFinding, RetainedFinding, SourceLocation, Verdict } from './findings.js'
+import type { Finding, HandleFinding, ListenerFinding, RetainedBy, RetainedFinding, SourceLocation, Verdict, WatchedFinding } from './findings.js'
 import { formatBytes } from './size.js'
 
 export interface FormatOptions {
@@ -25,6 +25,7 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
       const width = Math.max(...r.sites.map((s) => s.functionName.length))
       sections.push(section('allocated at (alive after GC)', r.sites.map((s) => `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`), c))
     }
+    if (r.retainedBy) sections.push(...retainedBySections(r.retainedBy, options.root, c))
   }
   const handles = findings.filter((f): f is HandleFinding & Finding => f.kind === 'handle')
   if (handles.length) sections.push(section('left open', handles.map((h) => `${h.description} created at ${where(h.createdAt)}`), c))
@@ -34,9 +35,23 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
   }
   const globals = findings.filter((f) => f.kind === 'global')
   if (globals.length) sections.push(section('new globals', globals.map((g) => `globalThis.${g.name} (${g.valueType})`), c))
-  const watched = findings.filter((f) => f.kind === 'watched')
-  if (watched.length) sections.push(section('not collected after the test', watched.map((w) => `${JSON.stringify(w.label)} watched at ${where(w.watchedAt)}`), c))
+  const watched = findings.filter((f): f is WatchedFinding & Finding => f.kind === 'watched')
+  if (watched.length) {
+    sections.push(section('not collected after the test', watched.map((w) => `${JSON.stringify(w.label)} watched at ${where(w.watchedAt)}`), c))
+    for (const w of watched) if (w.retainedBy) sections.push(...retainedBySections(w.retainedBy, options.root, c))
+  }
   return [headline(findings), ...sections].join('\n\n')
+}
+
+/** The heap snapshots' sections: what holds the leak and, when kept, the snapshot files; or why there are none. */
+function retainedBySections(by: RetainedBy, root: string, c: Colors): string[] {
+  if ('unavailable' in by) return [section('retained by', [c.dim(`not available: ${by.unavailable}`)], c)]
+  const sections = [by.text]
+  if (by.snapshots) {
+    const files = [by.snapshots.before, by.snapshots.after].filter((f): f is string => f !== undefined)
+    sections.push(section('heap snapshots (Chrome DevTools, memlab)', files.map((f) => relativeFile(f, root)), c))
+  }
+  return sections
 }
 
 /** The verdict's findings of one severity, with its notes, or '' when there are none. */

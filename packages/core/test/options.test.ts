@@ -10,7 +10,21 @@ describe('resolveOptions', () => {
       repetitions: 3,
       allocationSites: 5,
       checkFiles: true,
+      explain: true,
+      keepSnapshots: false,
     })
+  })
+
+  test('keepSnapshots: true means the default folder; a folder name is kept; anything else is refused', () => {
+    expect(resolveOptions({ keepSnapshots: true }).keepSnapshots).toBe('.leakproof/snapshots')
+    expect(resolveOptions({ keepSnapshots: 'artifacts/heap' }).keepSnapshots).toBe('artifacts/heap')
+    expect(() => resolveOptions({ keepSnapshots: 1 })).toThrow('option "keepSnapshots" is 1; expected true (for .leakproof/snapshots), false, or a folder name')
+    expect(() => resolveOptions({ explain: 'yes' })).toThrow('option "explain" is "yes"; expected true or false')
+  })
+
+  test('options under a host path name that path (Jest: testEnvironmentOptions.leakproof)', () => {
+    expect(() => resolveOptions({ budget: '2 MBs' }, 'testEnvironmentOptions.leakproof')).toThrow('option "testEnvironmentOptions.leakproof.budget" is "2 MBs"')
+    expect(() => resolveOptions({ budgets: [{ tests: {}, budget: 1 }] })).toThrow('a RegExp sent to Jest workers as JSON arrives as {}')
   })
 
   test.each([

@@ -111,5 +111,5 @@ describe('writeHeapSnapshot', () => {
     expect(result.bytes).toBe(readFileSync(file).length)
     const parsed = await parseHeapSnapshot(file)
     expect(parsed.strings).toContain('markerOnlyInTheWorker')
-  })
+  }, 60_000) // a whole heap captured from a worker: seconds when the machine is busy
 })

@@ -101,7 +101,10 @@ function formatExplanation(groups: Explanation['groups'], paths: Explanation['pa
     sections.push(formatRetainerPath(top.steps, root))
     if (top.cycle) sections.push([`  the new ${top.group} objects form a retained cycle (breaking any one reference frees it)`, ...formatSteps(top.cycle, root, 4)].join('\n'))
   }
-  if (groups.length) sections.push(formatGroups(groups))
+  // The capture's own few hundred bytes (its promises, its inspector messages) are new objects
+  // too: groups under 1 KB are counted, not listed.
+  const listed = groups.filter((g) => g.retainedSize >= 1024)
+  if (listed.length) sections.push(formatGroups(listed, undefined, groups.length - listed.length))
   return sections.join('\n\n')
 }
 

@@ -1,6 +1,7 @@
 import { closurePosition, collectionEntries, describeNode, isInternal } from './describe-node.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
 import type { PathHop } from './paths.js'
+import { ownerOf } from '../stack.js'
 
 /** One step of a retainer path as a person reads it. Plain data: it goes into JSON reports. */
 export interface FoldedStep {
@@ -27,15 +28,21 @@ export interface FoldedStep {
  */
 export function foldPath(s: HeapSnapshot, hops: PathHop[]): FoldedStep[] {
   let anchor = -1
-  let file = ''
+  let first: FoldedStep[] = []
   for (let i = 0; i < hops.length; i++) {
-    const found = moduleFileOf(s, hops[i]!.node, hops[i - 1]?.node)
-    if (found) {
+    const node = hops[i]!.node
+    const file = moduleFileOf(s, node, hops[i - 1]?.node)
+    const position = file || s.nodeType(node) !== 'closure' ? undefined : closurePosition(s, node)
+    if (file) {
       anchor = i
-      file = found
+      first = [{ edge: '', node: 'module', file }]
+    } else if (position && ownerOf(position.file) === 'user') {
+      // A closure of the user's own code that no module comes after: what leads to it is the test
+      // framework's bookkeeping (its hooks, its worker state), not something the user can change.
+      anchor = i
+      first = [{ edge: '', node: describeNode(s, node), ...position }]
     }
   }
-  const first: FoldedStep[] = anchor >= 0 ? [{ edge: '', node: 'module', file }] : []
   return foldHops(s, hops.slice(anchor + 1), first, anchor >= 0 ? hops[anchor]!.node : -1)
 }
 

@@ -42,9 +42,10 @@ export interface GroupRow {
 }
 
 /** The "new objects" section of a diff: one line per group, biggest retained size first. */
-export function formatGroups(groups: GroupRow[], title = 'new objects (alive only in the second snapshot)'): string {
+export function formatGroups(groups: GroupRow[], title = 'new objects (alive only in the second snapshot)', smaller = 0): string {
   const rows = groups.map((g) => [`×${count(g.count)}`, formatBytes(g.retainedSize), formatBytes(g.selfSize), g.name])
   const widths = [0, 1, 2].map((c) => Math.max(c === 1 ? 'retained'.length : c === 2 ? 'self'.length : 0, ...rows.map((r) => r[c]!.length)))
   const line = (cells: string[]): string => `    ${cells.slice(0, 3).map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}  ${cells[3]}`.trimEnd()
-  return [`  ${title}`, line(['', 'retained', 'self', '']), ...rows.map(line)].join('\n')
+  const rest = smaller > 0 ? [`    … and ${count(smaller)} smaller ${smaller === 1 ? 'group' : 'groups'} (under 1 KB each)`] : []
+  return [`  ${title}`, line(['', 'retained', 'self', '']), ...rows.map(line), ...rest].join('\n')
 }

@@ -19,9 +19,16 @@ const UNREACHABLE = 0xffffffff
 const results = new WeakMap<HeapSnapshot, ShortestPaths>()
 
 /**
+ * Roots that hold things only while some code runs (the stack, open handle scopes): a path through
+ * them says "the code that was running then", not what keeps a leak alive between tests.
+ */
+const TRANSIENT_ROOTS = new Set(['(Stack roots)', '(Handle scope)'])
+
+/**
  * Breadth-first search from the root over retaining edges (weak edges, WeakMap table copies and
  * non-root shortcuts excluded, see retaining-edges.ts): the shortest strong path to every node at
- * once, in two typed arrays. Memoised per snapshot.
+ * once, in two typed arrays. Durable roots first: what is reachable without the transient roots
+ * gets its path from them, even when a path through the stack is shorter. Memoised per snapshot.
  */
 export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   const cached = results.get(s)
@@ -32,19 +39,33 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   const queue = new Uint32Array(s.nodeCount)
   let head = 0
   let tail = 0
+  const reach = (target: number, e: number, d: number): void => {
+    distance[target] = d
+    via[target] = e
+    queue[tail++] = target
+  }
   distance[s.rootNode] = 0
   queue[tail++] = s.rootNode
-  while (head < tail) {
-    const node = queue[head++]!
-    const next = distance[node]! + 1
-    for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) {
-      if (!strong[e]) continue
-      const target = s.edgeTarget(e)
-      if (distance[target] !== UNREACHABLE) continue
-      distance[target] = next
-      via[target] = e
-      queue[tail++] = target
+  let deferred: number[] | undefined = []
+  for (;;) {
+    while (head < tail) {
+      const node = queue[head++]!
+      const next = distance[node]! + 1
+      for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) {
+        if (!strong[e]) continue
+        const target = s.edgeTarget(e)
+        if (distance[target] !== UNREACHABLE) continue
+        if (deferred && TRANSIENT_ROOTS.has(s.nodeName(target)) && s.nodeType(target) === 'synthetic') deferred.push(e)
+        else reach(target, e, next)
+      }
     }
+    if (!deferred) break
+    // Then the transient roots, for what only they hold.
+    for (const e of deferred) {
+      const target = s.edgeTarget(e)
+      if (distance[target] === UNREACHABLE) reach(target, e, distance[s.edgeSource[e]!]! + 1)
+    }
+    deferred = undefined
   }
   const result = { distance, via }
   results.set(s, result)
