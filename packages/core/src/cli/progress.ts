@@ -20,20 +20,25 @@ const MB = 1024 ** 2
 const BAR_MAX = 30
 const BAR_MIN = 10
 
-/** `reading snapshots  [██████░░░░]  52%  104.0/200.0 MB  85.3 MB/s`, fitted to `columns`. */
+/**
+ * `reading snapshots  [██████░░░░]   52%  104.0/200.0 MB   85.3 MB/s`, never wider than `columns`.
+ * The numbers are padded to their widest, so the bar keeps its width while they change.
+ */
 export function renderProgress(state: ProgressState): string {
   const { label, bytesRead, totalBytes, elapsedMs, columns } = state
   const fraction = totalBytes > 0 ? Math.min(1, bytesRead / totalBytes) : 1
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4)
-  const amounts = `${(bytesRead / MB).toFixed(1)}/${(totalBytes / MB).toFixed(1)} MB`
-  const rate = elapsedMs > 0 ? `${(bytesRead / MB / (elapsedMs / 1000)).toFixed(1)} MB/s` : ''
-  const tail = [percent, amounts, state.phase ? `${state.phase}…` : rate].filter(Boolean).join('  ')
-  const room = columns - 1 - label.length - tail.length - 6
-  if (room < BAR_MIN) return `${label}  ${tail}`.slice(0, Math.max(0, columns - 1))
-  const width = Math.min(BAR_MAX, room)
-  const filled = Math.round(fraction * width)
-  return `${label}  [${'█'.repeat(filled)}${'░'.repeat(width - filled)}]  ${tail}`
+  const total = (totalBytes / MB).toFixed(1)
+  const amounts = `${(bytesRead / MB).toFixed(1).padStart(total.length)}/${total} MB`
+  const rate = state.phase ? `${state.phase}…` : `${(elapsedMs > 0 ? bytesRead / MB / (elapsedMs / 1000) : 0).toFixed(1)} MB/s`.padStart(RATE_WIDTH)
+  const tail = `${percent}  ${amounts}  ${rate}`
+  const width = Math.min(BAR_MAX, columns - 1 - label.length - 6 - (tail.length - rate.length + RATE_WIDTH))
+  const line = width < BAR_MIN ? `${label}  ${tail}` : `${label}  [${'█'.repeat(Math.round(fraction * width))}${'░'.repeat(width - Math.round(fraction * width))}]  ${tail}`
+  return line.slice(0, Math.max(0, columns - 1))
 }
+
+/** `9999.9 MB/s` */
+const RATE_WIDTH = 11
 
 export interface ProgressStream {
   isTTY?: boolean
@@ -77,7 +82,7 @@ export function progressBar(options: ProgressOptions): ProgressBar {
     if (t - start < delayMs || (!force && t - lastDraw < intervalMs)) return
     lastDraw = t
     drawn = true
-    stream.write(CLEAR_LINE + renderProgress({ label, ...state, elapsedMs: t - start, columns: stream.columns ?? 80 }))
+    stream.write(CLEAR_LINE + renderProgress({ label, ...state, elapsedMs: t - start, columns: stream.columns || 80 }))
   }
   return {
     update(bytesRead, totalBytes) {
