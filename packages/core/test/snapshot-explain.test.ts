@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { explainLeak, type Explanation } from '../src/index.js'
+import { explainLeak, parseHeapSnapshot, type Explanation } from '../src/index.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 const N = 2000
@@ -45,10 +46,20 @@ describe('a module-level Map of closures holding arrays', () => {
     expect(explanation.parsedIn.where).toBe('in-process')
   })
 
-  test('parsed in a child process, the answer is the same', async () => {
-    const inChild = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 5, maxPaths: 2, parseIn: 'child-process' })
+  test('parsed in a child process, the answer is the same, and progress still reaches the caller', async () => {
+    const progress: Array<[number, number]> = []
+    const inChild = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 5, maxPaths: 2, parseIn: 'child-process', onProgress: (read, total) => progress.push([read, total]) })
     expect(inChild.parsedIn.where).toBe('child-process')
     expect({ ...inChild, parsedIn: undefined }).toEqual({ ...explanation, parsedIn: undefined })
+    const bothFiles = statSync(join(dir, 'before.heapsnapshot')).size + statSync(join(dir, 'after.heapsnapshot')).size
+    expect(progress.at(-1)).toEqual([bothFiles, bothFiles])
+    expect(progress.every(([read, total], i) => total === bothFiles && read >= (progress[i - 1]?.[0] ?? 0))).toBe(true)
+  })
+
+  test('each path names its object\'s V8 id in the after snapshot', async () => {
+    const after = await parseHeapSnapshot(join(dir, 'after.heapsnapshot'))
+    for (const path of explanation.paths) expect(after.nodeOfId(path.id)).toBeGreaterThanOrEqual(0)
+    expect(new Set(explanation.paths.map((p) => p.id)).size).toBe(explanation.paths.length)
   })
 })
 

@@ -70,6 +70,7 @@ describe('parseHeapSnapshot', () => {
 
   test('a missing file, a file that is not a snapshot and a truncated one fail with clear messages', async () => {
     await expect(parseHeapSnapshot(join(dir, 'nope.heapsnapshot'))).rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISSING', message: expect.stringContaining('nope.heapsnapshot does not exist') })
+    await expect(parseHeapSnapshot(dir)).rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISSING', message: expect.stringContaining(`${dir} is a directory, not a file`) })
     const notSnapshot = join(dir, 'package.json')
     writeFileSync(notSnapshot, '{"name": "x"}')
     await expect(parseHeapSnapshot(notSnapshot)).rejects.toThrow(/package\.json is not a V8 heap snapshot leakproof can read: its first key is "name", not "snapshot"/)

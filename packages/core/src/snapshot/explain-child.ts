@@ -1,10 +1,11 @@
 // Entry of the child process explainLeak() forks when the snapshots are too big to parse in the
 // caller: it runs the same analysis and sends back the plain-JSON result (or the error), then exits.
-import { explainHere, type ExplainOptions } from './explain.js'
+import { explainHere, type ChildReply, type ChildRequest } from './explain.js'
 import { SnapshotError } from './errors.js'
 
-process.once('message', (options: ExplainOptions) => {
-  explainHere(options).then(
+process.once('message', ({ reportProgress, ...options }: ChildRequest) => {
+  const onProgress = reportProgress ? (bytesRead: number, totalBytes: number) => process.send!({ progress: [bytesRead, totalBytes] } satisfies ChildReply) : undefined
+  explainHere({ ...options, onProgress }).then(
     (result) => process.send!({ result }),
     (error: unknown) => process.send!({ error: { code: error instanceof SnapshotError ? error.code : undefined, message: error instanceof Error ? error.message : String(error) } }),
   )

@@ -24,6 +24,11 @@ export interface ExplainOptions {
   maxPaths?: number
   /** Force where the snapshots are parsed; by default {@link whereToParse} decides. */
   parseIn?: ParseLocation
+  /**
+   * Called as the snapshots are read (both files together: bytes read so far, both files' size),
+   * also when they are parsed in a child process. For a progress bar (the CLI's).
+   */
+  onProgress?: (bytesRead: number, totalBytes: number) => void
 }
 
 /** What a leak consists of and what holds it. Plain JSON: it crosses processes and goes into reports. */
@@ -36,6 +41,8 @@ export interface Explanation {
   /** One per top group (at most `maxPaths`), for the group's object nearest to a GC root. */
   paths: Array<{
     group: string
+    /** The V8 object id of that object in `after` (DevTools shows it as `@id`; `leakproof inspect --path-to` takes it). */
+    id: number
     /** Strong references from the GC root to that object, before folding. */
     distance: number
     steps: FoldedStep[]
@@ -73,9 +80,11 @@ async function fileSize(path: string): Promise<number> {
 export async function explainHere(options: ExplainOptions): Promise<Omit<Explanation, 'parsedIn'>> {
   const maxGroups = options.maxGroups ?? 10
   const maxPaths = options.maxPaths ?? 3
-  const after = await parseHeapSnapshot(options.after)
+  const [beforeBytes, afterBytes] = await Promise.all([fileSize(options.before), fileSize(options.after)])
+  const report = options.onProgress
+  const after = await parseHeapSnapshot(options.after, { onProgress: report && ((read) => report(read, afterBytes + beforeBytes)) })
   // `before` is only needed for the diff: parsed in a call of its own, it can be collected before the paths.
-  const { groups, isNew } = diffSnapshots(await parseHeapSnapshot(options.before), after)
+  const { groups, isNew } = diffSnapshots(await parseHeapSnapshot(options.before, { onProgress: report && ((read) => report(afterBytes + read, afterBytes + beforeBytes)) }), after)
   const { distance } = shortestPaths(after)
   const paths: Explanation['paths'] = []
   for (const group of groups.slice(0, maxPaths)) {
@@ -86,7 +95,7 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
     const last = steps[steps.length - 1]
     if (last) Object.assign(last, { count: group.count, size: group.retainedSize })
     const cycle = cycleThrough(after, representative, isNew)
-    paths.push({ group: group.name, distance: distance[representative]!, steps, ...(cycle && { cycle: foldCycle(after, representative, cycle) }) })
+    paths.push({ group: group.name, id: after.nodeId(representative), distance: distance[representative]!, steps, ...(cycle && { cycle: foldCycle(after, representative, cycle) }) })
   }
   const listed = groups.slice(0, maxGroups).map(({ name, count, selfSize, retainedSize }) => ({ name, count, selfSize, retainedSize }))
   const total = groups.reduce((sum, g) => ({ count: sum.count + g.count, selfSize: sum.selfSize + g.selfSize }), { count: 0, selfSize: 0 })
@@ -108,10 +117,15 @@ function formatExplanation(groups: Explanation['groups'], paths: Explanation['pa
   return sections.join('\n\n')
 }
 
-interface ChildReply {
+/** What the child sends: progress messages (when asked for), then one result or error. */
+export interface ChildReply {
+  progress?: [bytesRead: number, totalBytes: number]
   result?: Omit<Explanation, 'parsedIn'>
   error?: { code?: SnapshotErrorCode; message: string }
 }
+
+/** The options as sent to the child: plain data, the callback replaced by a flag. */
+export type ChildRequest = Omit<ExplainOptions, 'onProgress'> & { reportProgress: boolean }
 
 async function explainInChild(options: ExplainOptions, bytes: number): Promise<Omit<Explanation, 'parsedIn'>> {
   const child = fork(childEntry(), [], {
@@ -119,11 +133,15 @@ async function explainInChild(options: ExplainOptions, bytes: number): Promise<O
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   })
+  const { onProgress, ...plain } = options
   const reply = await new Promise<ChildReply>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as ChildReply))
+    child.on('message', (message: ChildReply) => {
+      if (message.progress) onProgress?.(...message.progress)
+      else resolve(message)
+    })
     child.once('error', reject)
     child.once('exit', (code, signal) => reject(new Error(`leakproof: the snapshot analysis process exited (${signal ?? `code ${code}`}) before answering`)))
-    child.send({ ...options, parseIn: 'in-process' } satisfies ExplainOptions)
+    child.send({ ...plain, parseIn: 'in-process', reportProgress: onProgress !== undefined } satisfies ChildRequest)
   })
   child.disconnect()
   if (reply.error) {

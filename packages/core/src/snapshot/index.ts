@@ -11,11 +11,12 @@
  *   const e = await explainLeak({ before, after, root, maxGroups: 10, maxPaths: 3 })
  *   e.text    // "retained by" + cycle + "new objects" sections, ready for a LeakError
  *   e.groups  // [{ name: 'Object {requestId, name, tags}', count, selfSize, retainedSize }]
- *   e.paths   // per top group: { group, distance, steps: FoldedStep[], cycle? }
+ *   e.paths   // per top group: { group, id (V8 object id), distance, steps: FoldedStep[], cycle? }
  *
  * - `writeHeapSnapshot(path): Promise<{ path, bytes }>` — full GC, then streamed to disk.
  * - `explainLeak(options): Promise<Explanation>` — parses in-process or in a child process
  *   (`whereToParse`), so a worker with a 200 MB heap can explain itself. Plain JSON result.
+ *   `onProgress(bytesRead, totalBytes)` sees both files being read, from either process.
  * - `parseHeapSnapshot(path, { onProgress }): Promise<HeapSnapshot>` — streaming, typed arrays.
  * - `diffSnapshots(before, after)`, `dominators(snapshot)`, `pathFromRoot`, `foldPath`,
  *   `formatRetainerPath`, `formatGroups` — the pieces, for the CLI's `diff` and `inspect`.

@@ -21,18 +21,28 @@ const CHUNK_BYTES = 4 * 1024 * 1024
  * `LEAKPROOF_SNAPSHOT_INVALID` when it is not a complete V8 heap snapshot.
  */
 export async function parseHeapSnapshot(path: string, options: ParseOptions = {}): Promise<HeapSnapshot> {
+  const missing = (why = 'does not exist or cannot be read'): SnapshotError =>
+    new SnapshotError('LEAKPROOF_SNAPSHOT_MISSING', `heap snapshot ${path} ${why}; check the path, or capture one with writeHeapSnapshot().`)
   let totalBytes: number
   try {
-    totalBytes = (await stat(path)).size
-  } catch {
-    throw new SnapshotError('LEAKPROOF_SNAPSHOT_MISSING', `heap snapshot ${path} does not exist or cannot be read; check the path, or capture one with writeHeapSnapshot().`)
+    const stats = await stat(path)
+    if (!stats.isFile()) throw missing(stats.isDirectory() ? 'is a directory, not a file' : 'is not a regular file')
+    totalBytes = stats.size
+  } catch (error) {
+    throw error instanceof SnapshotError ? error : missing()
   }
   const scanner = new SnapshotScanner(path)
   let bytesRead = 0
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-    scanner.push(chunk as Buffer)
-    bytesRead += (chunk as Buffer).length
-    options.onProgress?.(bytesRead, totalBytes)
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+      scanner.push(chunk as Buffer)
+      bytesRead += (chunk as Buffer).length
+      options.onProgress?.(bytesRead, totalBytes)
+    }
+  } catch (error) {
+    // A read that fails after stat (permissions, a file removed meanwhile): the file's fault, not ours.
+    const code = (error as NodeJS.ErrnoException).code
+    throw error instanceof SnapshotError || !code ? error : missing(`cannot be read (${code})`)
   }
   return new HeapSnapshot(scanner.finish())
 }
