@@ -10,11 +10,11 @@
 // Snapshots are generated once by bench/lib/make-heap.cjs (a Map of class instances with closures,
 // arrays, strings, linked chains, typed arrays) and cached in bench/.snapshots/ (gitignored).
 // This machine is shared and noisy: compare engines within one run, don't trust absolute times.
-import { mkdirSync, renameSync, statSync, existsSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { devtoolsLoad, leakproofLoad, memlabLoad, peakRssMb, runChild, since, v8HeapsnapshotLoad } from './lib/heap-engines.mjs'
+import { core, devtoolsLoad, leakproofLoad, memlabLoad, peakRssMb, runChild, since, v8HeapsnapshotLoad } from './lib/heap-engines.mjs'
 
 const self = fileURLToPath(import.meta.url)
 const here = dirname(self)
@@ -45,7 +45,16 @@ function census(count, typeOf, selfSizeOf) {
   return { types, selfSize }
 }
 
+/** Peak RSS once Node and the engine's modules are loaded, before the file is read. */
+async function baseline(specifier) {
+  await import(specifier)
+  const baseRssMb = peakRssMb()
+  emit({ phase: 'ready', baseRssMb })
+  return baseRssMb
+}
+
 async function childLeakproof(file) {
+  const baseRssMb = await baseline(join(core, 'dist', 'esm', 'index.js'))
   const { engine, snapshot: s, parseSeconds } = await leakproofLoad(file)
   emit({ phase: 'parse', parseSeconds })
   let t = performance.now()
@@ -55,12 +64,13 @@ async function childLeakproof(file) {
   t = performance.now()
   engine.dominators(s) // Lengauer–Tarjan + retained sizes
   const dominatorSeconds = since(t)
-  emit({ done: true, parseSeconds, pathsSeconds, dominatorSeconds, nodes: s.nodeCount, edges: s.edgeCount, ...census(s.nodeCount, (n) => s.nodeType(n), (n) => s.selfSize(n)), peakRssMb: peakRssMb() })
+  emit({ done: true, parseSeconds, pathsSeconds, dominatorSeconds, nodes: s.nodeCount, edges: s.edgeCount, ...census(s.nodeCount, (n) => s.nodeType(n), (n) => s.selfSize(n)), baseRssMb, peakRssMb: peakRssMb() })
 }
 
 async function childMemlab(file) {
   // getFullHeapFromFile = getSnapshotFromFile + analysis.preparePathFinder; the latter's steps are
   // TraceFinder.annotateShortestPaths and calculateAllNodesRetainedSizes (+ React Fiber marks, skipped).
+  const baseRssMb = await baseline('@memlab/core')
   const { memlab, heap, parseSeconds } = await memlabLoad(file)
   emit({ phase: 'parse', parseSeconds })
   const finder = new memlab.TraceFinder()
@@ -72,20 +82,22 @@ async function childMemlab(file) {
   finder.calculateAllNodesRetainedSizes(heap)
   const dominatorSeconds = since(t)
   const nodes = heap.nodes
-  emit({ done: true, parseSeconds, pathsSeconds, dominatorSeconds, nodes: nodes.length, edges: heap.edges.length, ...census(nodes.length, (n) => nodes.get(n).type, (n) => nodes.get(n).self_size), peakRssMb: peakRssMb() })
+  emit({ done: true, parseSeconds, pathsSeconds, dominatorSeconds, nodes: nodes.length, edges: heap.edges.length, ...census(nodes.length, (n) => nodes.get(n).type, (n) => nodes.get(n).self_size), baseRssMb, peakRssMb: peakRssMb() })
 }
 
 async function childDevtools(file) {
+  const baseRssMb = await baseline('heap-snapshot-toolkit')
   const { parseSeconds, build } = await devtoolsLoad(file)
   emit({ phase: 'parse', parseSeconds })
   const { snapshot: s, buildSeconds } = await build()
   const { nodes, nodeFieldCount: f, nodeTypeOffset, nodeSelfSizeOffset, nodeTypes } = s
-  emit({ done: true, parseSeconds, buildSeconds, nodes: s.nodeCount, edges: s.containmentEdges.length / s.edgeFieldsCount, ...census(s.nodeCount, (n) => nodeTypes[nodes.getValue(n * f + nodeTypeOffset)], (n) => nodes.getValue(n * f + nodeSelfSizeOffset)), peakRssMb: peakRssMb() })
+  emit({ done: true, parseSeconds, buildSeconds, nodes: s.nodeCount, edges: s.containmentEdges.length / s.edgeFieldsCount, ...census(s.nodeCount, (n) => nodeTypes[nodes.getValue(n * f + nodeTypeOffset)], (n) => nodes.getValue(n * f + nodeSelfSizeOffset)), baseRssMb, peakRssMb: peakRssMb() })
 }
 
 async function childV8Heapsnapshot(file) {
+  const baseRssMb = await baseline('v8-heapsnapshot')
   const { snapshot: s, parseSeconds } = await v8HeapsnapshotLoad(file)
-  emit({ done: true, parseSeconds, nodes: s.nodes.length, edges: s.edges.length, ...census(s.nodes.length, (n) => s.nodes[n].type, (n) => s.nodes[n].self_size), peakRssMb: peakRssMb() })
+  emit({ done: true, parseSeconds, nodes: s.nodes.length, edges: s.edges.length, ...census(s.nodes.length, (n) => s.nodes[n].type, (n) => s.nodes[n].self_size), baseRssMb, peakRssMb: peakRssMb() })
 }
 
 // ---------------------------------------------------------------- parent
@@ -97,7 +109,8 @@ async function main() {
   // Large enough for the hungriest engine, below the machine's RAM (RSS is measured, not capped).
   const maxOldSpaceMb = Math.min(16384, Math.floor((totalmem() / MB) * 0.6))
   console.log(`Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / MB)} MB RAM; each engine in its own child with --max-old-space-size=${maxOldSpaceMb}, timeout ${timeoutS} s`)
-  console.log('peak RSS: the child\'s process.resourceUsage().maxRSS (whole process: Node itself, the library, the file\'s data)\n')
+  console.log('peak RSS: the child\'s process.resourceUsage().maxRSS (whole process); base = the same once Node and the library are loaded, before the file is read')
+  console.log('(polled from /proc/<pid>/status VmHWM for a child that dies or is killed)\n')
 
   const files = []
   for (const size of sizes) files.push(await snapshotOf(size, maxOldSpaceMb))
@@ -122,7 +135,6 @@ async function snapshotOf(size, maxOldSpaceMb) {
   const path = join(dir, `sessions-${size}mb-node${process.versions.node.split('.')[0]}.heapsnapshot`)
   const entriesFile = `${path}.entries`
   if (existsSync(path) && existsSync(entriesFile)) {
-    const { readFileSync } = await import('node:fs')
     return { size, path, mb: statSync(path).size / MB, entries: Number(readFileSync(entriesFile, 'utf8')) }
   }
   // About 1.3 KB of snapshot per session over a 5 MB empty-process baseline (Node 20); one correction.
@@ -139,7 +151,6 @@ async function snapshotOf(size, maxOldSpaceMb) {
     entries = Math.max(1000, Math.round((entries * (size * MB - BASE)) / Math.max(bytes - BASE, 1)))
   }
   renameSync(tmp, path)
-  const { writeFileSync } = await import('node:fs')
   writeFileSync(entriesFile, String(entries))
   rmSync(tmp, { force: true })
   return { size, path, mb: statSync(path).size / MB, entries }
@@ -149,7 +160,7 @@ const fmt = (x, digits = 2) => (x === undefined ? '—' : x.toFixed(digits))
 
 function printTable(f, engines, results, timeoutS) {
   console.log(`=== ${f.mb.toFixed(1)} MB snapshot (${f.size} MB target, ${results.leakproof?.nodes ?? results[engines[0]]?.nodes ?? '?'} nodes, ${results.leakproof?.edges ?? results[engines[0]]?.edges ?? '?'} edges)`)
-  const head = ['engine', 'parse s', 'parse MB/s', 'paths s', 'dominators+retained s', 'parse+paths+dom s', 'peak RSS MB', 'RSS/file']
+  const head = ['engine', 'parse s', 'parse MB/s', 'paths s', 'dominators+retained s', 'parse+paths+dom s', 'peak RSS MB', 'RSS/file', '(RSS-base)/file']
   const rows = [head]
   for (const engine of engines) {
     const r = results[engine]
@@ -166,7 +177,8 @@ function printTable(f, engines, results, timeoutS) {
     } else {
       row.push(r.pathsSeconds === undefined ? (parse === undefined ? '—' : why) : fmt(r.pathsSeconds), r.dominatorSeconds === undefined ? (r.pathsSeconds === undefined ? '—' : why) : fmt(r.dominatorSeconds), failed ? why : fmt(parse + r.pathsSeconds + r.dominatorSeconds))
     }
-    row.push(rss === undefined ? '—' : `${failed ? '≥' : ''}${rss}`, rss === undefined ? '—' : `${failed ? '≥' : ''}${(rss / f.mb).toFixed(1)}×`)
+    const ge = failed ? '≥' : ''
+    row.push(rss === undefined ? '—' : `${ge}${rss}`, rss === undefined ? '—' : `${ge}${(rss / f.mb).toFixed(1)}×`, rss === undefined || r.baseRssMb === undefined ? '—' : `${ge}${((rss - r.baseRssMb) / f.mb).toFixed(1)}×`)
     rows.push(row)
   }
   const widths = head.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)))
