@@ -1,7 +1,8 @@
 // Cross-checks leakproof's heap snapshot engine against memlab (@memlab/core, a dev dependency)
 // on one snapshot: node and edge counts, retained sizes of a few named objects, and the distance
 // from a GC root to the leaked group. Each engine runs in its own child process so its peak RSS
-// (process.resourceUsage().maxRSS) is its own.
+// (process.resourceUsage().maxRSS) is its own. Loading is shared with bench/snapshot-engines.mjs
+// (bench/lib/heap-engines.mjs), which times all four engines on 20–300 MB snapshots.
 //
 //   npm run build -w @leakproof/core && node bench/snapshot-crosscheck.mjs [entries=20000]
 //
@@ -12,9 +13,8 @@ import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { core, leakproofLoad, memlabLoad, peakRssMb, since } from './lib/heap-engines.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const core = join(here, '..', 'packages', 'core')
 const [mode, file, idsJson] = process.argv.slice(2)
 
 if (mode === 'leakproof') await runLeakproof()
@@ -48,18 +48,15 @@ function compare(entries) {
 }
 
 async function runLeakproof() {
-  const { parseHeapSnapshot, dominators, diffSnapshots, shortestPaths } = await import(join(core, 'dist', 'esm', 'index.js'))
-  let t = performance.now()
-  const s = await parseHeapSnapshot(file)
-  const parseSeconds = +((performance.now() - t) / 1000).toFixed(2)
-  t = performance.now()
+  const { engine, snapshot: s, parseSeconds } = await leakproofLoad(file)
+  const { parseHeapSnapshot, dominators, diffSnapshots, shortestPaths, pathFromRoot } = engine
+  const t = performance.now()
   const { retainedSize } = dominators(s)
-  const dominatorSeconds = +((performance.now() - t) / 1000).toFixed(2)
+  const dominatorSeconds = since(t)
   const { distance } = shortestPaths(s)
   const before = await parseHeapSnapshot(join(dirname(file), 'before.heapsnapshot'))
   const closures = diffSnapshots(before, s).groups.find((g) => g.name === 'closure onUserLoaded')
   const representative = closures.members[0]
-  const { pathFromRoot } = await import(join(core, 'dist', 'esm', 'index.js'))
   const hops = pathFromRoot(s, representative)
   // Named objects both engines can look up by id: the global object, the leaking Map, one leaked closure.
   const ids = {
@@ -69,23 +66,19 @@ async function runLeakproof() {
   }
   const retained = Object.fromEntries(Object.entries(ids).map(([k, id]) => [`${k} @${id}`, retainedSize[s.nodeOfId(id)]]))
   const path = `(root) ${hops.map((h) => `-${s.edgeName(h.edge)}→ ${s.nodeName(h.node)}`).join(' ')}`
-  console.log(JSON.stringify({ nodes: s.nodeCount, edges: s.edgeCount, parseSeconds, dominatorSeconds, retained, ids, path, distance: distance[representative], heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 ** 2), arrayBuffersMb: Math.round(process.memoryUsage().arrayBuffers / 1024 ** 2), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }))
+  console.log(JSON.stringify({ nodes: s.nodeCount, edges: s.edgeCount, parseSeconds, dominatorSeconds, retained, ids, path, distance: distance[representative], heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 ** 2), arrayBuffersMb: Math.round(process.memoryUsage().arrayBuffers / 1024 ** 2), peakRssMb: peakRssMb() }))
 }
 
 async function runMemlab() {
-  const { utils, analysis, config } = (await import('@memlab/core')).default // CommonJS
-  config.muteConsole = true
-  let t = performance.now()
-  const heap = await utils.getSnapshotFromFile(file, { buildNodeIdIndex: true })
-  const parseSeconds = +((performance.now() - t) / 1000).toFixed(2)
-  t = performance.now()
-  const finder = analysis.preparePathFinder(heap) // memlab: BFS shortest paths + dominators + retained sizes
-  const dominatorSeconds = +((performance.now() - t) / 1000).toFixed(2)
+  const { memlab, heap, parseSeconds } = await memlabLoad(file)
+  const t = performance.now()
+  const finder = memlab.analysis.preparePathFinder(heap) // memlab: BFS shortest paths + dominators + retained sizes
+  const dominatorSeconds = since(t)
   const ids = JSON.parse(idsJson)
   const retained = Object.fromEntries(Object.entries(ids).map(([k, id]) => [`${k} @${id}`, heap.getNodeById(id).retainedSize]))
   const names = []
   for (let item = finder.getPathToGCRoots(heap, heap.getNodeById(ids['closure onUserLoaded'])); item; item = item.next) names.push(`${item.node?.name}${item.edge ? ` -${item.edge.name_or_index}→` : ''}`)
   const distance = names.length - 1
   const path = names.join(' ')
-  console.log(JSON.stringify({ nodes: heap.nodes.length, edges: heap.edges.length, parseSeconds, dominatorSeconds, retained, distance, path, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }))
+  console.log(JSON.stringify({ nodes: heap.nodes.length, edges: heap.edges.length, parseSeconds, dominatorSeconds, retained, distance, path, peakRssMb: peakRssMb() }))
 }
