@@ -74,3 +74,11 @@ describe('a retained cycle', () => {
     expect(e.text).toContain('form a retained cycle')
   })
 })
+
+describe('a module run inside a block, as Vitest runs modules', () => {
+  test('its variables keep their names: ScopeInfo order, closures as anchors, the source for the rest', async () => {
+    const dir = await makeSnapshots('block-module', 500)
+    const { text } = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxPaths: 1, parseIn: 'in-process' })
+    expect(text).toContain(['    module test/fixtures/snapshot/block-module-source.js', '      → cache  Map (1,000 entries)'].join('\n'))
+  })
+})

@@ -2,6 +2,7 @@ import { closurePosition, collectionEntries, describeNode, isInternal } from './
 import type { HeapSnapshot } from './heap-snapshot.js'
 import type { PathHop } from './paths.js'
 import { ownerOf } from '../stack.js'
+import { blockVariableName } from './block-variables.js'
 
 /** One step of a retainer path as a person reads it. Plain data: it goes into JSON reports. */
 export interface FoldedStep {
@@ -43,7 +44,7 @@ export function foldPath(s: HeapSnapshot, hops: PathHop[]): FoldedStep[] {
       first = [{ edge: '', node: describeNode(s, node), ...position }]
     }
   }
-  return foldHops(s, hops.slice(anchor + 1), first, anchor >= 0 ? hops[anchor]!.node : -1)
+  return foldHops(s, hops.slice(anchor + 1), first, anchor >= 0 ? hops[anchor]!.node : -1, first[0]?.file)
 }
 
 /**
@@ -54,14 +55,14 @@ export function foldCycle(s: HeapSnapshot, start: number, hops: PathHop[]): Fold
   return foldHops(s, hops, [{ edge: '', node: describeNode(s, start), ...closurePosition(s, start) }], start)
 }
 
-function foldHops(s: HeapSnapshot, hops: PathHop[], steps: FoldedStep[], from: number): FoldedStep[] {
+function foldHops(s: HeapSnapshot, hops: PathHop[], steps: FoldedStep[], from: number, file?: string): FoldedStep[] {
   let pending: number[] = []
   let holder = from
   for (const hop of hops) {
     pending.push(hop.edge)
     if (isInternal(s, hop.node)) continue
     const position = s.nodeType(hop.node) === 'closure' ? closurePosition(s, hop.node) : undefined
-    steps.push({ edge: steps.length === 0 ? '' : edgeLabel(s, holder, pending), node: describeNode(s, hop.node), ...position })
+    steps.push({ edge: steps.length === 0 ? '' : edgeLabel(s, holder, pending, file), node: describeNode(s, hop.node), ...position })
     pending = []
     holder = hop.node
   }
@@ -72,10 +73,14 @@ function foldHops(s: HeapSnapshot, hops: PathHop[], steps: FoldedStep[], from: n
  * Names the reference from `holder` (the previous visible node) through the internal edges
  * `edges` to the next visible node.
  */
-function edgeLabel(s: HeapSnapshot, holder: number, edges: number[]): string {
+function edgeLabel(s: HeapSnapshot, holder: number, edges: number[], file: string | undefined): string {
   const last = edges[edges.length - 1]!
   const type = s.edgeType(last)
   const name = s.edgeName(last)
+  if (holder >= 0 && type === 'hidden' && edges.length === 1 && s.nodeName(holder) === 'system / Context') {
+    const variable = blockVariableName(s, holder, last, file)
+    if (variable) return variable
+  }
   if (holder >= 0 && edges.length === 2 && s.edgeName(edges[0]!) === 'table') {
     const entries = collectionEntries(s, holder)
     if (entries) {

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs'
+import type { HeapSnapshot } from './heap-snapshot.js'
+
+/**
+ * V8 names a context's variables in a heap snapshot only for function and script contexts. A block's
+ * context gets `hidden` edges numbered in slot order, skipping slots that hold small integers —
+ * and Vitest runs every module inside a block (`async (…) => {{ module code }}`), so a module's own
+ * variables arrive unnamed. The context's ScopeInfo still lists the names in slot order: this puts
+ * them back where that is certain, else narrows them down with the module's source, else lists the
+ * candidates.
+ */
+export function blockVariableName(s: HeapSnapshot, context: number, edge: number, file: string | undefined): string | undefined {
+  const scopeInfo = s.findEdge(context, 'scope_info')
+  if (scopeInfo < 0) return undefined
+  const names = hiddenTargets(s, s.edgeTarget(scopeInfo)).filter((n) => s.nodeType(n) === 'string').map((n) => s.nodeName(n)).filter((n) => !/^[.#]/.test(n))
+  const slots = hiddenEdges(s, context)
+  const at = slots.indexOf(edge)
+  if (at < 0 || names.length === 0) return undefined
+  if (slots.length === names.length) return names[at]
+  // Closures declared as functions hold their own name's slot: they pin the order down around them.
+  let low = 0
+  let high = names.length
+  for (let k = 0; k < slots.length; k++) {
+    const target = s.edgeTarget(slots[k]!)
+    const index = s.nodeType(target) === 'closure' ? names.indexOf(s.nodeName(target)) : -1
+    if (index < 0) continue
+    if (k === at) return names[index]
+    if (k < at) low = Math.max(low, index + 1)
+    else high = Math.min(high, index)
+  }
+  const candidates = names.slice(low, high)
+  if (candidates.length === 1) return candidates[0]
+  const declared = file ? candidates.filter((name) => declaredAs(file, name, s.nodeType(s.edgeTarget(edge)), s.nodeName(s.edgeTarget(edge)))) : []
+  if (declared.length === 1) return declared[0]
+  return candidates.length > 0 && candidates.length <= 3 ? candidates.join(' or ') : undefined
+}
+
+function hiddenEdges(s: HeapSnapshot, node: number): number[] {
+  const edges: number[] = []
+  for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) if (s.edgeType(e) === 'hidden') edges.push(e)
+  return edges
+}
+
+function hiddenTargets(s: HeapSnapshot, node: number): number[] {
+  return hiddenEdges(s, node).map((e) => s.edgeTarget(e))
+}
+
+const sources = new Map<string, string>()
+
+/** Whether the source declares `name` with a value of this kind: `const cache = new Map(`, `let rows = [`. */
+function declaredAs(file: string, name: string, type: string, className: string): boolean {
+  let source = sources.get(file)
+  if (source === undefined) {
+    try {
+      source = readFileSync(file, 'utf8')
+    } catch {
+      source = ''
+    }
+    sources.set(file, source)
+  }
+  const value = type === 'array' || className === 'Array' ? String.raw`\[` : className === 'Object' ? String.raw`\{` : String.raw`new\s+${className.replace(/[^\w$]/g, '')}\b`
+  return new RegExp(String.raw`\b(?:const|let|var)\s+${name.replace(/[^\w$]/g, '')}\b[^=;\n]*=\s*${value}`).test(source)
+}
