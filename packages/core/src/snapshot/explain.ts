@@ -87,7 +87,10 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
   const { groups, isNew } = diffSnapshots(await parseHeapSnapshot(options.before, { onProgress: report && ((read) => report(afterBytes + read, afterBytes + beforeBytes)) }), after)
   const { distance } = shortestPaths(after)
   const paths: Explanation['paths'] = []
-  for (const group of groups.slice(0, maxPaths)) {
+  // Strings and numbers are what objects hold, not what holds them: the path of an object group
+  // says more (the keys of a leaking Map are strings, its values objects).
+  const primitive = (g: { name: string }): boolean => /^(string|number|bigint|symbol|.* string)$/.test(g.name)
+  for (const group of [...groups.filter((g) => !primitive(g)), ...groups.filter(primitive)].slice(0, maxPaths)) {
     const representative = group.members[0]!
     const hops = pathFromRoot(after, representative)
     if (!hops) continue
