@@ -87,9 +87,12 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     expect(message('tests/listeners.test.ts > leaks: a listener on a module-level bus')).toContain('EventEmitter "user:created" added at tests/listeners.test.ts:9:7')
   })
 
-  test('globals and watched objects by name', () => {
+  test('globals and watched objects by name, and what holds a watched object', () => {
     expect(message('tests/globals.test.ts > leaks: a new global')).toContain('globalThis.leakedCache (Map)')
-    expect(message('tests/watched.test.ts > leaks: a watched session that is kept in a module array')).toContain('"session" watched at tests/watched.test.ts:6:')
+    const watched = message('tests/watched.test.ts > leaks: a watched session that is kept in a module array')
+    expect(watched).toContain('"session" watched at tests/watched.test.ts:6:')
+    // What holds it, from a heap snapshot: the module's `kept` array.
+    expect(watched).toMatch(/retained by \(shortest path from a GC root\)\n\s+module tests\/watched\.test\.ts\n\s+→ kept  Array\n\s+→ \[0\]  Object \{user\}/)
   })
 
   test('retained: total and per-run growth, budget, and source-mapped allocation sites', () => {

@@ -13,8 +13,8 @@ import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
-import { writeHeapSnapshot } from './snapshot/capture.js'
-import { explainLeak } from './snapshot/explain.js'
+import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
+import { explainLeak, explainObjects } from './snapshot/explain.js'
 import { blameFrame, parseStack } from './stack.js'
 import { Window, type TestInfo } from './window.js'
 
@@ -128,11 +128,13 @@ export class Detector {
       // WeakRef targets stay alive until the end of the macrotask that created or read them.
       await nextMacrotask()
       liveAfterFullGc()
-      findings.push(...this.withSeverity('watched', window.watched.filter((w) => w.ref.deref() !== undefined).map((w): WatchedFinding => ({
-        kind: 'watched',
-        label: w.label,
-        watchedAt: blameFrame(parseStack(w.trace.stack)),
-      }))))
+      const alive = window.watched.filter((w) => w.ref.deref() !== undefined)
+      const watched = alive.map((w): WatchedFinding => ({ kind: 'watched', label: w.label, watchedAt: blameFrame(parseStack(w.trace.stack)) }))
+      if (watched.length > 0 && this.options.explain) {
+        const holders = await this.explainWatched(window, alive.map((w) => w.ref))
+        watched.forEach((finding, i) => (finding.retainedBy = holders[i]))
+      }
+      findings.push(...this.withSeverity('watched', watched))
     }
 
     if (heap && this.options.kinds.retained !== 'off') {
@@ -242,10 +244,42 @@ export class Detector {
     } catch (error) {
       return { unavailable: `the heap snapshots could not be taken or read: ${(error as Error)?.message ?? error}` }
     } finally {
-      if (!files.kept) rmSync(files.dir, { recursive: true, force: true })
-      // The analysis may have run here: its garbage is not the next test's baseline.
-      fullGc()
-      this.lastLive = heapAndExternal()
+      this.afterSnapshots(files)
+    }
+  }
+
+  private afterSnapshots(files: { dir: string; kept: boolean }): void {
+    if (!files.kept) rmSync(files.dir, { recursive: true, force: true })
+    // The analysis may have run here: its garbage is not the next test's baseline.
+    fullGc()
+    this.lastLive = heapAndExternal()
+  }
+
+  /** What holds each watched object that survived: one snapshot, the path from a GC root to each. */
+  private async explainWatched(window: Window, refs: Array<WeakRef<object>>): Promise<RetainedBy[]> {
+    const files = this.snapshotFiles(window)
+    try {
+      // Reading a WeakRef keeps its target alive to the end of the macrotask, from a root of its
+      // own: that root would be the shortest path.
+      await nextMacrotask()
+      await writeHeapSnapshot(files.after)
+      // V8 gives objects their ids when a snapshot is taken; they keep them in later ones.
+      const ids: number[] = []
+      for (const ref of refs) {
+        const object = ref.deref()
+        ids.push(object ? await heapObjectId(object) : -1)
+      }
+      const { objects, texts } = await explainObjects({ snapshot: files.after, ids, root: this.host.root })
+      return objects.map((o, i) => ({
+        text: texts[i]!,
+        groups: [],
+        paths: 'path' in o ? [{ group: 'watched object', id: o.id, distance: o.distance, steps: o.path }] : [],
+        ...(files.kept && { snapshots: { after: files.after } }),
+      }))
+    } catch (error) {
+      return refs.map(() => ({ unavailable: `the heap snapshot could not be taken or read: ${(error as Error)?.message ?? error}` }))
+    } finally {
+      this.afterSnapshots(files)
     }
   }
 

@@ -1,26 +1,14 @@
 import { resolve } from 'node:path'
 import { formatBytes } from '../size.js'
-import { describeNode, isInternal } from '../snapshot/describe-node.js'
-import { dominators } from '../snapshot/dominators.js'
-import { foldPath, type FoldedStep } from '../snapshot/fold.js'
 import { formatRetainerPath } from '../snapshot/format-retainers.js'
+import { objectPath, type ObjectPath } from '../snapshot/object-path.js'
 import { parseHeapSnapshot } from '../snapshot/parse.js'
-import { pathFromRoot } from '../snapshot/paths.js'
 import type { Command } from './commands.js'
 import { CliError, colorsFor, readingProgress, type CliIo } from './context.js'
 import { emphasizeTitles } from './text.js'
 
 /** What `inspect --json` prints. */
-export interface InspectResult {
-  /** The V8 object id asked for. */
-  id: number
-  /** From the GC root to the object, folded as in a leak report; the last step is the object. */
-  path: FoldedStep[]
-  /** Bytes, the object's own. */
-  selfSize: number
-  /** Bytes freed with it: everything only reachable through it. */
-  retainedSize: number
-}
+export type InspectResult = Extract<ObjectPath, { path: unknown }>
 
 /** `leakproof inspect file --path-to id`: the folded path from a GC root to one object. */
 export const inspect: Command = {
@@ -47,14 +35,10 @@ export const inspect: Command = {
           if (read >= total) progress.phase('finding the path')
         },
       })
-      const node = snapshot.nodeOfId(id)
-      if (node < 0) throw new CliError(`leakproof: ${file} has no object with id @${id}; take the id from the same snapshot (DevTools shows it as @${id}, leakproof diff --json as paths[].id).`)
-      const hops = pathFromRoot(snapshot, node)
-      if (!hops) throw new CliError(`leakproof: object @${id} (${describeNode(snapshot, node)}) in ${file} is not reachable from a GC root over strong references; only weak references hold it, so the next full GC frees it.`)
-      const path = foldPath(snapshot, hops)
-      // foldPath steps over V8 internals; an internal object asked for by id is still the path's end.
-      if (hops.length > 0 && isInternal(snapshot, node)) path.push({ edge: String(snapshot.edgeName(hops[hops.length - 1]!.edge)), node: describeNode(snapshot, node) })
-      result = { id, path, selfSize: snapshot.selfSize(node), retainedSize: dominators(snapshot).retainedSize[node]! }
+      const found = objectPath(snapshot, id)
+      if ('missing' in found && found.missing === 'no such object') throw new CliError(`leakproof: ${file} has no object with id @${id}; take the id from the same snapshot (DevTools shows it as @${id}, leakproof diff --json as paths[].id).`)
+      if ('missing' in found) throw new CliError(`leakproof: object @${id} (${found.description}) in ${file} is not reachable from a GC root over strong references; only weak references hold it, so the next full GC frees it.`)
+      result = found
     } finally {
       progress.done()
     }

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { fullGc } from '../gc.js'
-import { inspectorSession, postSync } from '../inspector.js'
+import { inspectorSession, post, postSync } from '../inspector.js'
 
 export interface CapturedSnapshot {
   path: string
@@ -50,4 +50,28 @@ export async function writeHeapSnapshot(path: string): Promise<CapturedSnapshot>
     closeSync(fd)
   }
   return { path, bytes }
+}
+
+/**
+ * The id V8 gave `object` in this isolate's heap snapshots (`@12345` in DevTools): ask after taking
+ * one (before the first, V8 has given none; 0 then). The inspector
+ * only names objects it can reach by an expression, so the object sits on a global for the one
+ * call, and is gone from it before any snapshot is taken.
+ */
+export async function heapObjectId(object: object): Promise<number> {
+  const key = `__leakproof_object_${process.pid}_${Math.random().toString(36).slice(2)}`
+  const scope = globalThis as Record<string, unknown>
+  scope[key] = object
+  try {
+    const { result } = await post<{ result: { objectId?: string } }>('Runtime.evaluate', { expression: `globalThis[${JSON.stringify(key)}]` })
+    if (!result.objectId) throw new Error('the inspector returned no object')
+    try {
+      const { heapSnapshotObjectId } = await post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId: result.objectId })
+      return Number(heapSnapshotObjectId)
+    } finally {
+      await post('Runtime.releaseObject', { objectId: result.objectId })
+    }
+  } finally {
+    delete scope[key]
+  }
 }

@@ -7,6 +7,7 @@ import { diffSnapshots } from './diff.js'
 import { SnapshotError, type SnapshotErrorCode } from './errors.js'
 import { foldCycle, foldPath, type FoldedStep } from './fold.js'
 import { formatGroups, formatRetainerPath, formatSteps } from './format-retainers.js'
+import { objectPath, type ObjectPath } from './object-path.js'
 import { parseHeapSnapshot } from './parse.js'
 import { cycleThrough, pathFromRoot, shortestPaths } from './paths.js'
 import { childHeapLimitMb, whereToParse, type ParseLocation } from './where-to-parse.js'
@@ -120,23 +121,66 @@ function formatExplanation(groups: Explanation['groups'], paths: Explanation['pa
   return sections.join('\n\n')
 }
 
+export interface ObjectsOptions {
+  /** One snapshot of the process that holds the objects. */
+  snapshot: string
+  /** V8 ids of the objects (`HeapProfiler.getHeapObjectId`, `@12345` in DevTools). */
+  ids: number[]
+  /** Files in the text print relative to this directory. */
+  root: string
+  parseIn?: ParseLocation
+}
+
+export interface ObjectsExplanation {
+  /** One per id, in order. */
+  objects: ObjectPath[]
+  /** One "retained by" section per object, as a leak report prints it. */
+  texts: string[]
+  parsedIn: { where: ParseLocation; reason: string }
+}
+
+/**
+ * What holds each of a few objects still alive in one snapshot (a watched object that was not
+ * collected): the shortest strong path from a GC root, folded. Parsed here or in a child, as for
+ * {@link explainLeak}.
+ */
+export async function explainObjects(options: ObjectsOptions): Promise<ObjectsExplanation> {
+  const bytes = await fileSize(options.snapshot)
+  const decision = options.parseIn ? { where: options.parseIn, reason: 'chosen by the caller' } : whereToParse(bytes)
+  const result = decision.where === 'in-process' ? await explainObjectsHere(options) : await inChild<Omit<ObjectsExplanation, 'parsedIn'>>({ task: 'objects', options: { ...options, parseIn: 'in-process' } }, bytes)
+  return { ...result, parsedIn: decision }
+}
+
+export async function explainObjectsHere(options: ObjectsOptions): Promise<Omit<ObjectsExplanation, 'parsedIn'>> {
+  const snapshot = await parseHeapSnapshot(options.snapshot)
+  const objects = options.ids.map((id) => objectPath(snapshot, id))
+  const texts = objects.map((o) => ('path' in o ? formatRetainerPath(o.path, options.root) : `  retained by: @${o.id} is ${o.missing === 'no such object' ? 'not in the snapshot' : 'held by weak references only'}`))
+  return { objects, texts }
+}
+
 /** What the child sends: progress messages (when asked for), then one result or error. */
 export interface ChildReply {
   progress?: [bytesRead: number, totalBytes: number]
-  result?: Omit<Explanation, 'parsedIn'>
+  result?: unknown
   error?: { code?: SnapshotErrorCode; message: string }
 }
 
-/** The options as sent to the child: plain data, the callback replaced by a flag. */
-export type ChildRequest = Omit<ExplainOptions, 'onProgress'> & { reportProgress: boolean }
+/** What the child is asked to do: plain data, a progress callback replaced by a flag. */
+export type ChildRequest =
+  | { task: 'leak'; options: Omit<ExplainOptions, 'onProgress'>; reportProgress: boolean }
+  | { task: 'objects'; options: ObjectsOptions; reportProgress?: false }
 
-async function explainInChild(options: ExplainOptions, bytes: number): Promise<Omit<Explanation, 'parsedIn'>> {
+function explainInChild(options: ExplainOptions, bytes: number): Promise<Omit<Explanation, 'parsedIn'>> {
+  const { onProgress, ...plain } = options
+  return inChild({ task: 'leak', options: { ...plain, parseIn: 'in-process' }, reportProgress: onProgress !== undefined }, bytes, onProgress)
+}
+
+async function inChild<T>(request: ChildRequest, bytes: number, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<T> {
   const child = fork(childEntry(), [], {
     execArgv: [`--max-old-space-size=${childHeapLimitMb(bytes)}`],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   })
-  const { onProgress, ...plain } = options
   const reply = await new Promise<ChildReply>((resolve, reject) => {
     child.on('message', (message: ChildReply) => {
       if (message.progress) onProgress?.(...message.progress)
@@ -144,14 +188,14 @@ async function explainInChild(options: ExplainOptions, bytes: number): Promise<O
     })
     child.once('error', reject)
     child.once('exit', (code, signal) => reject(new Error(`leakproof: the snapshot analysis process exited (${signal ?? `code ${code}`}) before answering`)))
-    child.send({ ...plain, parseIn: 'in-process', reportProgress: onProgress !== undefined } satisfies ChildRequest)
+    child.send(request)
   })
   child.disconnect()
   if (reply.error) {
     const { code, message } = reply.error
     throw code ? new SnapshotError(code, message.replace(/^leakproof: /, '')) : new Error(message)
   }
-  return reply.result!
+  return reply.result as T
 }
 
 /**

@@ -25,7 +25,7 @@
  * LEAKPROOF_SNAPSHOT_INVALID (not a heap snapshot, or truncated), LEAKPROOF_SNAPSHOT_MISMATCH
  * (the two snapshots are not of one process, or are swapped).
  */
-export { writeHeapSnapshot, type CapturedSnapshot } from './capture.js'
+export { heapObjectId, writeHeapSnapshot, type CapturedSnapshot } from './capture.js'
 export { parseHeapSnapshot, type ParseOptions } from './parse.js'
 export { HeapSnapshot, type ScriptLocation } from './heap-snapshot.js'
 export { dominators, type Dominators } from './dominators.js'
@@ -34,5 +34,6 @@ export { pathFromRoot, cycleThrough, shortestPaths, type PathHop } from './paths
 export { foldPath, foldCycle, type FoldedStep } from './fold.js'
 export { formatRetainerPath, formatGroups } from './format-retainers.js'
 export { whereToParse, type ParseDecision, type ParseLocation } from './where-to-parse.js'
-export { explainLeak, type ExplainOptions, type Explanation } from './explain.js'
+export { explainLeak, explainObjects, type ExplainOptions, type Explanation, type ObjectsExplanation, type ObjectsOptions } from './explain.js'
+export { objectPath, type ObjectPath } from './object-path.js'
 export { SnapshotError, type SnapshotErrorCode } from './errors.js'
