@@ -82,3 +82,13 @@ describe('a module run inside a block, as Vitest runs modules', () => {
     expect(text).toContain(['    module test/fixtures/snapshot/block-module-source.js', '      → cache  Map (1,000 entries)'].join('\n'))
   })
 })
+
+describe('a detached DOM subtree under jsdom', () => {
+  test('the removed rows are found, grouped by element class, with the array that keeps them', async () => {
+    const dir = await makeSnapshots('detached-dom', 300)
+    const explanation = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 20, maxPaths: 3, parseIn: 'in-process' })
+    const rows = explanation.groups.find((g) => /^HTMLTableRowElement\b/.test(g.name))
+    expect(rows, explanation.text).toMatchObject({ count: 300 })
+    expect(explanation.text).toMatch(/module test\/fixtures\/snapshot\/detached-dom\.cjs\n\s+→ removedRows  Array\n\s+→ \[\d+\]  HTMLTableRowElement/)
+  }, 60_000)
+})
