@@ -1,5 +1,8 @@
 import { SnapshotError } from './errors.js'
 
+/** A negative number in `locations` (Node 24 writes -1 where V8 does not know a position), as stored. */
+export const UNKNOWN = 0xffffffff
+
 /**
  * What the parser hands over: V8's flat arrays as they are in the file, plus the meta that says
  * how to read them. Field offsets and type names come from `meta`, never from constants: V8 has
@@ -205,6 +208,7 @@ function readLocations(flat: Uint32Array, fields: string[] | undefined, nodeFiel
   const [object, script, line, column] = ['object_index', 'script_id', 'line', 'column'].map((f) => fields.indexOf(f))
   if (object! < 0 || script! < 0 || line! < 0 || column! < 0) return byNode
   for (let i = 0; i < flat.length; i += fields.length) {
+    if ([object!, script!, line!, column!].some((f) => flat[i + f] === UNKNOWN)) continue
     byNode.set(flat[i + object!]! / nodeFieldCount, { scriptId: flat[i + script!]!, line: flat[i + line!]!, column: flat[i + column!]! })
   }
   return byNode

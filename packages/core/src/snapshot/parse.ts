@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { SnapshotError } from './errors.js'
-import { HeapSnapshot, type SnapshotMeta } from './heap-snapshot.js'
+import { HeapSnapshot, UNKNOWN, type SnapshotMeta } from './heap-snapshot.js'
 
 export interface ParseOptions {
   /** Called after each chunk read; `totalBytes` is the file size. */
@@ -58,6 +58,7 @@ const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 const ZERO = 0x30
+const MINUS = 0x2d
 const NINE = 0x39
 
 function isSpace(byte: number): boolean {
@@ -83,6 +84,7 @@ class SnapshotScanner {
   private numberCount = 0
   private current = 0
   private inNumber = false
+  private negative = false
   private readonly arrays = new Map<string, Uint32Array>()
   private strings: string[] | undefined
   private readonly collected: string[] = []
@@ -225,15 +227,22 @@ class SnapshotScanner {
         inNumber = true
         continue
       }
+      // Node 24 writes -1 in `locations` for a closure whose position V8 does not know: stored as
+      // 0xffffffff, which readers take as "unknown".
+      if (byte === MINUS && !inNumber && this.key === 'locations') {
+        this.negative = true
+        continue
+      }
       if (inNumber) {
         if (count === numbers.length) {
           const grown = new Uint32Array(numbers.length * 2)
           grown.set(numbers)
           numbers = grown
         }
-        numbers[count++] = current
+        numbers[count++] = this.negative ? UNKNOWN : current
         current = 0
         inNumber = false
+        this.negative = false
       }
       if (byte === CLOSE_BRACKET) {
         this.arrays.set(this.key, numbers.length === count ? numbers : numbers.slice(0, count))
