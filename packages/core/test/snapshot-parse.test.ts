@@ -56,6 +56,15 @@ describe('parseHeapSnapshot', () => {
     expect(parsed.nodeName(3)).toBe('é ü 漢字 😀')
   })
 
+  test('a location V8 does not know (-1, as Node 24 writes it) is no location, not a parse error', async () => {
+    const file = join(dir, 'locations.heapsnapshot')
+    const meta = { node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'], node_types: [['synthetic', 'closure']], edge_fields: ['type', 'name_or_index', 'to_node'], edge_types: [['element']], location_fields: ['object_index', 'script_id', 'line', 'column'] }
+    writeFileSync(file, `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":2,"edge_count":0},"nodes":[0,0,1,0,0,1,1,3,8,0],"edges":[],"locations":[0,7,3,4,5,7,-1,-1],"strings":["(root)","f"]}`)
+    const parsed = await parseHeapSnapshot(file)
+    expect(parsed.location(0)).toMatchObject({ scriptId: 7, line: 3, column: 4 })
+    expect(parsed.location(1)).toBeUndefined()
+  })
+
   // Another Node's V8 writes another layout (Node 24: different node types and edge names).
   // LEAKPROOF_OTHER_NODE=/path/to/node (e.g. from `npm i node@24` in a temp dir) turns this on;
   // the suite itself stays offline.
