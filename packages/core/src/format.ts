@@ -109,32 +109,3 @@ export function relativeFile(file: string, root: string): string {
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
-
-export interface LeakSummaryEntry {
-  /** Absolute path of the test file. */
-  file: string
-  /** Full test name, or '' for a finding about the file as a whole. */
-  test: string
-  /** What was left, in one line (`headline`). */
-  headline: string
-  /** Retained bytes per run, for sorting; 0 when nothing was retained. */
-  perRun: number
-}
-
-export function summaryEntry(file: string, test: string, findings: Finding[]): LeakSummaryEntry {
-  const errors = findings.filter((f) => f.severity === 'error')
-  return { file, test, headline: headline(errors), perRun: errors.reduce((n, f) => n + (f.kind === 'retained' ? f.perRun : 0), 0) }
-}
-
-/** The end-of-run list of every leak in the run, biggest retained first; '' when there is none. */
-export function formatLeakSummary(entries: LeakSummaryEntry[], options: FormatOptions): string {
-  if (entries.length === 0) return ''
-  const c = pc.createColors(options.color ?? false)
-  const sorted = [...entries].sort((a, b) => b.perRun - a.perRun)
-  const files = new Set(entries.map((e) => e.file)).size
-  const lines = sorted.map((e) => {
-    const file = locationText({ file: e.file, line: 0, column: 0 }, options.root).replace(/:0:0$/, '')
-    return `  ${c.red('✗')} ${file}${e.test ? ` > ${e.test}` : ' (the file, after all its tests)'}\n      ${e.headline}`
-  })
-  return [`${c.bold('leakproof')}: ${c.red(plural(entries.length, 'leak'))} in ${plural(files, 'file')}`, ...lines].join('\n')
-}

@@ -38,6 +38,8 @@ export interface LeakproofOptions {
    * Default false: they are deleted once read.
    */
   keepSnapshots?: boolean | string
+  /** Where the run's JSON report is written (relative to the project root), or false. Default `leakproof-report.json`. */
+  reportFile?: string | false
 }
 
 /** Options after validation: plain JSON, so an adapter can hand them to its test workers. */
@@ -51,9 +53,10 @@ export interface ResolvedOptions {
   explain: boolean
   /** Folder for kept snapshots, relative to the project root, or false. */
   keepSnapshots: string | false
+  reportFile: string | false
 }
 
-const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots']
+const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots', 'reportFile']
 
 /** Where kept snapshots go by default, beside the other report files. */
 export const DEFAULT_SNAPSHOT_DIR = '.leakproof/snapshots'
@@ -90,6 +93,7 @@ function resolveAll(input: unknown): ResolvedOptions {
     checkFiles: booleanOr(options.checkFiles, 'checkFiles', true),
     explain: booleanOr(options.explain, 'explain', true),
     keepSnapshots: snapshotDir(options.keepSnapshots),
+    reportFile: reportFileOf(options.reportFile),
   }
 }
 
@@ -155,4 +159,26 @@ function snapshotDir(value: unknown): string | false {
   if (value === true) return DEFAULT_SNAPSHOT_DIR
   if (typeof value === 'string' && value.trim() !== '') return value
   throw new LeakproofConfigError('keepSnapshots', value, `true (for ${DEFAULT_SNAPSHOT_DIR}), false, or a folder name`)
+}
+
+export const DEFAULT_REPORT_FILE = 'leakproof-report.json'
+
+function reportFileOf(value: unknown): string | false {
+  if (value === undefined) return DEFAULT_REPORT_FILE
+  if (value === false) return false
+  if (typeof value === 'string' && value.trim() !== '') return value
+  throw new LeakproofConfigError('reportFile', value, 'a file name (relative to the project root) or false')
+}
+
+/** The options of a reporter that only publishes (Jest's): `reportFile` and nothing else. */
+export function resolveReportOptions(input: unknown = {}, path?: string): Pick<ResolvedOptions, 'reportFile'> {
+  try {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new LeakproofConfigError('options', input, 'an object such as { reportFile: "leakproof-report.json" }')
+    for (const [key, value] of Object.entries(input)) {
+      if (key !== 'reportFile') throw new LeakproofConfigError(key, value, `reportFile, the one option of the reporter (the others go in testEnvironmentOptions.leakproof); "${key}" is not one`)
+    }
+    return { reportFile: reportFileOf((input as { reportFile?: unknown }).reportFile) }
+  } catch (error) {
+    throw path && error instanceof LeakproofConfigError ? error.under(path) : error
+  }
 }

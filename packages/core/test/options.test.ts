@@ -12,6 +12,7 @@ describe('resolveOptions', () => {
       checkFiles: true,
       explain: true,
       keepSnapshots: false,
+      reportFile: 'leakproof-report.json',
     })
   })
 

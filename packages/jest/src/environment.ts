@@ -5,8 +5,9 @@
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
-import { blameFrame, Detector, formatVerdict, leakLocation, leaks, LeakError, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, type SourceLocation, type Verdict, type Window } from '@leakproof/core'
+import { blameFrame, Detector, formatVerdict, leakLocation, leaks, LeakError, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, testReport, type SourceLocation, type TestReport, type Verdict, type Window } from '@leakproof/core'
 import { rerunTest, snapshotCounterOf } from './rerun.js'
+import { writeRecords } from './records.js'
 import { LEAKS_KEY } from './shared.js'
 
 export type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment
@@ -27,6 +28,11 @@ export function withLeakproof<T extends EnvironmentClass>(Base: T): T {
       super(config, context)
       const windows = new TestWindows(this.global, config, context)
       // Wraps whatever handler the base has, a prototype method or an instance field alike.
+      const inheritedTeardown = this.teardown
+      this.teardown = async () => {
+        windows.publish()
+        await inheritedTeardown.call(this)
+      }
       const inherited = this.handleTestEvent as JestEnvironment['handleTestEvent']
       this.handleTestEvent = async (event: Circus.Event, state: Circus.State) => {
         await inherited?.call(this, event as never, state)
@@ -44,6 +50,7 @@ class TestWindows {
   private readonly root: string
   private fileWindow: Window | undefined
   private readonly open = new Map<Circus.TestEntry, { window: Window; snapshotCount: number }>()
+  private readonly records: TestReport[] = []
 
   constructor(
     private readonly global: JestEnvironment['global'],
@@ -83,17 +90,26 @@ class TestWindows {
           break
         }
         const verdict = await this.detector.end(opened.window, () => rerunTest(this.global, test, state, opened.snapshotCount))
-        const error = this.report(verdict, fullName(test), definitionOf(test))
+        const definition = definitionOf(test)
+        this.records.push(testReport(this.root, this.context.testPath, fullName(test), verdict, definition?.line))
+        const error = this.report(verdict, fullName(test), definition)
         if (error) test.errors.push(error)
         break
       }
       case 'run_finish': {
         if (!this.fileWindow) break
-        const error = this.report(this.detector.endFile(this.fileWindow), 'after all tests of this file', { file: this.context.testPath, line: 1, column: 1 })
+        const verdict = this.detector.endFile(this.fileWindow)
+        if (verdict.state !== 'clean') this.records.push(testReport(this.root, this.context.testPath, '', verdict))
+        const error = this.report(verdict, 'after all tests of this file', { file: this.context.testPath, line: 1, column: 1 })
         if (error) state.unhandledErrors.push(error)
         break
       }
     }
+  }
+
+  /** Hands the file's verdicts to the reporter, when there is one. */
+  publish(): void {
+    writeRecords(this.context.testPath, this.records)
   }
 
   /**

@@ -1,38 +1,59 @@
 /**
- * `reporters: ['default', '@leakproof/jest/reporter']`: after the run, one list of every leak the
- * run found, from the LeakErrors the environment attached to failing tests and files.
+ * `reporters: ['default', '@leakproof/jest/reporter']` (options: `['@leakproof/jest/reporter',
+ * { reportFile }]`): after the run, the run's report from every test file's verdicts, published as
+ * every adapter publishes it — the JSON file, the terminal table, GitHub annotations and summary.
  */
-import type { AggregatedResult, Reporter, TestContext } from '@jest/reporters'
-import { formatLeakSummary, summaryEntry, type Finding, type LeakSummaryEntry } from '@leakproof/core'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Config } from '@jest/types'
+import type { Reporter, TestResult } from '@jest/reporters'
+import { newReport, publishReport, resolveReportOptions, type TestReport } from '@leakproof/core'
+import { readRecords, RECORDS_DIR_VARIABLE } from './records.js'
 
-interface LeakErrorData {
-  code?: string
-  findings?: Finding[]
-}
+export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' | 'onRunComplete' | 'getLastError'> {
+  private readonly options: ReturnType<typeof resolveReportOptions>
+  private readonly dir: string
+  private tests: TestReport[] = []
 
-const isLeak = (detail: unknown): detail is LeakErrorData => (detail as LeakErrorData | null)?.code === 'LEAKPROOF_LEAK'
+  constructor(
+    private readonly globalConfig: Config.GlobalConfig,
+    options: unknown,
+  ) {
+    this.options = resolveReportOptions(options ?? {}, "the options of '@leakproof/jest/reporter'")
+    this.dir = mkdtempSync(join(tmpdir(), 'leakproof-jest-'))
+    process.env[RECORDS_DIR_VARIABLE] = this.dir
+    // Jest has no hook after the last run of a watch session: the folder goes with the process.
+    process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }))
+  }
 
-export default class LeakproofReporter implements Pick<Reporter, 'onRunComplete' | 'getLastError'> {
-  constructor(private readonly globalConfig: { rootDir: string }) {}
+  onTestResult(_test: unknown, result: TestResult): void {
+    this.tests.push(...readRecords(this.dir, result.testFilePath))
+  }
 
-  onRunComplete(_contexts: Set<TestContext>, results: AggregatedResult): void {
-    const entries: LeakSummaryEntry[] = []
-    for (const file of results.testResults) {
-      for (const test of file.testResults) {
-        for (const detail of test.failureDetails) {
-          if (isLeak(detail)) entries.push(summaryEntry(file.testFilePath, [...test.ancestorTitles, test.title].join(' > '), detail.findings ?? []))
-        }
-      }
-      // A file's own LeakError reaches reporters as text only (Jest keeps the stack of a file's errors).
-      for (const line of (file.testExecError?.stack ?? '').split('\n')) {
-        if (line.startsWith('LeakError: ')) entries.push({ file: file.testFilePath, test: '', headline: line.slice('LeakError: '.length), perRun: 0 })
-      }
-    }
-    const summary = formatLeakSummary(entries, { root: this.globalConfig.rootDir, color: process.stderr.isTTY && !process.env.NO_COLOR })
-    if (summary) process.stderr.write(`\n${summary}\n`)
+  onRunComplete(): void {
+    const { rootDir, shard, reporters } = this.globalConfig
+    publishReport(newReport({ name: 'jest', version: jestVersion(rootDir) }, this.tests, shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined), {
+      root: rootDir,
+      reportFile: this.options.reportFile,
+      out: process.stdout,
+      env: process.env,
+      frameworkAnnotatesTests: (reporters ?? []).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions'),
+    })
+    // Watch mode runs again with this reporter: each run reports its own tests.
+    this.tests = []
   }
 
   getLastError(): Error | undefined {
     return undefined
+  }
+}
+
+function jestVersion(rootDir: string): string {
+  try {
+    return (createRequire(join(rootDir, 'package.json'))('jest/package.json') as { version: string }).version
+  } catch {
+    return 'unknown'
   }
 }

@@ -18,6 +18,10 @@ export interface LeakproofTestOptions {
 declare module 'vitest' {
   interface TaskMeta {
     leakproof?: LeakproofTestOptions
+    /** The test's verdict, for the run's report (set by leakproof in the worker). */
+    leakproofVerdict?: import('@leakproof/core').Verdict
+    /** A test file's after-all verdict, for the run's report. */
+    leakproofFile?: import('@leakproof/core').Verdict
   }
   interface ProvidedContext {
     '@leakproof/options': import('@leakproof/core').ResolvedOptions

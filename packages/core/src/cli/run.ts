@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { SnapshotError } from '../snapshot/errors.js'
-import { packageRoot, parseStack } from '../stack.js'
+import { toolVersion } from '../version.js'
 import { parseCommandLine, UsageError } from './args.js'
 import { commands } from './commands.js'
 import { CliError, colorsFor, type CliIo } from './context.js'
@@ -17,12 +15,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const line = parseCommandLine(argv, commands)
     if (line.kind === 'version') {
-      io.stdout.write(`${version()}\n`)
+      io.stdout.write(`${toolVersion()}\n`)
       return 0
     }
     if (line.kind === 'help') {
       const command = commands.find((x) => x.name === line.command)
-      io.stdout.write(`${command ? commandHelp(command) : mainHelp(commands, version())}\n`)
+      io.stdout.write(`${command ? commandHelp(command) : mainHelp(commands, toolVersion())}\n`)
       return 0
     }
     const command = commands.find((x) => x.name === line.command)!
@@ -41,10 +39,4 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr.write(`${c.red('leakproof:')} unexpected error: ${message.replace(/^leakproof: /, '')}${io.env.LEAKPROOF_DEBUG ? `\n${(error as Error).stack}` : ' (set LEAKPROOF_DEBUG=1 for details, and please report it)'}\n`)
     return 1
   }
-}
-
-/** This package's version. No `import.meta` (the package also compiles to CommonJS): found from a stack frame, as in explain.ts. */
-function version(): string {
-  const here = parseStack(new Error().stack)[0]?.file ?? ''
-  return (JSON.parse(readFileSync(join(packageRoot(here), 'package.json'), 'utf8')) as { version: string }).version
 }

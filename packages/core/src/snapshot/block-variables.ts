@@ -3,11 +3,11 @@ import type { HeapSnapshot } from './heap-snapshot.js'
 
 /**
  * V8 names a context's variables in a heap snapshot only for function and script contexts. A block's
- * context gets `hidden` edges numbered in slot order, skipping slots that hold small integers —
- * and Vitest runs every module inside a block (`async (…) => {{ module code }}`), so a module's own
- * variables arrive unnamed. The context's ScopeInfo still lists the names in slot order: this puts
- * them back where that is certain, else narrows them down with the module's source, else lists the
- * candidates.
+ * context gets `hidden` edges instead, one per slot holding an object — and Vitest runs every module
+ * inside a block (`async (…) => {{ module code }}`), so a module's own variables arrive unnamed.
+ * The context's ScopeInfo still lists the names: this puts them back by slot number where the
+ * function declarations confirm it, else by order around those declarations, narrowed down with
+ * the module's source, else lists the candidates.
  */
 export function blockVariableName(s: HeapSnapshot, context: number, edge: number, file: string | undefined): string | undefined {
   const scopeInfo = s.findEdge(context, 'scope_info')
@@ -17,6 +17,14 @@ export function blockVariableName(s: HeapSnapshot, context: number, edge: number
   const at = slots.indexOf(edge)
   if (at < 0 || names.length === 0) return undefined
   if (slots.length === names.length) return names[at]
+  // Usually an edge's number is its slot, slots holding no object (a small integer, `undefined`)
+  // leaving gaps: trust that when every function declaration among the slots sits at its own name.
+  const slotOf = (e: number): number => Number(s.edgeName(e))
+  const declarationsAgree = slots.every((e) => {
+    const target = s.edgeTarget(e)
+    return s.nodeType(target) !== 'closure' || !names.includes(s.nodeName(target)) || names[slotOf(e)] === s.nodeName(target)
+  })
+  if (declarationsAgree && names[slotOf(edge)] !== undefined) return names[slotOf(edge)]
   // Closures declared as functions hold their own name's slot: they pin the order down around them.
   let low = 0
   let high = names.length

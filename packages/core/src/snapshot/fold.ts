@@ -77,8 +77,9 @@ function edgeLabel(s: HeapSnapshot, holder: number, edges: number[], file: strin
   const last = edges[edges.length - 1]!
   const type = s.edgeType(last)
   const name = s.edgeName(last)
-  if (holder >= 0 && type === 'hidden' && edges.length === 1 && s.nodeName(holder) === 'system / Context') {
-    const variable = blockVariableName(s, holder, last, file)
+  const source = s.edgeSource[last]!
+  if (type === 'hidden' && s.nodeName(source) === 'system / Context') {
+    const variable = blockVariableName(s, source, last, file)
     if (variable) return variable
   }
   if (holder >= 0 && edges.length === 2 && s.edgeName(edges[0]!) === 'table') {
@@ -109,8 +110,24 @@ function moduleFileOf(s: HeapSnapshot, node: number, previous: number | undefine
   }
   if (name !== 'system / Context') return undefined
   const outer = s.findEdge(node, 'previous')
-  if (outer < 0 || s.nodeName(s.edgeTarget(outer)) !== 'system / NativeContext') return undefined
+  if (outer < 0) return undefined
+  const around = s.edgeTarget(outer)
+  if (s.nodeName(around) !== 'system / NativeContext' && !isViteModuleWrapper(s, around)) return undefined
   return closureFile(s, previous) ?? closureFile(s, closureRetaining(s, node))
+}
+
+/**
+ * Vite's module runner (Vitest) runs a module as `async (__vite_ssr_import__, …) => {{ code }}`:
+ * when the module's code uses an import, the wrapper has a context of its own, holding those
+ * parameters, and the module's context sits inside it instead of on the native context.
+ */
+function isViteModuleWrapper(s: HeapSnapshot, context: number): boolean {
+  if (s.nodeName(context) !== 'system / Context') return false
+  const scopeInfo = s.findEdge(context, 'scope_info')
+  if (scopeInfo < 0) return false
+  const info = s.edgeTarget(scopeInfo)
+  for (let e = s.firstEdge[info]!; e < s.firstEdge[info + 1]!; e++) if (s.nodeName(s.edgeTarget(e)).startsWith('__vite_ssr_')) return true
+  return false
 }
 
 function closureFile(s: HeapSnapshot, node: number | undefined): string | undefined {

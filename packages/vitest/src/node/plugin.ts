@@ -6,6 +6,7 @@ import { packageRoot, registerFrameworkCode, resolveOptions, type LeakproofOptio
 import type { Plugin } from 'vite'
 import type { ViteUserConfig } from 'vitest/config'
 import { OPTIONS_KEY } from '../shared.js'
+import { LeakproofReporter } from './reporter.js'
 
 const setupFile = fileURLToPath(new URL('../runtime/setup.js', import.meta.url))
 registerFrameworkCode([packageRoot(setupFile)])
@@ -29,10 +30,16 @@ export function leakproof(options: LeakproofOptions = {}): Plugin {
   const resolved: ResolvedOptions = resolveOptions(options)
   return {
     name: 'leakproof',
+    // Runs once per project: one reporter for the whole run.
+    configureVitest({ vitest }) {
+      if (!vitest.config.reporters.some((r) => r instanceof LeakproofReporter)) vitest.config.reporters.push(new LeakproofReporter(resolved, vitest) as never)
+    },
     config(): ViteUserConfig {
       return {
         test: {
           setupFiles: [setupFile],
+          // The report points at each leaking test's line (GitHub annotations, the JSON report).
+          includeTaskLocation: true,
           provide: { [OPTIONS_KEY]: resolved },
           server: { deps: { external: [engineDirectory()] } },
         },

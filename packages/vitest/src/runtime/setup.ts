@@ -4,7 +4,7 @@
  * nothing itself.
  */
 import { fileURLToPath } from 'node:url'
-import { aroundAll, aroundEach, inject, type TestContext } from 'vitest'
+import { aroundAll, aroundEach, inject, type TaskMeta, type TestContext } from 'vitest'
 import { Detector, formatVerdict, LeakError, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
 import { rerunTest } from './rerun.js'
@@ -18,10 +18,10 @@ interface VitestTest {
   name: string
   concurrent?: boolean
   fails?: boolean
-  meta: { leakproof?: { budget?: string | number; noRerun?: string | true; ignore?: string | true } }
+  meta: TaskMeta
   result?: { state: string }
   suite?: { name: string; suite?: unknown; filepath?: string }
-  file: { filepath: string }
+  file: { filepath: string; meta: TaskMeta }
   context: TestContext
 }
 
@@ -41,6 +41,9 @@ const detector = new Detector(inject(OPTIONS_KEY as '@leakproof/options'), {
   isHostGlobal: (name) => name.startsWith('__vitest') || name.startsWith('__VITEST'),
 })
 const format = (verdict: Verdict, severity: 'error' | 'warn'): string => formatVerdict(verdict, severity, { root })
+
+/** The test file's task, for its after-all verdict: known once a test has run. */
+let fileTask: { meta: TaskMeta } | undefined
 
 function report(verdict: Verdict, where: string): void {
   const warnings = format(verdict, 'warn')
@@ -63,13 +66,16 @@ const fileWindow = detector.beginFile(worker.filepath ?? '')
 
 aroundAll(async (runSuite) => {
   await runSuite()
-  report(detector.endFile(fileWindow), 'after all tests of this file')
+  const verdict = detector.endFile(fileWindow)
+  if (fileTask) fileTask.meta.leakproofFile = verdict
+  report(verdict, 'after all tests of this file')
 }, 0)
 
 // A plain function, not an arrow: the test context is read from `arguments` so that Vitest's
 // fixture parser sees no second parameter and does not try to resolve fixtures for this hook.
 aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
   const test = (arguments[1] as TestContext).task as unknown as VitestTest
+  fileTask ??= test.file
   // Concurrent tests share the worker at the same time: what one leaves cannot be told from what
   // another does, so they are judged together with their file (see README, "Limits").
   if (test.concurrent || test.fails) return runTest()
@@ -88,5 +94,7 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     if (test.result?.state !== 'pass') detector.discard(window)
   }
   if (test.result?.state !== 'pass') return
-  report(await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks)), name)
+  const verdict = await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks))
+  test.meta.leakproofVerdict = verdict
+  report(verdict, name)
 }, 0)

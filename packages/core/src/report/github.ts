@@ -1,0 +1,89 @@
+/**
+ * GitHub Actions output: workflow-command annotations and the Markdown step summary.
+ *
+ * Written here rather than with `@actions/core`: what is needed is the escaping of two workflow
+ * command fields and appending to a file, and `@actions/core` 3.0 installs 2.2 MB (it brings
+ * `@actions/http-client` and `undici`) into every user's install, against 1.4 MB for all of
+ * leakproof. The escaping follows `@actions/core`'s `command.ts` exactly.
+ */
+import { appendFileSync } from 'node:fs'
+import { headline, leakLocation, relativeFile } from '../format.js'
+import type { LeakReport } from './model.js'
+import { leakRows } from './rows.js'
+
+/** A command's message: `%`, CR and LF. */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+}
+
+/** A command's property (file, title): also `:` and `,`, which separate properties. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
+}
+
+function command(name: string, properties: Record<string, string | number | undefined>, message: string): string {
+  const props = Object.entries(properties)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+    .join(',')
+  return `::${name}${props ? ` ${props}` : ''}::${escapeData(message)}`
+}
+
+export interface AnnotationOptions {
+  root: string
+  /**
+   * The framework's own GitHub reporter is on: it already annotates each failing test (a LeakError
+   * included) at the test, so only the leak's own line is added here.
+   */
+  frameworkAnnotatesTests: boolean
+}
+
+/**
+ * One `::error` per leaking test at the test's line, and one at the line that made the leak when
+ * that line is in the repository (a handle's creation, a listener's addition, an allocation site).
+ */
+export function githubAnnotations(report: LeakReport, options: AnnotationOptions): string[] {
+  const lines: string[] = []
+  for (const test of report.tests.filter((t) => t.verdict === 'leak')) {
+    const errors = test.findings.filter((f) => f.severity === 'error')
+    const title = `leakproof: ${test.fullName || `${test.file} (after all its tests)`}`
+    const message = headline(errors)
+    if (!options.frameworkAnnotatesTests) lines.push(command('error', { file: test.file, line: test.line, title }, message))
+    const at = leakLocation(errors)
+    const file = at && relativeFile(at.file, options.root)
+    if (at && file && !file.startsWith('/') && !file.startsWith('..') && !(file === test.file && at.line === test.line)) {
+      lines.push(command('error', { file, line: at.line, col: at.column, title: `${title} (left here)` }, message))
+    }
+  }
+  return lines
+}
+
+/** Markdown for `$GITHUB_STEP_SUMMARY`: a table of the leaking tests and a chart of the biggest. */
+export function markdownSummary(report: LeakReport, root: string): string {
+  const rows = leakRows(report, root)
+  const judged = report.tests.filter((t) => t.fullName !== '').length
+  if (rows.length === 0) return `### leakproof: no leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n`
+  const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+  const table = [
+    '| test | kind | left | per run | cause |',
+    '| --- | --- | ---: | ---: | --- |',
+    ...rows.map((r) => `| ${cell(r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`)} | ${r.kinds.join(', ')} | ${cell(r.size)} | ${r.perRun} | ${cell(r.cause)} |`),
+  ]
+  return [`### leakproof: ${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'} of ${judged} checked`, '', ...table, '', chart(rows), ''].join('\n')
+}
+
+/** Bytes retained per run by the top leaking tests, or leaks by kind when none retained memory. */
+function chart(rows: ReturnType<typeof leakRows>): string {
+  const retained = rows.filter((r) => r.perRunBytes > 0).slice(0, 8)
+  const label = (text: string): string => JSON.stringify(text.length > 24 ? `${text.slice(0, 23)}…` : text)
+  if (retained.length > 0) {
+    return ['```mermaid', 'xychart-beta', '  title "Memory kept per run (KB), biggest leaks"', `  x-axis [${retained.map((r) => label(r.test.fullName || r.test.file)).join(', ')}]`, '  y-axis "KB per run"', `  bar [${retained.map((r) => Math.round(r.perRunBytes / 1024)).join(', ')}]`, '```'].join('\n')
+  }
+  const byKind = new Map<string, number>()
+  for (const r of rows) for (const k of r.kinds) byKind.set(k, (byKind.get(k) ?? 0) + 1)
+  return ['```mermaid', 'pie title Leaking tests by kind', ...[...byKind].map(([k, n]) => `  "${k}" : ${n}`), '```'].join('\n')
+}
+
+export function appendStepSummary(path: string, markdown: string): void {
+  appendFileSync(path, markdown.endsWith('\n') ? markdown : `${markdown}\n`)
+}

@@ -1,0 +1,45 @@
+/**
+ * The report of a whole run: what `leakproof-report.json` holds (its JSON Schema ships as
+ * `@leakproof/core/report-schema.json`). Plain data, written by the adapters' reporters, read
+ * back by `leakproof report`, merged across shards.
+ */
+import type { Finding, VerdictState } from '../findings.js'
+import { toolVersion } from '../version.js'
+
+export const REPORT_SCHEMA_VERSION = 1
+
+export interface LeakReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION
+  tool: { name: string; version: string }
+  framework: { name: 'vitest' | 'jest'; version: string }
+  node: string
+  createdAt: string
+  /** Set when the run was one shard of several (`--shard=index/count`). */
+  shard?: { index: number; count: number }
+  /** Every judged test, and every file whose after-all check found something. */
+  tests: TestReport[]
+}
+
+export interface TestReport {
+  /** `file > describe > test`, or the file alone for the file-level check: unique in a run. */
+  id: string
+  /** Relative to the project root, with `/`. */
+  file: string
+  /** `describe > test`, or '' for the file-level check. */
+  fullName: string
+  /** 1-based line of the test's declaration, when the framework knows it. */
+  line?: number
+  /** `leak` fails the test; `warn` has findings of kinds set to warn; `skipped` was not judged (see notes). */
+  verdict: VerdictState | 'warn'
+  findings: Finding[]
+  notes: string[]
+}
+
+export function testId(file: string, fullName: string): string {
+  return fullName ? `${file} > ${fullName}` : file
+}
+
+/** A run's report, stamped with the versions that made it. */
+export function newReport(framework: LeakReport['framework'], tests: TestReport[], shard?: LeakReport['shard']): LeakReport {
+  return { schemaVersion: REPORT_SCHEMA_VERSION, tool: { name: '@leakproof/core', version: toolVersion() }, framework, node: process.version, createdAt: new Date().toISOString(), ...(shard && { shard }), tests }
+}

@@ -1,0 +1,36 @@
+import pc from 'picocolors'
+import type { LeakReport } from './model.js'
+import { leakRows } from './rows.js'
+
+export interface TerminalOptions {
+  root: string
+  color: boolean
+  /** Columns available; long cells are cut to fit. */
+  width?: number
+}
+
+/** The end-of-run table of leaking tests, biggest first; '' when the run leaked nothing. */
+export function formatTerminalSummary(report: LeakReport, options: TerminalOptions): string {
+  const rows = leakRows(report, options.root)
+  if (rows.length === 0) return ''
+  const c = pc.createColors(options.color)
+  const files = new Set(rows.map((r) => r.test.file)).size
+  const header = ['test', 'kind', 'left', 'per run', 'cause']
+  const cells = rows.map((r) => [r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`, r.kinds.join(', '), r.size, r.perRun, r.cause])
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)))
+  // The test and cause columns give way when the table would not fit.
+  const width = options.width ?? 160
+  const fixed = widths[1]! + widths[2]! + widths[3]! + 4 * 2 + 2
+  const flexible = Math.max(20, width - fixed)
+  if (widths[0]! + widths[4]! > flexible) {
+    widths[0] = Math.min(widths[0]!, Math.max(20, Math.floor(flexible * 0.55)))
+    widths[4] = Math.max(10, flexible - widths[0]!)
+  }
+  const cut = (text: string, w: number): string => (text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w))
+  const line = (row: string[], paint: (s: string, i: number) => string = (s) => s): string => `  ${row.map((cell, i) => paint(i === 2 || i === 3 ? cell.padStart(widths[i]!) : cut(cell, widths[i]!), i)).join('  ')}`.trimEnd()
+  return [
+    `${c.bold('leakproof')}: ${c.red(`${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'}`)} in ${files} ${files === 1 ? 'file' : 'files'}`,
+    line(header, (s) => c.dim(s)),
+    ...cells.map((row) => line(row, (s, i) => (i === 1 ? c.red(s) : i === 4 ? c.dim(s) : s))),
+  ].join('\n')
+}
