@@ -94,7 +94,7 @@ describe("Jest's own flags keep working", () => {
     }
     for (const run of runs()) {
       expect(run).toContain('Tests:       3 failed, 3 passed, 6 total')
-      expect(run).toContain('leakproof: 3 leaks in 1 file')
+      expect(run).toContain('leakproof: 3 leaking tests in 1 file')
     }
   })
 })
