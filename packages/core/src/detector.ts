@@ -13,6 +13,8 @@ import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
+import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
+import { testId } from './report/model.js'
 import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
 import { explainLeak, explainObjects } from './snapshot/explain.js'
 import { blameFrame, parseStack } from './stack.js'
@@ -45,12 +47,15 @@ export class Detector {
   private lastLive: number | undefined
   private fileWindow: Window | undefined
   private readonly scope: object
+  /** Known leaks by test id: they are reported, not failed, until they grow. */
+  private readonly baseline: Map<string, BaselineEntry>
 
   constructor(
     readonly options: ResolvedOptions,
     private readonly host: DetectorHost,
   ) {
     this.scope = host.global ?? globalThis
+    this.baseline = loadBaseline(host.root, options.baseline)
     if (options.kinds.handle !== 'off') enableHandleProbe()
     if (options.kinds.listener !== 'off') enableListenerProbe()
   }
@@ -67,7 +72,7 @@ export class Detector {
   endFile(window: Window): Verdict {
     closeWindow(window)
     if (!this.options.checkFiles) return { state: 'skipped', findings: [], notes: [] }
-    return this.verdict(this.exactFindings(window), [])
+    return this.verdict(window, this.exactFindings(window), [])
   }
 
   /**
@@ -151,14 +156,14 @@ export class Detector {
         } else if (suspect && rerun) {
           const confirmed = await this.confirm(window, rerun, budget, notes)
           if (confirmed) findings.push(...this.withSeverity('retained', [confirmed]))
-          return this.verdict(findings, notes)
+          return this.verdict(window, findings, notes)
         } else if (suspect) {
           notes.push('retained memory above the budget, but this host cannot re-run the test to confirm it')
         }
       }
     }
     if (live !== undefined) this.lastLive = live
-    return this.verdict(findings, notes)
+    return this.verdict(window, findings, notes)
   }
 
   /**
@@ -320,8 +325,9 @@ export class Detector {
     })
   }
 
-  private verdict(findings: Finding[], notes: string[]): Verdict {
-    return { state: findings.some((f) => f.severity === 'error') ? 'leak' : 'clean', findings, notes }
+  private verdict(window: Window, findings: Finding[], notes: string[]): Verdict {
+    const verdict: Verdict = { state: findings.some((f) => f.severity === 'error') ? 'leak' : 'clean', findings, notes }
+    return againstBaseline(verdict, this.baseline.get(testId(this.relativeFile(window), window.info.fullName)), this.options.baselineTolerance)
   }
 }
 

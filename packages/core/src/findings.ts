@@ -87,7 +87,8 @@ export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | Globa
   severity: 'error' | 'warn'
 }
 
-export type VerdictState = 'clean' | 'leak' | 'skipped'
+/** `known`: a leak the baseline file lists, not grown: reported, not failed. */
+export type VerdictState = 'clean' | 'leak' | 'known' | 'skipped'
 
 export interface Verdict {
   state: VerdictState

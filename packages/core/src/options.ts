@@ -1,6 +1,7 @@
 import { LeakproofConfigError } from './errors.js'
 import { KINDS, type Kind, type Severity } from './findings.js'
 import { parseSize } from './size.js'
+import { DEFAULT_BASELINE_FILE, DEFAULT_TOLERANCE } from './report/baseline.js'
 
 /** A size: bytes as a number, or a string such as `512 KB` or `2 MB`. */
 export type Size = number | string
@@ -40,6 +41,10 @@ export interface LeakproofOptions {
   keepSnapshots?: boolean | string
   /** Where the run's JSON report is written (relative to the project root), or false. Default `leakproof-report.json`. */
   reportFile?: string | false
+  /** The baseline of known leaks (relative to the project root), read when it exists, or false. Default `leakproof.baseline.json`. */
+  baseline?: string | false
+  /** How much a known leak may grow (per-run bytes, or things left) before it fails: 0.25 is 25 %. Default 0.25. */
+  baselineTolerance?: number
 }
 
 /** Options after validation: plain JSON, so an adapter can hand them to its test workers. */
@@ -54,9 +59,11 @@ export interface ResolvedOptions {
   /** Folder for kept snapshots, relative to the project root, or false. */
   keepSnapshots: string | false
   reportFile: string | false
+  baseline: string | false
+  baselineTolerance: number
 }
 
-const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots', 'reportFile']
+const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots', 'reportFile', 'baseline', 'baselineTolerance']
 
 /** Where kept snapshots go by default, beside the other report files. */
 export const DEFAULT_SNAPSHOT_DIR = '.leakproof/snapshots'
@@ -94,6 +101,8 @@ function resolveAll(input: unknown): ResolvedOptions {
     explain: booleanOr(options.explain, 'explain', true),
     keepSnapshots: snapshotDir(options.keepSnapshots),
     reportFile: reportFileOf(options.reportFile),
+    baseline: fileOrFalse(options.baseline, 'baseline', DEFAULT_BASELINE_FILE),
+    baselineTolerance: numberIn(options.baselineTolerance, 'baselineTolerance', DEFAULT_TOLERANCE, 0, 10),
   }
 }
 
@@ -164,20 +173,31 @@ function snapshotDir(value: unknown): string | false {
 export const DEFAULT_REPORT_FILE = 'leakproof-report.json'
 
 function reportFileOf(value: unknown): string | false {
-  if (value === undefined) return DEFAULT_REPORT_FILE
-  if (value === false) return false
-  if (typeof value === 'string' && value.trim() !== '') return value
-  throw new LeakproofConfigError('reportFile', value, 'a file name (relative to the project root) or false')
+  return fileOrFalse(value, 'reportFile', DEFAULT_REPORT_FILE)
 }
 
-/** The options of a reporter that only publishes (Jest's): `reportFile` and nothing else. */
-export function resolveReportOptions(input: unknown = {}, path?: string): Pick<ResolvedOptions, 'reportFile'> {
+function fileOrFalse(value: unknown, name: string, fallback: string): string | false {
+  if (value === undefined) return fallback
+  if (value === false) return false
+  if (typeof value === 'string' && value.trim() !== '') return value
+  throw new LeakproofConfigError(name, value, 'a file name (relative to the project root) or false')
+}
+
+function numberIn(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw new LeakproofConfigError(name, value, `a number from ${min} to ${max}`)
+  return value
+}
+
+/** The options of a reporter that only publishes (Jest's): `reportFile` and `baseline`. */
+export function resolveReportOptions(input: unknown = {}, path?: string): Pick<ResolvedOptions, 'reportFile' | 'baseline'> {
   try {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new LeakproofConfigError('options', input, 'an object such as { reportFile: "leakproof-report.json" }')
     for (const [key, value] of Object.entries(input)) {
-      if (key !== 'reportFile') throw new LeakproofConfigError(key, value, `reportFile, the one option of the reporter (the others go in testEnvironmentOptions.leakproof); "${key}" is not one`)
+      if (key !== 'reportFile' && key !== 'baseline') throw new LeakproofConfigError(key, value, `reportFile or baseline, the options of the reporter (the others go in testEnvironmentOptions.leakproof); "${key}" is not one`)
     }
-    return { reportFile: reportFileOf((input as { reportFile?: unknown }).reportFile) }
+    const options = input as { reportFile?: unknown; baseline?: unknown }
+    return { reportFile: reportFileOf(options.reportFile), baseline: fileOrFalse(options.baseline, 'baseline', DEFAULT_BASELINE_FILE) }
   } catch (error) {
     throw path && error instanceof LeakproofConfigError ? error.under(path) : error
   }

@@ -37,6 +37,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     publishReport(newReport({ name: 'jest', version: jestVersion(rootDir) }, this.tests, shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined), {
       root: rootDir,
       reportFile: this.options.reportFile,
+      baseline: this.options.baseline,
       out: process.stdout,
       env: process.env,
       frameworkAnnotatesTests: (reporters ?? []).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions'),

@@ -1,5 +1,6 @@
 import type { CommandShape, FlagValue } from './args.js'
 import type { CliIo } from './context.js'
+import { baseline } from './baseline.js'
 import { diff } from './diff.js'
 import { inspect } from './inspect.js'
 
@@ -16,4 +17,4 @@ export interface Command extends CommandShape {
  * Every command, in `--help` order. A new command (`report`, `baseline`: issue 8) is one module
  * exporting a {@link Command} and one entry here.
  */
-export const commands: readonly Command[] = [diff, inspect]
+export const commands: readonly Command[] = [diff, inspect, baseline]

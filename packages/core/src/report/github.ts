@@ -62,14 +62,15 @@ export function githubAnnotations(report: LeakReport, options: AnnotationOptions
 export function markdownSummary(report: LeakReport, root: string): string {
   const rows = leakRows(report, root)
   const judged = report.tests.filter((t) => t.fullName !== '').length
-  if (rows.length === 0) return `### leakproof: no leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n`
+  const baseline = report.baseline ? `\n${report.baseline.known.length} known leaks (${report.baseline.file}) passed; ${report.baseline.fixed.length} fixed since the baseline${report.baseline.fixed.length ? `: ${report.baseline.fixed.map((id) => `\`${id}\``).join(', ')}` : ''}.\n` : ''
+  if (rows.length === 0) return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}`
   const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
   const table = [
     '| test | kind | left | per run | cause |',
     '| --- | --- | ---: | ---: | --- |',
     ...rows.map((r) => `| ${cell(r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`)} | ${r.kinds.join(', ')} | ${cell(r.size)} | ${r.perRun} | ${cell(r.cause)} |`),
   ]
-  return [`### leakproof: ${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'} of ${judged} checked`, '', ...table, '', chart(rows), ''].join('\n')
+  return [`### leakproof: ${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'} of ${judged} checked`, '', ...table, '', chart(rows), baseline].join('\n')
 }
 
 /** Bytes retained per run by the top leaking tests, or leaks by kind when none retained memory. */

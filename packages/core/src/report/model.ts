@@ -18,6 +18,8 @@ export interface LeakReport {
   shard?: { index: number; count: number }
   /** Every judged test, and every file whose after-all check found something. */
   tests: TestReport[]
+  /** Set when a baseline file was read: its known leaks that passed, and those fixed since. */
+  baseline?: { file: string; known: string[]; fixed: string[] }
 }
 
 export interface TestReport {
@@ -29,7 +31,7 @@ export interface TestReport {
   fullName: string
   /** 1-based line of the test's declaration, when the framework knows it. */
   line?: number
-  /** `leak` fails the test; `warn` has findings of kinds set to warn; `skipped` was not judged (see notes). */
+  /** `leak` fails the test; `known` is a leak the baseline lists (passes); `warn` has findings of kinds set to warn; `skipped` was not judged (see notes). */
   verdict: VerdictState | 'warn'
   findings: Finding[]
   notes: string[]

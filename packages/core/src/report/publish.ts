@@ -2,12 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { appendStepSummary, githubAnnotations, markdownSummary } from './github.js'
 import type { LeakReport } from './model.js'
-import { formatTerminalSummary } from './terminal.js'
+import { fixedSinceBaseline, loadBaseline } from './baseline.js'
+import { formatBaselineSummary, formatTerminalSummary } from './terminal.js'
 
 export interface PublishOptions {
   root: string
   /** Where the JSON report goes (relative to root), or false. */
   reportFile: string | false
+  /** The baseline file the run judged against (relative to root), or false. */
+  baseline: string | false
   /** Output of the run's summary and annotations (stdout: GitHub reads commands from it). */
   out: { write(text: string): unknown; isTTY?: boolean; columns?: number }
   env: NodeJS.ProcessEnv
@@ -21,6 +24,10 @@ export interface PublishOptions {
  */
 export function publishReport(report: LeakReport, options: PublishOptions): void {
   const { root, env, out } = options
+  const baseline = loadBaseline(root, options.baseline)
+  if (options.baseline && baseline.size > 0) {
+    report.baseline = { file: options.baseline, known: report.tests.filter((t) => t.verdict === 'known').map((t) => t.id), fixed: fixedSinceBaseline(report, baseline) }
+  }
   if (options.reportFile) {
     const file = resolve(root, options.reportFile)
     mkdirSync(dirname(file), { recursive: true })
@@ -29,6 +36,8 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
   const color = Boolean(out.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
   const table = formatTerminalSummary(report, { root, color, width: out.columns })
   if (table) out.write(`\n${table}\n`)
+  const known = formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color)
+  if (known) out.write(`\n${known}\n`)
   if (env.GITHUB_ACTIONS === 'true') {
     for (const line of githubAnnotations(report, { root, frameworkAnnotatesTests: options.frameworkAnnotatesTests })) out.write(`${line}\n`)
     if (env.GITHUB_STEP_SUMMARY) appendStepSummary(env.GITHUB_STEP_SUMMARY, markdownSummary(report, root))

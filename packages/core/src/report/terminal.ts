@@ -34,3 +34,13 @@ export function formatTerminalSummary(report: LeakReport, options: TerminalOptio
     ...cells.map((row) => line(row, (s, i) => (i === 1 ? c.red(s) : i === 4 ? c.dim(s) : s))),
   ].join('\n')
 }
+
+/** The baseline's part of a run: the known leaks that passed, and those fixed since (to drop from the file). */
+export function formatBaselineSummary(report: LeakReport, reportFile: string, color: boolean): string {
+  if (!report.baseline) return ''
+  const c = pc.createColors(color)
+  const { file, known, fixed } = report.baseline
+  const lines = [`${c.bold('leakproof')}: ${known.length} known ${known.length === 1 ? 'leak' : 'leaks'} in ${file} passed`]
+  if (fixed.length) lines.push(`  ${c.green(`fixed since the baseline (${fixed.length})`)} — shrink it with \`npx leakproof baseline ${reportFile}\`:`, ...fixed.map((id) => `    ${id}`))
+  return lines.join('\n')
+}

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { packageRoot, registerFrameworkCode, resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
+import { loadBaseline, packageRoot, registerFrameworkCode, resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
 import type { Plugin } from 'vite'
 import type { ViteUserConfig } from 'vitest/config'
 import { OPTIONS_KEY } from '../shared.js'
@@ -32,6 +32,8 @@ export function leakproof(options: LeakproofOptions = {}): Plugin {
     name: 'leakproof',
     // Runs once per project: one reporter for the whole run.
     configureVitest({ vitest }) {
+      // A baseline file that cannot be read stops the run here, naming the file, before any test.
+      loadBaseline(vitest.config.root, resolved.baseline)
       if (!vitest.config.reporters.some((r) => r instanceof LeakproofReporter)) vitest.config.reporters.push(new LeakproofReporter(resolved, vitest) as never)
     },
     config(): ViteUserConfig {

@@ -26,6 +26,7 @@ export class LeakproofReporter implements Reporter {
     publishReport(newReport({ name: 'vitest', version: this.vitest.version }, tests, shard ? { index: shard.index, count: shard.count } : undefined), {
       root,
       reportFile: this.options.reportFile,
+      baseline: this.options.baseline,
       out: process.stdout,
       env: process.env,
       // Vitest adds it by itself when GITHUB_ACTIONS is set and no reporter was asked for.
