@@ -13,6 +13,8 @@ describe('resolveOptions', () => {
       explain: true,
       keepSnapshots: false,
       reportFile: 'leakproof-report.json',
+      baseline: 'leakproof.baseline.json',
+      baselineTolerance: 0.25,
     })
   })
 
@@ -21,6 +23,12 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ keepSnapshots: 'artifacts/heap' }).keepSnapshots).toBe('artifacts/heap')
     expect(() => resolveOptions({ keepSnapshots: 1 })).toThrow('option "keepSnapshots" is 1; expected true (for .leakproof/snapshots), false, or a folder name')
     expect(() => resolveOptions({ explain: 'yes' })).toThrow('option "explain" is "yes"; expected true or false')
+  })
+
+  test('baselineTolerance is a number from 0 to 10; baseline a file name or false', () => {
+    expect(() => resolveOptions({ baselineTolerance: -1 })).toThrow('option "baselineTolerance" is -1; expected a number from 0 to 10')
+    expect(() => resolveOptions({ baseline: '' })).toThrow('option "baseline" is ""; expected a file name (relative to the project root) or false')
+    expect(resolveOptions({ baseline: false }).baseline).toBe(false)
   })
 
   test('options under a host path name that path (Jest: testEnvironmentOptions.leakproof)', () => {
