@@ -13,6 +13,7 @@ import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
+import { applyIgnoreRules } from './ignore.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { testId } from './report/model.js'
 import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
@@ -325,8 +326,9 @@ export class Detector {
     })
   }
 
-  private verdict(window: Window, findings: Finding[], notes: string[]): Verdict {
-    const verdict: Verdict = { state: findings.some((f) => f.severity === 'error') ? 'leak' : 'clean', findings, notes }
+  private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
+    const { kept: findings, ignored } = applyIgnoreRules(found, this.options.ignore)
+    const verdict: Verdict = { state: findings.some((f) => f.severity === 'error') ? 'leak' : 'clean', findings, notes, ...(ignored.length > 0 && { ignored }) }
     return againstBaseline(verdict, this.baseline.get(testId(this.relativeFile(window), window.info.fullName)), this.options.baselineTolerance)
   }
 }

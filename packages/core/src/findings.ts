@@ -90,9 +90,18 @@ export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | Globa
 /** `known`: a leak the baseline file lists, not grown: reported, not failed. */
 export type VerdictState = 'clean' | 'leak' | 'known' | 'skipped'
 
+/** A finding an `ignore` rule hid: what it was, and the rule's reason. */
+export interface IgnoredFinding {
+  kind: Kind
+  what: string
+  reason: string
+}
+
 export interface Verdict {
   state: VerdictState
   findings: Finding[]
+  /** Findings the `ignore` rules hid. */
+  ignored?: IgnoredFinding[]
   /** Things a person should know that are not findings: why a check was skipped or not confirmed. */
   notes: string[]
 }

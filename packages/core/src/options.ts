@@ -1,5 +1,6 @@
 import { LeakproofConfigError } from './errors.js'
 import { KINDS, type Kind, type Severity } from './findings.js'
+import { resolveIgnoreRules, type IgnoreRule } from './ignore.js'
 import { parseSize } from './size.js'
 import { DEFAULT_BASELINE_FILE, DEFAULT_TOLERANCE } from './report/baseline.js'
 
@@ -45,6 +46,8 @@ export interface LeakproofOptions {
   baseline?: string | false
   /** How much a known leak may grow (per-run bytes, or things left) before it fails: 0.25 is 25 %. Default 0.25. */
   baselineTolerance?: number
+  /** Findings to live with, each with its reason: `{ global | handle | event | frame, reason }`. */
+  ignore?: IgnoreRule[]
 }
 
 /** Options after validation: plain JSON, so an adapter can hand them to its test workers. */
@@ -61,9 +64,10 @@ export interface ResolvedOptions {
   reportFile: string | false
   baseline: string | false
   baselineTolerance: number
+  ignore: IgnoreRule[]
 }
 
-const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots', 'reportFile', 'baseline', 'baselineTolerance']
+const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots', 'reportFile', 'baseline', 'baselineTolerance', 'ignore']
 
 /** Where kept snapshots go by default, beside the other report files. */
 export const DEFAULT_SNAPSHOT_DIR = '.leakproof/snapshots'
@@ -103,6 +107,7 @@ function resolveAll(input: unknown): ResolvedOptions {
     reportFile: reportFileOf(options.reportFile),
     baseline: fileOrFalse(options.baseline, 'baseline', DEFAULT_BASELINE_FILE),
     baselineTolerance: numberIn(options.baselineTolerance, 'baselineTolerance', DEFAULT_TOLERANCE, 0, 10),
+    ignore: resolveIgnoreRules(options.ignore),
   }
 }
 

@@ -15,6 +15,7 @@ describe('resolveOptions', () => {
       reportFile: 'leakproof-report.json',
       baseline: 'leakproof.baseline.json',
       baselineTolerance: 0.25,
+      ignore: [],
     })
   })
 
@@ -29,6 +30,13 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ baselineTolerance: -1 })).toThrow('option "baselineTolerance" is -1; expected a number from 0 to 10')
     expect(() => resolveOptions({ baseline: '' })).toThrow('option "baseline" is ""; expected a file name (relative to the project root) or false')
     expect(resolveOptions({ baseline: false }).baseline).toBe(false)
+  })
+
+  test('ignore rules: exactly one of global, handle, event, frame, and a reason', () => {
+    expect(resolveOptions({ ignore: [{ handle: 'Timeout', reason: 'polling by design' }] }).ignore).toEqual([{ handle: 'Timeout', reason: 'polling by design' }])
+    expect(() => resolveOptions({ ignore: [{ handle: 'Timeout' }] })).toThrow('option "ignore[0].reason" is undefined; expected a sentence saying why (it is shown in the summary)')
+    expect(() => resolveOptions({ ignore: [{ handle: 'Timeout', event: 'x', reason: 'r' }] })).toThrow('expected exactly one of global, handle, event, frame (and a reason)')
+    expect(() => resolveOptions({ ignore: [{ stack: 'x', reason: 'r' }] })).toThrow('option "ignore[0].stack" is "x"; expected one of global, handle, event, frame, reason')
   })
 
   test('options under a host path name that path (Jest: testEnvironmentOptions.leakproof)', () => {

@@ -3,7 +3,7 @@
  * `@leakproof/core/report-schema.json`). Plain data, written by the adapters' reporters, read
  * back by `leakproof report`, merged across shards.
  */
-import type { Finding, VerdictState } from '../findings.js'
+import type { Finding, IgnoredFinding, VerdictState } from '../findings.js'
 import { toolVersion } from '../version.js'
 
 export const REPORT_SCHEMA_VERSION = 1
@@ -35,6 +35,8 @@ export interface TestReport {
   verdict: VerdictState | 'warn'
   findings: Finding[]
   notes: string[]
+  /** Findings an `ignore` rule hid, with the rule's reason. */
+  ignored?: IgnoredFinding[]
 }
 
 export function testId(file: string, fullName: string): string {

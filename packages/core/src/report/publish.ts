@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { appendStepSummary, githubAnnotations, markdownSummary } from './github.js'
 import type { LeakReport } from './model.js'
 import { fixedSinceBaseline, loadBaseline } from './baseline.js'
-import { formatBaselineSummary, formatTerminalSummary } from './terminal.js'
+import { formatBaselineSummary, formatIgnoredSummary, formatTerminalSummary } from './terminal.js'
 
 export interface PublishOptions {
   root: string
@@ -36,8 +36,9 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
   const color = Boolean(out.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
   const table = formatTerminalSummary(report, { root, color, width: out.columns })
   if (table) out.write(`\n${table}\n`)
-  const known = formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color)
-  if (known) out.write(`\n${known}\n`)
+  for (const part of [formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color), formatIgnoredSummary(report, color)]) {
+    if (part) out.write(`\n${part}\n`)
+  }
   if (env.GITHUB_ACTIONS === 'true') {
     for (const line of githubAnnotations(report, { root, frameworkAnnotatesTests: options.frameworkAnnotatesTests })) out.write(`${line}\n`)
     if (env.GITHUB_STEP_SUMMARY) appendStepSummary(env.GITHUB_STEP_SUMMARY, markdownSummary(report, root))

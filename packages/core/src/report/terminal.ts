@@ -44,3 +44,21 @@ export function formatBaselineSummary(report: LeakReport, reportFile: string, co
   if (fixed.length) lines.push(`  ${c.green(`fixed since the baseline (${fixed.length})`)} — shrink it with \`npx leakproof baseline ${reportFile}\`:`, ...fixed.map((id) => `    ${id}`))
   return lines.join('\n')
 }
+
+/** What the ignore rules hid in the run, by reason: so that ignoring stays a visible decision. */
+export function formatIgnoredSummary(report: LeakReport, color: boolean): string {
+  const byReason = new Map<string, Map<string, number>>()
+  for (const t of report.tests) {
+    for (const i of t.ignored ?? []) {
+      const whats = byReason.get(i.reason) ?? new Map<string, number>()
+      whats.set(i.what, (whats.get(i.what) ?? 0) + 1)
+      byReason.set(i.reason, whats)
+    }
+  }
+  if (byReason.size === 0) return ''
+  const c = pc.createColors(color)
+  const total = [...byReason.values()].reduce((n, whats) => n + [...whats.values()].reduce((a, b) => a + b, 0), 0)
+  const lines = [`${c.bold('leakproof')}: ${total} ${total === 1 ? 'finding' : 'findings'} ignored by your rules`]
+  for (const [reason, whats] of byReason) lines.push(`  ${c.dim(reason)}: ${[...whats].map(([what, n]) => `${n > 1 ? `${n}× ` : ''}${what}`).join('; ')}`)
+  return lines.join('\n')
+}
