@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { failed, fixturesDir, repoRoot, runJest, runVitest, type FixtureRun } from './helpers/run-fixture.js'
@@ -13,7 +14,12 @@ const root = join(fixturesDir, 'keep-snapshots')
 const kept = join(root, 'heap-snapshots')
 const name = 'tests-sessions.test.js-leaks-sessions-registered-and-never-removed'
 const frameworks = (process.env.LEAKPROOF_FRAMEWORKS ?? 'vitest,jest').split(',')
-const RUNS: Record<string, () => FixtureRun> = { vitest: () => runVitest('keep-snapshots'), jest: () => runJest('keep-snapshots') }
+const annotationsFile = join(tmpdir(), `leakproof-annotations-${process.pid}.json`)
+const RUNS: Record<string, () => FixtureRun> = {
+  // Vitest's own channel too: a reporter that records the tests' annotations.
+  vitest: () => runVitest('keep-snapshots', { args: [`--reporter=${join(repoRoot, 'test/helpers/annotations-reporter.mjs')}`], env: { ANNOTATIONS_OUT: annotationsFile } }),
+  jest: () => runJest('keep-snapshots'),
+}
 
 describe.each(frameworks)('retained by, with snapshots kept, under %s', (framework) => {
   test('the failure names the module, the variable, the Map and the objects it keeps, and the snapshot files', () => {
@@ -25,6 +31,16 @@ describe.each(frameworks)('retained by, with snapshots kept, under %s', (framewo
     expect(message).toMatch(/new objects \(alive only in the second snapshot\)[\s\S]*×5,000 .* Object \{user, roles\}/)
     expect(message).toContain(`heap snapshots (Chrome DevTools, memlab)\n    heap-snapshots/${name}.before.heapsnapshot\n    heap-snapshots/${name}.after.heapsnapshot`)
     for (const side of ['before', 'after']) expect(existsSync(join(kept, `${name}.${side}.heapsnapshot`))).toBe(true)
+
+    if (framework === 'vitest') {
+      // Findings and kept snapshots travel as the test's annotations (Vitest's UI, HTML and GitHub
+      // Actions reporters show them), the snapshots as attachments Vitest copies into its folder.
+      const annotations = JSON.parse(readFileSync(annotationsFile, 'utf8')) as Array<{ type: string; message: string; attachment?: { path: string } }>
+      expect(annotations.find((a) => a.type === 'leakproof: leak')?.message).toMatch(/^retained [\d.]+ MB across 3 runs[\s\S]*→ sessions  Map/)
+      const attached = annotations.filter((a) => a.type === 'leakproof: heap snapshot')
+      expect(attached.map((a) => a.message)).toEqual([`heap snapshot: ${join(kept, `${name}.before.heapsnapshot`)}`, `heap snapshot: ${join(kept, `${name}.after.heapsnapshot`)}`])
+      for (const a of attached) expect(existsSync(a.attachment!.path)).toBe(true)
+    }
 
     // The command line reads the kept files back to the same explanation.
     const cli = join(repoRoot, 'node_modules/@leakproof/core/dist/esm/cli/main.js')

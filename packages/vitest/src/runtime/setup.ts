@@ -52,6 +52,32 @@ function report(verdict: Verdict, where: string): void {
   if (verdict.state === 'leak') throw new LeakError(verdict, format(verdict, 'error'))
 }
 
+/**
+ * Findings also travel as the test's annotations (Vitest's UI, HTML and GitHub Actions reporters
+ * show them), kept heap snapshots as their attachments. Vitest accepts annotations only while a
+ * test runs; the verdict comes right after its afterEach hooks, inside leakproof's aroundEach, so
+ * the test is marked running again for these calls.
+ */
+async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
+  const annotations: Array<[string, string, { path: string; contentType: string } | undefined]> = []
+  for (const [severity, type] of [['error', 'leakproof: leak'], ['warn', 'warning']] as const) {
+    const text = format(verdict, severity)
+    if (text) annotations.push([text, type, undefined])
+  }
+  for (const finding of verdict.findings) {
+    const kept = 'retainedBy' in finding && finding.retainedBy && 'snapshots' in finding.retainedBy ? finding.retainedBy.snapshots : undefined
+    for (const path of [kept?.before, kept?.after]) if (path) annotations.push([`heap snapshot: ${path}`, 'leakproof: heap snapshot', { path, contentType: 'application/json' }])
+  }
+  if (annotations.length === 0 || !test.result) return
+  const state = test.result.state
+  test.result.state = 'run'
+  try {
+    for (const [message, type, attachment] of annotations) await test.context.annotate(message, type, attachment)
+  } finally {
+    test.result.state = state
+  }
+}
+
 function fullName(test: VitestTest): string {
   const names = [test.name]
   for (let s = test.suite; s && !s.filepath; s = s.suite as VitestTest['suite']) names.unshift(s.name)
@@ -96,5 +122,6 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
   if (test.result?.state !== 'pass') return
   const verdict = await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks))
   test.meta.leakproofVerdict = verdict
+  await annotate(test, verdict)
   report(verdict, name)
 }, 0)
