@@ -144,8 +144,8 @@ describe('leakproof refuses clearly', () => {
     [['diff', 'a'], 'leakproof diff: missing <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags]). Run leakproof diff --help.'],
     [['diff', 'a', 'b', '--groups', 'ten'], 'leakproof diff: --groups must be a whole number (0 or more), got "ten". Run leakproof diff --help.'],
     [['inspect', 'x.heapsnapshot'], 'leakproof inspect: missing --path-to <node id>. Run leakproof inspect --help.'],
-    [['snapshot'], 'leakproof: unknown command "snapshot" (commands: diff, inspect). Run leakproof --help.'],
-    [[], 'leakproof: missing command (commands: diff, inspect). Run leakproof --help.'],
+    [['snapshot'], 'leakproof: unknown command "snapshot" (commands: diff, inspect, baseline). Run leakproof --help.'],
+    [[], 'leakproof: missing command (commands: diff, inspect, baseline). Run leakproof --help.'],
   ])('wrong usage %j (exit 2)', async (args, message) => {
     const run = await leakproof(...args)
     expectOneLineError(run, 2, message)
@@ -161,8 +161,9 @@ describe('help and version', () => {
   test('--help lists the commands; <command> --help its arguments and flags', async () => {
     const main = await leakproof('--help')
     expect(main.code).toBe(0)
-    expect(main.stdout).toMatch(/^ {2}diff {5}what is alive in the second snapshot only/m)
-    expect(main.stdout).toMatch(/^ {2}inspect {2}the shortest path from a GC root to one object/m)
+    expect(main.stdout).toMatch(/^ {2}diff +what is alive in the second snapshot only/m)
+    expect(main.stdout).toMatch(/^ {2}inspect +the shortest path from a GC root to one object/m)
+    expect(main.stdout).toMatch(/^ {2}baseline +record a run's leaks as known/m)
     const diff = await leakproof('diff', '--help')
     expect(diff.stdout).toContain('usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags]')
     for (const flag of ['--root <dir>', '--groups <n>', '--paths <n>', '--json']) expect(diff.stdout).toContain(flag)
