@@ -2,6 +2,7 @@ import type { CommandShape, FlagValue } from './args.js'
 import type { CliIo } from './context.js'
 import { diff } from './diff.js'
 import { inspect } from './inspect.js'
+import { report } from './report.js'
 
 /** One subcommand: its declaration (parsed and checked by args.ts, printed by help.ts) and its work. */
 export interface Command extends CommandShape {
@@ -16,4 +17,4 @@ export interface Command extends CommandShape {
  * Every command, in `--help` order. A new command (`report`, `baseline`: issue 8) is one module
  * exporting a {@link Command} and one entry here.
  */
-export const commands: readonly Command[] = [diff, inspect]
+export const commands: readonly Command[] = [diff, inspect, report]
