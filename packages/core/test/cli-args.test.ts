@@ -43,9 +43,9 @@ describe('parseCommandLine', () => {
   })
 
   test.each([
-    ['', undefined, 'missing command (commands: diff, inspect)'],
-    ['difff a b', undefined, 'unknown command "difff"; did you mean diff? (commands: diff, inspect)'],
-    ['--json diff a b', undefined, 'unknown flag --json before the command (commands: diff, inspect)'],
+    ['', undefined, 'missing command (commands: diff, inspect, report)'],
+    ['difff a b', undefined, 'unknown command "difff"; did you mean diff? (commands: diff, inspect, report)'],
+    ['--json diff a b', undefined, 'unknown flag --json before the command (commands: diff, inspect, report)'],
     ['diff a b --grups 3', 'diff', 'unknown flag --grups; did you mean --groups?'],
     ['diff a b -x', 'diff', 'unknown flag -x'],
     ['diff a b --groups ten', 'diff', '--groups must be a whole number (0 or more), got "ten"'],

@@ -108,7 +108,7 @@ export function mergeReports(inputs: readonly SavedReport[]): MergeResult {
     byIndex.set(index, file)
   }
 
-  const ordered = [...inputs].sort((a, b) => (a.report.shard?.index ?? Infinity) - (b.report.shard?.index ?? Infinity))
+  const ordered = [...inputs].sort((a, b) => (a.report.shard?.index ?? Number.MAX_SAFE_INTEGER) - (b.report.shard?.index ?? Number.MAX_SAFE_INTEGER))
   const seen = new Map<string, string>()
   const tests: TestReport[] = []
   for (const { file, report } of ordered) {
