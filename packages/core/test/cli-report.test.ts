@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Ajv2020 from 'ajv/dist/2020.js'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { newReport, testReport, type Finding, type LeakReport } from '../src/index.js'
 import { coreRoot } from './snapshot-helpers.js'
@@ -90,6 +91,8 @@ describe('leakproof report', () => {
     expect(merged).not.toHaveProperty('shard')
     expect(merged.tests).toEqual(shards.flatMap((s) => s.tests))
     expect(merged.createdAt).toBe('2026-03-03T09:30:00.000Z')
+    const validate = new Ajv2020.default({ strict: false, validateFormats: false }).compile(JSON.parse(readFileSync(join(coreRoot, 'report-schema.json'), 'utf8')))
+    expect(validate(merged), JSON.stringify(validate.errors)).toBe(true)
 
     const markdown = await leakproof('report', ...files, '--markdown')
     expect(markdown.stdout).toContain('### leakproof: 3 leaking tests of 5 checked\n')
