@@ -28,6 +28,12 @@ describe('parseCommandLine', () => {
     expect(parse('inspect x.heapsnapshot --path-to=67')).toMatchObject({ flags: { 'path-to': 67 } })
   })
 
+  test('a variadic last positional takes one or more arguments', () => {
+    expect(parse('report a.json b.json --markdown c.json')).toEqual({ kind: 'run', command: 'report', positionals: ['a.json', 'b.json', 'c.json'], flags: { markdown: true } })
+    expect(usageLine(commands.find((c) => c.name === 'report')!)).toBe('leakproof report <report.json> [<report.json> …] [flags]')
+    expect(() => parse('report --json out.json')).toThrow('missing <report.json>')
+  })
+
   test('after --, arguments that start with - are positionals', () => {
     expect(parse('diff -- -a.heapsnapshot -b.heapsnapshot')).toMatchObject({ positionals: ['-a.heapsnapshot', '-b.heapsnapshot'] })
   })
