@@ -28,6 +28,12 @@ describe('parseCommandLine', () => {
     expect(parse('inspect x.heapsnapshot --path-to=67')).toMatchObject({ flags: { 'path-to': 67 } })
   })
 
+  test('a variadic last positional takes one or more arguments', () => {
+    expect(parse('report a.json b.json --markdown c.json')).toEqual({ kind: 'run', command: 'report', positionals: ['a.json', 'b.json', 'c.json'], flags: { markdown: true } })
+    expect(usageLine(commands.find((c) => c.name === 'report')!)).toBe('leakproof report <report.json> [<report.json> …] [flags]')
+    expect(() => parse('report --json out.json')).toThrow('missing <report.json>')
+  })
+
   test('after --, arguments that start with - are positionals', () => {
     expect(parse('diff -- -a.heapsnapshot -b.heapsnapshot')).toMatchObject({ positionals: ['-a.heapsnapshot', '-b.heapsnapshot'] })
   })
@@ -43,9 +49,9 @@ describe('parseCommandLine', () => {
   })
 
   test.each([
-    ['', undefined, 'missing command (commands: diff, inspect, baseline)'],
-    ['difff a b', undefined, 'unknown command "difff"; did you mean diff? (commands: diff, inspect, baseline)'],
-    ['--json diff a b', undefined, 'unknown flag --json before the command (commands: diff, inspect, baseline)'],
+    ['', undefined, 'missing command (commands: diff, inspect, report, baseline)'],
+    ['difff a b', undefined, 'unknown command "difff"; did you mean diff? (commands: diff, inspect, report, baseline)'],
+    ['--json diff a b', undefined, 'unknown flag --json before the command (commands: diff, inspect, report, baseline)'],
     ['diff a b --grups 3', 'diff', 'unknown flag --grups; did you mean --groups?'],
     ['diff a b -x', 'diff', 'unknown flag -x'],
     ['diff a b --groups ten', 'diff', '--groups must be a whole number (0 or more), got "ten"'],

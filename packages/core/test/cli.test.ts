@@ -144,8 +144,8 @@ describe('leakproof refuses clearly', () => {
     [['diff', 'a'], 'leakproof diff: missing <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags]). Run leakproof diff --help.'],
     [['diff', 'a', 'b', '--groups', 'ten'], 'leakproof diff: --groups must be a whole number (0 or more), got "ten". Run leakproof diff --help.'],
     [['inspect', 'x.heapsnapshot'], 'leakproof inspect: missing --path-to <node id>. Run leakproof inspect --help.'],
-    [['snapshot'], 'leakproof: unknown command "snapshot" (commands: diff, inspect, baseline). Run leakproof --help.'],
-    [[], 'leakproof: missing command (commands: diff, inspect, baseline). Run leakproof --help.'],
+    [['snapshot'], 'leakproof: unknown command "snapshot" (commands: diff, inspect, report, baseline). Run leakproof --help.'],
+    [[], 'leakproof: missing command (commands: diff, inspect, report, baseline). Run leakproof --help.'],
   ])('wrong usage %j (exit 2)', async (args, message) => {
     const run = await leakproof(...args)
     expectOneLineError(run, 2, message)

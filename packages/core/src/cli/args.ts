@@ -18,6 +18,8 @@ export interface PositionalSpec {
   /** `<before.heapsnapshot>` */
   name: string
   description: string
+  /** The last positional only: it takes one or more arguments (`leakproof report a.json b.json …`). */
+  variadic?: boolean
 }
 
 /** What the parser needs of a command; commands.ts adds the rest (summary, run). */
@@ -104,7 +106,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const missing = command.positionals.slice(positionals.length).map((p) => p.name)
     fail(`missing ${missing.join(' and ')} (usage: ${usageLine(command)})`)
   }
-  if (positionals.length > command.positionals.length) fail(`unexpected argument "${positionals[command.positionals.length]}" (usage: ${usageLine(command)})`)
+  if (positionals.length > command.positionals.length && !command.positionals.at(-1)?.variadic) fail(`unexpected argument "${positionals[command.positionals.length]}" (usage: ${usageLine(command)})`)
   return { kind: 'run', command: command.name, positionals, flags }
 }
 
@@ -128,7 +130,7 @@ function flagValue(flag: FlagSpec, raw: string, fail: (message: string) => never
 export function usageLine(command: CommandShape): string {
   const required = command.flags.filter((f) => f.required).map((f) => `--${f.name} ${f.value ?? '<value>'}`)
   const optional = command.flags.some((f) => !f.required) ? ['[flags]'] : []
-  return ['leakproof', command.name, ...command.positionals.map((p) => p.name), ...required, ...optional].join(' ')
+  return ['leakproof', command.name, ...command.positionals.map((p) => (p.variadic ? `${p.name} [${p.name} …]` : p.name)), ...required, ...optional].join(' ')
 }
 
 function commandList(commands: readonly CommandShape[]): string {

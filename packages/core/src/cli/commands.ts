@@ -3,6 +3,7 @@ import type { CliIo } from './context.js'
 import { baseline } from './baseline.js'
 import { diff } from './diff.js'
 import { inspect } from './inspect.js'
+import { report } from './report.js'
 
 /** One subcommand: its declaration (parsed and checked by args.ts, printed by help.ts) and its work. */
 export interface Command extends CommandShape {
@@ -17,4 +18,4 @@ export interface Command extends CommandShape {
  * Every command, in `--help` order. A new command (`report`, `baseline`: issue 8) is one module
  * exporting a {@link Command} and one entry here.
  */
-export const commands: readonly Command[] = [diff, inspect, baseline]
+export const commands: readonly Command[] = [diff, inspect, report, baseline]

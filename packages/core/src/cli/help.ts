@@ -1,13 +1,13 @@
 import { usageLine, type FlagSpec } from './args.js'
 import type { Command } from './commands.js'
 
-const EXIT_CODES = ['exit codes: 0 done, 1 the snapshots could not be read or analysed, 2 wrong usage']
+const EXIT_CODES = ['exit codes: 0 done, 1 an input could not be read, analysed or merged, 2 wrong usage']
 
 /** `leakproof --help`. */
 export function mainHelp(commands: readonly Command[], version: string): string {
   const width = Math.max(...commands.map((c) => c.name.length))
   return [
-    `leakproof ${version}: heap snapshots, explained (what is new, and what holds it)`,
+    `leakproof ${version}: heap snapshots explained (what is new, and what holds it), and run reports`,
     '',
     'usage: leakproof <command> [arguments] [flags]',
     '',

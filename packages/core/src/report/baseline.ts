@@ -112,3 +112,9 @@ export function fixedSinceBaseline(report: LeakReport, baseline: Map<string, Bas
   const filesRun = new Set(report.tests.map((t) => t.file))
   return [...fixed, ...[...baseline.keys()].filter((id) => !id.includes(' > ') && filesRun.has(id) && !judged.has(id))].sort()
 }
+
+/** The report's baseline part: known leaks that passed and those fixed since; undefined without a baseline. */
+export function baselineResult(report: LeakReport, baseline: Map<string, BaselineEntry>, file: string): LeakReport['baseline'] {
+  if (baseline.size === 0) return undefined
+  return { file, known: report.tests.filter((t) => t.verdict === 'known').map((t) => t.id), fixed: fixedSinceBaseline(report, baseline) }
+}

@@ -14,7 +14,7 @@ export interface LeakReport {
   framework: { name: 'vitest' | 'jest'; version: string }
   node: string
   createdAt: string
-  /** Set when the run was one shard of several (`--shard=index/count`). */
+  /** Set when the run was one shard of several (`--shard=index/count`); a merged report has none (see merge.ts). */
   shard?: { index: number; count: number }
   /** Every judged test, and every file whose after-all check found something. */
   tests: TestReport[]

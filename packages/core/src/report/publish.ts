@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { appendStepSummary, githubAnnotations, markdownSummary } from './github.js'
 import type { LeakReport } from './model.js'
-import { fixedSinceBaseline, loadBaseline } from './baseline.js'
+import { baselineResult, loadBaseline } from './baseline.js'
 import { formatBaselineSummary, formatIgnoredSummary, formatTerminalSummary } from './terminal.js'
 
 export interface PublishOptions {
   root: string
-  /** Where the JSON report goes (relative to root), or false. */
+  /** Where the JSON report goes (relative to root), or false. A shard's goes beside it: see {@link shardReportFile}. */
   reportFile: string | false
   /** The baseline file the run judged against (relative to root), or false. */
   baseline: string | false
@@ -24,12 +24,9 @@ export interface PublishOptions {
  */
 export function publishReport(report: LeakReport, options: PublishOptions): void {
   const { root, env, out } = options
-  const baseline = loadBaseline(root, options.baseline)
-  if (options.baseline && baseline.size > 0) {
-    report.baseline = { file: options.baseline, known: report.tests.filter((t) => t.verdict === 'known').map((t) => t.id), fixed: fixedSinceBaseline(report, baseline) }
-  }
+  if (options.baseline) report.baseline = baselineResult(report, loadBaseline(root, options.baseline), options.baseline)
   if (options.reportFile) {
-    const file = resolve(root, options.reportFile)
+    const file = resolve(root, shardReportFile(options.reportFile, report.shard))
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
   }
@@ -43,4 +40,17 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
     for (const line of githubAnnotations(report, { root, frameworkAnnotatesTests: options.frameworkAnnotatesTests })) out.write(`${line}\n`)
     if (env.GITHUB_STEP_SUMMARY) appendStepSummary(env.GITHUB_STEP_SUMMARY, markdownSummary(report, root))
   }
+}
+
+/**
+ * Where one shard's report goes: `leakproof-report.json` → `leakproof-report.shard-2-of-3.json`
+ * (before the extension, or at the end when there is none), so that shards run on one machine, or
+ * whose files are gathered into one folder, never overwrite each other; `leakproof report` merges
+ * them. A run that is not sharded, and Vitest's `--merge-reports` run, write `file` itself.
+ */
+export function shardReportFile(file: string, shard: LeakReport['shard']): string {
+  if (!shard) return file
+  const tag = `.shard-${shard.index}-of-${shard.count}`
+  const dot = file.lastIndexOf('.')
+  return dot > Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1 ? `${file.slice(0, dot)}${tag}${file.slice(dot)}` : `${file}${tag}`
 }
