@@ -36,7 +36,7 @@ describe.each(frameworks)('retained by, with snapshots kept, under %s', (framewo
       // Findings and kept snapshots travel as the test's annotations (Vitest's UI, HTML and GitHub
       // Actions reporters show them), the snapshots as attachments Vitest copies into its folder.
       const annotations = JSON.parse(readFileSync(annotationsFile, 'utf8')) as Array<{ type: string; message: string; attachment?: { path: string } }>
-      expect(annotations.find((a) => a.type === 'leakproof: leak')?.message).toMatch(/^retained [\d.]+ MB across 3 runs[\s\S]*→ sessions  Map/)
+      expect(annotations.find((a) => a.type === 'leakproof: leak')?.message).toMatch(/^retained [\d.]+ MB across 3 runs \(\+[\d.]+ MB per run, budget 0 B\)$/)
       const attached = annotations.filter((a) => a.type === 'leakproof: heap snapshot')
       expect(attached.map((a) => a.message)).toEqual([`heap snapshot: ${join(kept, `${name}.before.heapsnapshot`)}`, `heap snapshot: ${join(kept, `${name}.after.heapsnapshot`)}`])
       for (const a of attached) expect(existsSync(a.attachment!.path)).toBe(true)

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, type TaskMeta, type TestContext } from 'vitest'
-import { Detector, formatVerdict, LeakError, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
+import { Detector, formatVerdict, headline, LeakError, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
 import { rerunTest } from './rerun.js'
 
@@ -60,10 +60,12 @@ function report(verdict: Verdict, where: string): void {
  */
 async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
   const annotations: Array<[string, string, { path: string; contentType: string } | undefined]> = []
-  for (const [severity, type] of [['error', 'leakproof: leak'], ['warn', 'warning']] as const) {
-    const text = format(verdict, severity)
-    if (text) annotations.push([text, type, undefined])
-  }
+  // A leak's whole report is the test's error already: its annotation is the one line. Warnings
+  // have no error to live in: theirs is the whole report.
+  const errors = verdict.findings.filter((f) => f.severity === 'error')
+  if (errors.length > 0) annotations.push([headline(errors), 'leakproof: leak', undefined])
+  const warnings = format(verdict, 'warn')
+  if (warnings) annotations.push([warnings, 'warning', undefined])
   for (const finding of verdict.findings) {
     const kept = 'retainedBy' in finding && finding.retainedBy && 'snapshots' in finding.retainedBy ? finding.retainedBy.snapshots : undefined
     for (const path of [kept?.before, kept?.after]) if (path) annotations.push([`heap snapshot: ${path}`, 'leakproof: heap snapshot', { path, contentType: 'application/json' }])
