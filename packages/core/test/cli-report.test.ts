@@ -102,6 +102,26 @@ describe('leakproof report', () => {
     expect((await leakproof('report', 'merged.json', '--markdown')).stdout).toBe(markdown.stdout)
   })
 
+  test('the baseline is applied once over the merged shards: known leaks anywhere, fixed ones judged anywhere', async () => {
+    // Recorded when the interval (shard 1) and a clean-now test (shard 3) leaked; shard 2's listener is new.
+    write('team.baseline.json', {
+      schemaVersion: 1,
+      tool: { name: '@leakproof/core', version: '0.1.0' },
+      createdAt: '2026-02-01T00:00:00.000Z',
+      leaks: [
+        { id: 'tests/handles.test.ts > leaks: an interval that is never cleared', kinds: ['handle'], count: 1 },
+        { id: 'tests/clean.test.ts > clean: arithmetic', kinds: ['retained'], perRun: 1024 },
+      ],
+    })
+    const files = ['leakproof-report.shard-1-of-3.json', 'leakproof-report.shard-2-of-3.json', 'leakproof-report.shard-3-of-3.json']
+    const run = await leakproof('report', ...files, '--baseline', 'team.baseline.json', '--json', 'with-baseline.json')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('leakproof: 0 known leaks in team.baseline.json passed\n  fixed since the baseline (1)')
+    expect(run.stdout).toContain('    tests/clean.test.ts > clean: arithmetic')
+    const merged = JSON.parse(readFileSync(join(dir, 'with-baseline.json'), 'utf8')) as LeakReport
+    expect(merged.baseline).toEqual({ file: 'team.baseline.json', known: [], fixed: ['tests/clean.test.ts > clean: arithmetic'] })
+  })
+
   test('--root shows the paths relative to another folder', async () => {
     const run = await leakproof('report', 'leakproof-report.shard-2-of-3.json', '--root', '/home/runner', '--markdown')
     expect(run.stdout).toContain('| EventEmitter "user:created" at work/app/app/tests/listeners.test.ts:6:7 |')
