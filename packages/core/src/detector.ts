@@ -149,7 +149,10 @@ export class Detector {
       if (heap.growthBound === undefined || heap.growthBound > threshold) {
         const before = this.lastLive
         const now = liveAfterFullGc()
-        const suspect = before === undefined || now - before > threshold
+        // Live memory below the baseline means things alive at the baseline died during the window
+        // (under Jest's --runInBand, the previous test file's objects, released while this one runs):
+        // the difference says nothing then, and only re-runs can tell.
+        const suspect = before === undefined || now - before > threshold || now < before
         if (suspect && window.noRerun !== undefined) {
           const growth = before === undefined ? 0 : now - before
           if (growth > threshold) findings.push(...this.withSeverity('retained', [singleRunFinding(growth, budget)]))
