@@ -5,6 +5,7 @@
  */
 import { LeakproofConfigError } from './errors.js'
 import type { Finding, IgnoredFinding } from './findings.js'
+import { ruleObjects } from './option-rules.js'
 import { headline } from './format.js'
 
 export interface IgnoreRule {
@@ -23,15 +24,9 @@ export interface IgnoreRule {
 const MATCHERS = ['global', 'handle', 'event', 'frame'] as const
 
 export function resolveIgnoreRules(value: unknown): IgnoreRule[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value)) throw new LeakproofConfigError('ignore', value, 'an array of { global | handle | event | frame, reason }')
-  return value.map((rule: unknown, i) => {
-    const name = `ignore[${i}]`
-    if (rule === null || typeof rule !== 'object') throw new LeakproofConfigError(name, rule, 'an object { global | handle | event | frame, reason }')
-    const r = rule as Record<string, unknown>
-    for (const key of Object.keys(r)) if (key !== 'reason' && !(MATCHERS as readonly string[]).includes(key)) throw new LeakproofConfigError(`${name}.${key}`, r[key], `one of ${MATCHERS.join(', ')}, reason`)
+  return ruleObjects(value, 'ignore', '{ global | handle | event | frame, reason }', [...MATCHERS, 'reason']).map(({ name, rule: r }) => {
     const given = MATCHERS.filter((m) => r[m] !== undefined)
-    if (given.length !== 1) throw new LeakproofConfigError(name, rule, `exactly one of ${MATCHERS.join(', ')} (and a reason)`)
+    if (given.length !== 1) throw new LeakproofConfigError(name, r, `exactly one of ${MATCHERS.join(', ')} (and a reason)`)
     const key = given[0]!
     if (typeof r[key] !== 'string' || r[key] === '') throw new LeakproofConfigError(`${name}.${key}`, r[key], 'a non-empty string')
     if (typeof r.reason !== 'string' || r.reason.trim() === '') throw new LeakproofConfigError(`${name}.reason`, r.reason, 'a sentence saying why (it is shown in the summary)')

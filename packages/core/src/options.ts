@@ -1,6 +1,7 @@
 import { LeakproofConfigError } from './errors.js'
 import { KINDS, type Kind, type Severity } from './findings.js'
 import { resolveIgnoreRules, type IgnoreRule } from './ignore.js'
+import { ruleObjects } from './option-rules.js'
 import { parseSize } from './size.js'
 import { DEFAULT_BASELINE_FILE, DEFAULT_TOLERANCE } from './report/baseline.js'
 
@@ -112,16 +113,8 @@ function resolveAll(input: unknown): ResolvedOptions {
 }
 
 function resolveBudgetRules(value: unknown): ResolvedOptions['budgets'] {
-  if (value === undefined) return []
-  if (!Array.isArray(value)) throw new LeakproofConfigError('budgets', value, 'an array of { files?, tests?, budget }')
-  return value.map((rule: unknown, i) => {
-    const name = `budgets[${i}]`
-    if (rule === null || typeof rule !== 'object') throw new LeakproofConfigError(name, rule, 'an object { files?, tests?, budget }')
-    const r = rule as Record<string, unknown>
-    for (const key of Object.keys(r)) {
-      if (!['files', 'tests', 'budget'].includes(key)) throw new LeakproofConfigError(`${name}.${key}`, r[key], 'one of files, tests, budget')
-    }
-    if (r.files === undefined && r.tests === undefined) throw new LeakproofConfigError(name, rule, 'a rule with "files", "tests" or both')
+  return ruleObjects(value, 'budgets', '{ files?, tests?, budget }', ['files', 'tests', 'budget']).map(({ name, rule: r }) => {
+    if (r.files === undefined && r.tests === undefined) throw new LeakproofConfigError(name, r, 'a rule with "files", "tests" or both')
     const files = r.files === undefined ? undefined : typeof r.files === 'string' ? [r.files] : r.files
     if (files !== undefined && (!Array.isArray(files) || files.some((f) => typeof f !== 'string' || f === ''))) {
       throw new LeakproofConfigError(`${name}.files`, r.files, 'a glob string or an array of glob strings')
