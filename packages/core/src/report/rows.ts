@@ -1,4 +1,4 @@
-import { leakLocation, locationText } from '../format.js'
+import { leakLocation, locationText, relativeFile } from '../format.js'
 import type { Finding, Kind } from '../findings.js'
 import { formatBytes } from '../size.js'
 import type { LeakReport, TestReport } from './model.js'
@@ -50,7 +50,7 @@ function causeOf(findings: Finding[], root: string): string {
   switch (first.kind) {
     case 'retained': {
       const path = first.retainedBy && 'paths' in first.retainedBy ? first.retainedBy.paths[0]?.steps : undefined
-      if (path && path.length > 1) return path.slice(0, -1).map((s) => (s.edge ? `${s.edge} ${s.node}` : s.node === 'module' && s.file ? `module ${locationText({ file: s.file, line: 0, column: 0 }, root).replace(/:0:0$/, '')}` : s.node)).join(' → ')
+      if (path && path.length > 1) return path.slice(0, -1).map((s) => (s.edge ? `${s.edge} ${s.node}` : s.node === 'module' && s.file ? `module ${relativeFile(s.file, root)}` : s.node)).join(' → ')
       const site = first.sites[0]
       return site ? `${site.functionName}${site.location ? ` at ${locationText(site.location, root)}` : ''}` : ''
     }
