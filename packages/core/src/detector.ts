@@ -19,7 +19,7 @@ import { testId } from './report/model.js'
 import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
 import { explainLeak, explainObjects } from './snapshot/explain.js'
 import { blameFrame, parseStack } from './stack.js'
-import { Window, type TestInfo } from './window.js'
+import { measureFromHere, Window, type TestInfo } from './window.js'
 
 /**
  * Growth below this is not judged: V8 allocates code, feedback vectors and the host's own
@@ -99,6 +99,7 @@ export class Detector {
         this.lastLive = heapAndExternal()
       }
       window.heap = startHeapWindow()
+      if (window.noRerun !== undefined) measureFromHere(window)
     }
     return window
   }
@@ -147,7 +148,7 @@ export class Detector {
       const budget = this.budgetOf(window)
       const threshold = Math.max(budget.bytes, NOISE_FLOOR)
       if (heap.growthBound === undefined || heap.growthBound > threshold) {
-        const before = this.lastLive
+        const before = window.liveAtNoRerun ?? this.lastLive
         const now = liveAfterFullGc()
         // Live memory below the baseline means things alive at the baseline died during the window
         // (under Jest's --runInBand, the previous test file's objects, released while this one runs):

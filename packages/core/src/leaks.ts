@@ -1,7 +1,7 @@
 import { captureStack } from './stack.js'
 import { parseSize } from './size.js'
 import type { Size } from './options.js'
-import type { Window } from './window.js'
+import { measureFromHere, type Window } from './window.js'
 
 let current: Window | undefined
 
@@ -37,6 +37,8 @@ export const leaks = {
   },
   /** This test must not be re-run (it has side effects outside the process): judge it on its one run. */
   noRerun(reason: string): void {
-    open('noRerun').noRerun = reason || 'leaks.noRerun()'
+    const window = open('noRerun')
+    window.noRerun = reason || 'leaks.noRerun()'
+    measureFromHere(window)
   },
 }

@@ -1,3 +1,4 @@
+import { fullGc, heapAndExternal } from './gc.js'
 import type { HeapWindow } from './probes/heap.js'
 import type { GlobalKeys } from './probes/globals.js'
 import type { WindowRef } from './probes/window-ref.js'
@@ -31,6 +32,8 @@ export class Window implements WindowRef {
   budgetFromCall: number | undefined
   ignored: string | undefined
   noRerun: string | undefined
+  /** Live memory after a full GC when the window was marked not to be re-run (see `judgeOnce`). */
+  liveAtNoRerun: number | undefined
 
   constructor(
     readonly kind: 'test' | 'file',
@@ -41,4 +44,16 @@ export class Window implements WindowRef {
     this.ignored = info.ignore
     this.noRerun = info.noRerun
   }
+}
+
+/**
+ * A window judged on its one run compares live memory with a full-GC reading taken where it was
+ * marked so, not with the previous test's: nothing but that one difference can judge it, and over a
+ * longer span things alive at the older reading may die meanwhile (the previous test file's, under
+ * Jest) and hide what the test keeps.
+ */
+export function measureFromHere(window: Window): void {
+  if (!window.heap || window.liveAtNoRerun !== undefined) return
+  fullGc()
+  window.liveAtNoRerun = heapAndExternal()
 }
