@@ -31,6 +31,10 @@ export function leakproof(options: LeakproofOptions = {}): Plugin {
     name: 'leakproof',
     config(): ViteUserConfig {
       return {
+        // Under `environment: 'jsdom' | 'happy-dom'` Vite serves the setup file through its client
+        // environment, which only reads files under `server.fs.allow`: allow this package even when
+        // it lives outside the project (a workspace symlink, a global install).
+        server: { fs: { allow: [packageRoot(setupFile)] } },
         test: {
           setupFiles: [setupFile],
           provide: { [OPTIONS_KEY]: resolved },
