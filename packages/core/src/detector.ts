@@ -7,7 +7,7 @@ import type { DomFinding, Finding, Kind, ListenerFinding, RetainedBy, RetainedFi
 import { fullGc, heapAndExternal, minorGc } from './gc.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
-import { collectDetached, collectDomListeners, domFindingKey, domNeedsFullGc, dropDomRecords, enableDomProbe, hasDomRecords, isDetachedAlive, type DetachedGroup, type DomScope } from './probes/dom.js'
+import { collectDetached, collectDomListeners, domFindingKey, domNeedsFullGc, dropDomRecords, enableDomProbe, hasDomRecords, type DetachedGroup, type DomScope } from './probes/dom.js'
 import { collectGlobals, snapshotGlobals } from './probes/globals.js'
 import { collectHandles, enableHandleProbe } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
@@ -301,36 +301,42 @@ export class Detector {
   }
 
   /**
-   * Runs the window once more, recording into a scratch window: a DOM finding stands if the re-run
-   * leaves the same one (same target and event, or same root, at the same line) behind again.
+   * Runs the window twice more, each run recording into a scratch window of its own. A finding
+   * stands if the first re-run left the same one (same target and event, or same root, at the same
+   * line) and it is still there after the second: a leak keeps what every run leaves, while a
+   * library's once-per-document listener is not added again and a DOM implementation's cache
+   * (jsdom's selector engine keeps the first or the latest query's elements) holds one run's nodes only.
    */
   private async confirmDom(window: Window, rerun: Rerun, first: { listeners: ListenerFinding[]; detached: DetachedGroup[] }, notes: string[]): Promise<{ listeners: ListenerFinding[]; detached: DetachedGroup[] }> {
-    const scratch: WindowRef = { kind: 'test', recording: true }
+    const scratches: WindowRef[] = [{ kind: 'test', recording: true }, { kind: 'test', recording: true }]
     try {
       await this.replaying(window, async () => {
-        openWindow(scratch)
-        try {
-          await quietly(rerun)
-        } finally {
-          closeWindow(scratch)
+        for (const scratch of scratches) {
+          openWindow(scratch)
+          try {
+            await quietly(rerun)
+          } finally {
+            closeWindow(scratch)
+          }
         }
       })
     } catch (error) {
       notes.push(`DOM findings not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
       return first
     } finally {
-      collectHandles(scratch)
-      collectListeners(scratch)
+      for (const scratch of scratches) {
+        collectHandles(scratch)
+        collectListeners(scratch)
+      }
     }
     await nextMacrotask()
     fullGc()
-    const again = this.domFindings(scratch, this.dom!)
+    const again = this.domFindings(scratches[0]!, this.dom!)
+    dropDomRecords(scratches[1]!)
     const keys = new Set([...again.listeners.map(domFindingKey), ...again.detached.map((d) => domFindingKey(d.finding))])
     return {
       listeners: first.listeners.filter((l) => keys.has(domFindingKey(l))),
-      // The first run's tree must still be alive too: a DOM implementation's cache (jsdom's selector
-      // engine keeps the last query's context element) holds the latest tree only, a leak holds every one.
-      detached: first.detached.filter((d) => keys.has(domFindingKey(d.finding)) && isDetachedAlive(d.root)),
+      detached: first.detached.filter((d) => keys.has(domFindingKey(d.finding))),
     }
   }
 
