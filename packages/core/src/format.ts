@@ -69,7 +69,7 @@ function listenerLines(listeners: ListenerFinding[], where: (loc: SourceLocation
     }
     const count = group.reduce((n, l) => n + l.count, 0)
     const shown = events.slice(0, EVENTS_PER_LINE).map((e) => JSON.stringify(e)).join(', ')
-    lines.push(`${group[0]!.target} ${shown} and ${events.length - EVENTS_PER_LINE} more event types (${count} listeners) added at ${where(group[0]!.addedAt)}`)
+    lines.push(`${group[0]!.target} ${shown} and ${plural(events.length - EVENTS_PER_LINE, 'more event type')} (${count} listeners) added at ${where(group[0]!.addedAt)}`)
   }
   return lines
 }
