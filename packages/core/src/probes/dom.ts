@@ -108,12 +108,12 @@ function captureOf(options: unknown): boolean {
  * call on the global, or Vitest's copies bound to the implementation's window).
  */
 function wrapEventTarget(holder: object, fixed: object | undefined): void {
-  if (wrappedObjects.has(holder)) return
   const h = holder as Record<string, Fn>
   const add = h.addEventListener
   const remove = h.removeEventListener
-  if (typeof add !== 'function' || typeof remove !== 'function') return
-  wrappedObjects.add(holder)
+  // Checked on the functions, not the holder: a host may put fresh copies on the same global (Vitest
+  // without isolation sets the DOM's globals up again for each file).
+  if (typeof add !== 'function' || typeof remove !== 'function' || wrappedObjects.has(add)) return
   replaceMethod(holder, 'addEventListener', function addEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
     const target = fixed ?? (this as object)
     const window = depth === 0 ? recordingWindow() : undefined
@@ -150,6 +150,7 @@ function wrapEventTarget(holder: object, fixed: object | undefined): void {
     }
     return result
   })
+  wrappedObjects.add(h.addEventListener!)
   replaceMethod(holder, 'removeEventListener', function removeEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
     const target = fixed ?? (this as object)
     const onTarget = target ? listenersOn.get(target) : undefined
