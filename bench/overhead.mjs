@@ -3,11 +3,11 @@
 // times), and the frameworks' own leak checks on the same files: their time and what they catch.
 //
 //   npm run bench            (RUNS=5 npm run bench for more rounds)
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { median, spawnRun as spawnIn } from './lib/spawn.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repo = resolve(here, '..')
@@ -57,12 +57,7 @@ const modes = {
   'full GC per test': join(here, 'configs/full-gc.config.mts'),
 }
 
-/** One whole framework process: its wall time, exit code and everything it printed. */
-function spawnRun(args, cwd = repo) {
-  const start = performance.now()
-  const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
-  return { ms: performance.now() - start, status: result.status, output: result.stdout + result.stderr }
-}
+const spawnRun = (args, cwd = repo) => spawnIn(args, cwd)
 
 const vitestRun = (root, config, args) => spawnRun([vitest, 'run', '--root', root, '--config', config, ...args])
 const jestRun = (config, args) => spawnRun([jest, '--config', join(here, 'configs', config), '--forceExit', ...args], corpus)
@@ -73,8 +68,6 @@ function mustPass(run, what) {
   return run.ms
 }
 const time = (root, config, args) => mustPass(vitestRun(root, config, args), config)
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 console.log(`node ${process.version}, ${runs} rounds per mode, modes interleaved; wall time of the whole vitest process\n`)
 for (const suite of suites) {

@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
 import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { resolveBudget, type ResolvedBudget } from './budget.js'
-import type { Finding, Kind, RetainedBy, RetainedFinding, Verdict, WatchedFinding } from './findings.js'
-import { fullGc, heapAndExternal } from './gc.js'
+import type { DomFinding, Finding, Kind, ListenerFinding, RetainedBy, RetainedFinding, Verdict, WatchedFinding } from './findings.js'
+import { fullGc, heapAndExternal, minorGc } from './gc.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
+import { collectDetached, collectDomListeners, domFindingKey, domNeedsFullGc, dropDomRecords, enableDomProbe, hasDomRecords, type DetachedGroup, type DomScope } from './probes/dom.js'
 import { collectGlobals, snapshotGlobals } from './probes/globals.js'
 import { collectHandles, enableHandleProbe } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
-import { closeWindow, openWindow } from './probes/window-ref.js'
+import { closeWindow, openWindow, type WindowRef } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
 import { applyIgnoreRules } from './ignore.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
@@ -50,6 +51,8 @@ export class Detector {
   private readonly scope: object
   /** Known leaks by test id: they are reported, not failed, until they grow. */
   private readonly baseline: Map<string, BaselineEntry>
+  /** The DOM tests run against (jsdom, happy-dom), when there is one. */
+  private readonly dom: DomScope | undefined
 
   constructor(
     readonly options: ResolvedOptions,
@@ -59,6 +62,8 @@ export class Detector {
     this.baseline = loadBaseline(host.root, options.baseline)
     if (options.kinds.handle !== 'off') enableHandleProbe()
     if (options.kinds.listener !== 'off') enableListenerProbe()
+    const { listener, dom } = options.kinds
+    this.dom = listener !== 'off' || dom !== 'off' ? enableDomProbe(this.scope, { listeners: listener !== 'off', nodes: dom !== 'off' }) : undefined
   }
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
@@ -72,8 +77,14 @@ export class Detector {
   /** Judges a file after its afterAll hooks: handles, listeners and globals only (see README, "Limits"). */
   endFile(window: Window): Verdict {
     closeWindow(window)
-    if (!this.options.checkFiles) return { state: 'skipped', findings: [], notes: [] }
-    return this.verdict(window, this.exactFindings(window), [])
+    if (!this.options.checkFiles) {
+      dropDomRecords(window)
+      return { state: 'skipped', findings: [], notes: [] }
+    }
+    // DOM listeners on the window, the document or nodes in it; no GC here (see README, "Limits").
+    const dom = this.dom && this.options.kinds.listener !== 'off' ? this.withSeverity('listener', collectDomListeners(window, this.dom)) : []
+    dropDomRecords(window)
+    return this.verdict(window, [...this.exactFindings(window), ...dom], [])
   }
 
   /**
@@ -111,6 +122,7 @@ export class Detector {
     // Drop the window's records so nothing it made is carried into another verdict.
     collectHandles(window)
     collectListeners(window)
+    dropDomRecords(window)
   }
 
   /**
@@ -131,18 +143,42 @@ export class Detector {
     let live: number | undefined
     const liveAfterFullGc = (): number => (live ??= (fullGc(), heapAndExternal()))
 
-    if (window.watched.length > 0 && this.options.kinds.watched !== 'off') {
+    const watching = window.watched.length > 0 && this.options.kinds.watched !== 'off'
+    const domRecords = this.dom !== undefined && hasDomRecords(window)
+    if (watching || domRecords) {
       // WeakRef targets stay alive until the end of the macrotask that created or read them.
       await nextMacrotask()
-      liveAfterFullGc()
-      const alive = window.watched.filter((w) => w.ref.deref() !== undefined)
-      const watched = alive.map((w): WatchedFinding => ({ kind: 'watched', label: w.label, watchedAt: blameFrame(parseStack(w.trace.stack)) }))
-      if (watched.length > 0 && this.options.explain) {
-        const holders = await this.explainWatched(window, alive.map((w) => w.ref))
-        watched.forEach((finding, i) => (finding.retainedBy = holders[i]))
+      let full = watching
+      if (!full) {
+        // Nodes a test made and dropped are young: a scavenge frees most of them. Only a node still
+        // alive out of the document needs the full GC to tell garbage from a leak.
+        minorGc()
+        full = domNeedsFullGc(window)
+        if (full) await nextMacrotask()
       }
-      findings.push(...this.withSeverity('watched', watched))
+      if (full) liveAfterFullGc()
     }
+    const alive = watching ? window.watched.filter((w) => w.ref.deref() !== undefined) : []
+    const watched = alive.map((w): WatchedFinding => ({ kind: 'watched', label: w.label, watchedAt: blameFrame(parseStack(w.trace.stack)) }))
+    let dom = this.dom && domRecords ? this.domFindings(window, this.dom) : undefined
+    if (dom && (dom.listeners.length > 0 || dom.detached.length > 0)) {
+      // A library may add one listener per document, or keep one detached node, the first time it
+      // is used: a leak adds again on every run. One re-run tells them apart.
+      if (window.noRerun !== undefined || !rerun) notes.push(`DOM findings judged on one run, not re-run: ${window.noRerun ?? 'this host cannot re-run the test'}`)
+      else {
+        dom = await this.confirmDom(window, rerun, dom, notes)
+        live = undefined
+      }
+    }
+    const detached = dom?.detached ?? []
+    const explainThese = [...(watched.length > 0 ? alive.map((w) => w.ref) : []), ...detached.map((d) => d.root)]
+    if (explainThese.length > 0 && this.options.explain) {
+      const holders = await this.explainAlive(window, explainThese)
+      watched.forEach((finding, i) => (finding.retainedBy = holders[i]))
+      detached.forEach((group, i) => (group.finding.retainedBy = holders[watched.length + i]))
+    }
+    findings.push(...this.withSeverity('watched', watched))
+    if (dom) findings.push(...this.withSeverity('listener', dom.listeners), ...this.withSeverity('dom', detached.map((d) => d.finding)))
 
     if (heap && this.options.kinds.retained !== 'off') {
       const budget = this.budgetOf(window)
@@ -265,8 +301,57 @@ export class Detector {
     this.lastLive = heapAndExternal()
   }
 
-  /** What holds each watched object that survived: one snapshot, the path from a GC root to each. */
-  private async explainWatched(window: Window, refs: Array<WeakRef<object>>): Promise<RetainedBy[]> {
+  /** The DOM part of a window's verdict: its listeners still registered, and its detached trees. */
+  private domFindings(window: WindowRef, dom: DomScope): { listeners: ListenerFinding[]; detached: DetachedGroup[] } {
+    const { kinds } = this.options
+    const listeners = kinds.listener !== 'off' ? collectDomListeners(window, dom) : []
+    const detached = kinds.dom !== 'off' ? collectDetached(window) : []
+    dropDomRecords(window)
+    return { listeners, detached }
+  }
+
+  /**
+   * Runs the window twice more, each run recording into a scratch window of its own. A finding
+   * stands if the first re-run left the same one (same target and event, or same root, at the same
+   * line) and it is still there after the second: a leak keeps what every run leaves, while a
+   * library's once-per-document listener is not added again and a DOM implementation's cache
+   * (jsdom's selector engine keeps the first or the latest query's elements) holds one run's nodes only.
+   */
+  private async confirmDom(window: Window, rerun: Rerun, first: { listeners: ListenerFinding[]; detached: DetachedGroup[] }, notes: string[]): Promise<{ listeners: ListenerFinding[]; detached: DetachedGroup[] }> {
+    const scratches: WindowRef[] = [{ kind: 'test', recording: true }, { kind: 'test', recording: true }]
+    try {
+      await this.replaying(window, async () => {
+        for (const scratch of scratches) {
+          openWindow(scratch)
+          try {
+            await quietly(rerun)
+          } finally {
+            closeWindow(scratch)
+          }
+        }
+      })
+    } catch (error) {
+      notes.push(`DOM findings not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
+      return first
+    } finally {
+      for (const scratch of scratches) {
+        collectHandles(scratch)
+        collectListeners(scratch)
+      }
+    }
+    await nextMacrotask()
+    fullGc()
+    const again = this.domFindings(scratches[0]!, this.dom!)
+    dropDomRecords(scratches[1]!)
+    const keys = new Set([...again.listeners.map(domFindingKey), ...again.detached.map((d) => domFindingKey(d.finding))])
+    return {
+      listeners: first.listeners.filter((l) => keys.has(domFindingKey(l))),
+      detached: first.detached.filter((d) => keys.has(domFindingKey(d.finding))),
+    }
+  }
+
+  /** What holds each object that survived (watched objects, detached trees' roots): one snapshot, the path from a GC root to each. */
+  private async explainAlive(window: Window, refs: Array<WeakRef<object>>): Promise<RetainedBy[]> {
     const files = this.snapshotFiles(window)
     try {
       // Reading a WeakRef keeps its target alive to the end of the macrotask, from a root of its
@@ -283,7 +368,7 @@ export class Detector {
       return objects.map((o, i) => ({
         text: texts[i]!,
         groups: [],
-        paths: 'path' in o ? [{ group: 'watched object', id: o.id, distance: o.distance, steps: o.path }] : [],
+        paths: 'path' in o ? [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }] : [],
         ...(files.kept && { snapshots: { after: files.after } }),
       }))
     } catch (error) {

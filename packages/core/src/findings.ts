@@ -4,8 +4,8 @@
  */
 import type { Explanation } from './snapshot/explain.js'
 
-export type Kind = 'retained' | 'handle' | 'listener' | 'global' | 'watched'
-export const KINDS: readonly Kind[] = ['retained', 'handle', 'listener', 'global', 'watched']
+export type Kind = 'retained' | 'handle' | 'listener' | 'global' | 'watched' | 'dom'
+export const KINDS: readonly Kind[] = ['retained', 'handle', 'listener', 'global', 'watched', 'dom']
 
 /** What a kind's findings do to a test: fail it, print a warning beside it, or nothing (not even probed). */
 export type Severity = 'error' | 'warn' | 'off'
@@ -62,10 +62,15 @@ export interface HandleFinding {
 
 export interface ListenerFinding {
   kind: 'listener'
-  /** The emitter, as named for a person: `process`, `EventEmitter`, `Socket`, … */
+  /**
+   * The emitter or DOM event target, as named for a person: `process`, `EventEmitter`, `Socket`,
+   * `window`, `document`, `document.body`, `<div#app.main>`.
+   */
   target: string
   event: string
   count: number
+  /** DOM listeners only: added for the capture phase. */
+  capture?: boolean
   addedAt?: SourceLocation
   stack: string
 }
@@ -83,7 +88,26 @@ export interface WatchedFinding {
   retainedBy?: RetainedBy
 }
 
-export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding) & {
+/**
+ * DOM nodes made in the window, alive after a full GC and not in the document: one or more detached
+ * trees whose roots have the same name and were made at the same line.
+ */
+export interface DomFinding {
+  kind: 'dom'
+  /** The trees' root, as named for a person: `<tr#row-3.selected>`, `#document-fragment`. */
+  root: string
+  /** How many such trees. */
+  trees: number
+  /** Nodes in all of them together. */
+  nodes: number
+  /** Where the root was made (else the first node of the tree made in the window). */
+  createdAt?: SourceLocation
+  stack: string
+  /** What holds the first tree's root, from a heap snapshot (option `explain`). */
+  retainedBy?: RetainedBy
+}
+
+export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding) & {
   severity: 'error' | 'warn'
 }
 
@@ -104,4 +128,16 @@ export interface Verdict {
   ignored?: IgnoredFinding[]
   /** Things a person should know that are not findings: why a check was skipped or not confirmed. */
   notes: string[]
+}
+
+/** Where a finding was made, best first: a creation or registration site, or its allocation sites. */
+export function findingOrigins(f: Finding): SourceLocation[] {
+  const at = f.kind === 'handle' || f.kind === 'dom' ? f.createdAt : f.kind === 'listener' ? f.addedAt : f.kind === 'watched' ? f.watchedAt : undefined
+  if (f.kind === 'retained') return f.sites.flatMap((s) => (s.location ? [s.location] : []))
+  return at ? [at] : []
+}
+
+/** How many things a finding counts: listeners registered, detached trees, else one. */
+export function findingCount(f: Finding): number {
+  return f.kind === 'listener' ? f.count : f.kind === 'dom' ? f.trees : 1
 }

@@ -1,6 +1,6 @@
 import { relative, sep } from 'node:path'
 import pc from 'picocolors'
-import type { Finding, HandleFinding, ListenerFinding, RetainedBy, RetainedFinding, SourceLocation, Verdict, WatchedFinding } from './findings.js'
+import { findingCount, findingOrigins, type DomFinding, type Finding, type HandleFinding, type ListenerFinding, type RetainedBy, type RetainedFinding, type SourceLocation, type Verdict, type WatchedFinding } from './findings.js'
 import { formatBytes } from './size.js'
 
 export interface FormatOptions {
@@ -30,9 +30,7 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
   const handles = findings.filter((f): f is HandleFinding & Finding => f.kind === 'handle')
   if (handles.length) sections.push(section('left open', handles.map((h) => `${h.description} created at ${where(h.createdAt)}`), c))
   const listeners = findings.filter((f): f is ListenerFinding & Finding => f.kind === 'listener')
-  if (listeners.length) {
-    sections.push(section('listeners still registered', listeners.map((l) => `${l.target} ${JSON.stringify(l.event)}${l.count > 1 ? ` ×${l.count}` : ''} added at ${where(l.addedAt)}`), c))
-  }
+  if (listeners.length) sections.push(section('listeners still registered', listenerLines(listeners, where), c))
   const globals = findings.filter((f) => f.kind === 'global')
   if (globals.length) sections.push(section('new globals', globals.map((g) => `globalThis.${g.name} (${g.valueType})`), c))
   const watched = findings.filter((f): f is WatchedFinding & Finding => f.kind === 'watched')
@@ -40,7 +38,40 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
     sections.push(section('not collected after the test', watched.map((w) => `${JSON.stringify(w.label)} watched at ${where(w.watchedAt)}`), c))
     for (const w of watched) if (w.retainedBy) sections.push(...retainedBySections(w.retainedBy, options.root, c))
   }
+  const dom = findings.filter((f): f is DomFinding & Finding => f.kind === 'dom')
+  if (dom.length) {
+    const lines = dom.map((d) => `${d.root}${d.trees > 1 ? ` ×${d.trees}` : ''} (${plural(d.nodes, 'node')}) created at ${where(d.createdAt)}`)
+    sections.push(section('detached DOM trees (alive after GC, not in the document)', lines, c))
+    for (const d of dom) if (d.retainedBy) sections.push(...retainedBySections(d.retainedBy, options.root, c))
+  }
   return [headline(findings), ...sections].join('\n\n')
+}
+
+/** More event types than this on one target from one line read as one line (a UI library's root listeners). */
+const EVENTS_PER_LINE = 3
+
+/**
+ * One line per target, event and line; a target that got many event types from one line (React
+ * listens to every event on its root container) gets one line that names a few of them.
+ */
+function listenerLines(listeners: ListenerFinding[], where: (loc: SourceLocation | undefined) => string): string[] {
+  const byTargetAndLine = new Map<string, ListenerFinding[]>()
+  for (const l of listeners) {
+    const key = `${l.target}\0${l.addedAt ? `${l.addedAt.file}:${l.addedAt.line}:${l.addedAt.column}` : ''}`
+    byTargetAndLine.set(key, [...(byTargetAndLine.get(key) ?? []), l])
+  }
+  const lines: string[] = []
+  for (const group of byTargetAndLine.values()) {
+    const events = [...new Set(group.map((l) => l.event))]
+    if (events.length <= EVENTS_PER_LINE) {
+      for (const l of group) lines.push(`${l.target} ${JSON.stringify(l.event)}${l.capture ? ' (capture)' : ''}${l.count > 1 ? ` ×${l.count}` : ''} added at ${where(l.addedAt)}`)
+      continue
+    }
+    const count = group.reduce((n, l) => n + l.count, 0)
+    const shown = events.slice(0, EVENTS_PER_LINE).map((e) => JSON.stringify(e)).join(', ')
+    lines.push(`${group[0]!.target} ${shown} and ${plural(events.length - EVENTS_PER_LINE, 'more event type')} (${count} listeners) added at ${where(group[0]!.addedAt)}`)
+  }
+  return lines
 }
 
 /** The heap snapshots' sections: what holds the leak and, when kept, the snapshot files; or why there are none. */
@@ -63,7 +94,7 @@ export function formatVerdict(verdict: Verdict, severity: 'error' | 'warn', opti
 /** Where in the user's code the first of these findings was made: what a code frame should show. */
 export function leakLocation(findings: Finding[]): SourceLocation | undefined {
   for (const f of findings) {
-    const at = f.kind === 'handle' ? f.createdAt : f.kind === 'listener' ? f.addedAt : f.kind === 'watched' ? f.watchedAt : f.kind === 'retained' ? f.sites[0]?.location : undefined
+    const at = findingOrigins(f)[0]
     if (at) return at
   }
   return undefined
@@ -80,7 +111,7 @@ export function headline(findings: Finding[]): string {
         : `retained ${formatBytes(f.bytes)} in its one run (not re-run, ${budget})`)
     }
   }
-  const count = (kind: Finding['kind']): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + (f.kind === 'listener' ? f.count : 1), 0)
+  const count = (kind: Finding['kind']): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + findingCount(f), 0)
   const handles = count('handle')
   if (handles) parts.push(`left ${plural(handles, 'handle')} open`)
   const listeners = count('listener')
@@ -89,6 +120,12 @@ export function headline(findings: Finding[]): string {
   if (globals.length) parts.push(`added ${globals.length === 1 ? 'global' : 'globals'} ${globals.join(', ')}`)
   const watched = count('watched')
   if (watched) parts.push(`${plural(watched, 'watched object')} not collected`)
+  const dom = findings.filter((f): f is DomFinding & Finding => f.kind === 'dom')
+  if (dom.length) {
+    const trees = dom.reduce((n, f) => n + f.trees, 0)
+    const nodes = dom.reduce((n, f) => n + f.nodes, 0)
+    parts.push(`left ${plural(trees, 'detached DOM tree')} (${plural(nodes, 'node')}) alive`)
+  }
   return parts.join('; ')
 }
 

@@ -39,7 +39,7 @@ function matches(rule: IgnoreRule, f: Finding): boolean {
   if (rule.handle !== undefined) return f.kind === 'handle' && f.type === rule.handle
   if (rule.event !== undefined) return f.kind === 'listener' && f.event === rule.event
   const frame = rule.frame!
-  if (f.kind === 'handle' || f.kind === 'listener') return f.stack.includes(frame)
+  if (f.kind === 'handle' || f.kind === 'listener' || f.kind === 'dom') return f.stack.includes(frame)
   if (f.kind === 'retained') return f.sites.length > 0 && f.sites.every((s) => s.functionName === frame || (s.location?.file.includes(frame) ?? false))
   return false
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import type { SourceLocation } from './findings.js'
+import { mapPosition } from './sourcemap.js'
 
 export interface StackFrame extends SourceLocation {
   functionName: string
@@ -107,6 +108,53 @@ export function captureStack(limit = 40): { stack?: string } {
   Error.captureStackTrace(holder, captureStack)
   Error.stackTraceLimit = saved
   return holder
+}
+
+/** A frame as V8 ran it: 1-based line and column in the code as run (before source maps). */
+export interface RawFrame {
+  file: string
+  line: number
+  column: number
+  functionName: string
+}
+
+/**
+ * Captures the caller's frames now, as plain data. For probes that keep a record of objects they
+ * must not keep alive: an unformatted V8 stack holds every frame's receiver and function (a
+ * `node.addEventListener(…)` frame holds the node) until it is formatted. Positions are mapped to
+ * the source later, by {@link mapFrames}, only for what ends up in a report.
+ */
+export function captureFrames(limit = 30): RawFrame[] {
+  const savedPrepare = Error.prepareStackTrace
+  const savedLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = limit
+  Error.prepareStackTrace = (_error, sites) =>
+    sites.map((s): RawFrame => ({ file: s.getFileName() ?? '', line: s.getLineNumber() ?? 0, column: s.getColumnNumber() ?? 0, functionName: s.getFunctionName() ?? '<anonymous>' }))
+  const holder: { stack?: unknown } = {}
+  try {
+    Error.captureStackTrace(holder, captureFrames)
+    return Array.isArray(holder.stack) ? (holder.stack as RawFrame[]) : []
+  } finally {
+    Error.prepareStackTrace = savedPrepare
+    Error.stackTraceLimit = savedLimit
+  }
+}
+
+/** Frames from {@link captureFrames}, the user's own mapped to the source they wrote (TypeScript, JSX, …). */
+export function mapFrames(raw: RawFrame[]): StackFrame[] {
+  return raw
+    .filter((f) => f.file !== '')
+    .map((f) => {
+      const file = toPath(f.file)
+      if (ownerOf(file) !== 'user') return { functionName: f.functionName, file, line: f.line, column: f.column }
+      const mapped = mapPosition(file, f.line - 1, f.column - 1, f.functionName)
+      return { functionName: f.functionName, file: mapped.file, line: mapped.line, column: mapped.column }
+    })
+}
+
+/** Frames as a V8 stack string (what findings carry as `stack`). */
+export function stackText(frames: StackFrame[]): string {
+  return frames.map((f) => `    at ${f.functionName} (${f.file}:${f.line}:${f.column})`).join('\n')
 }
 
 // The engine's own package (its frames may arrive source-mapped to src/): never the user's code.

@@ -6,7 +6,7 @@ describe('resolveOptions', () => {
     expect(resolveOptions()).toEqual({
       budget: 0,
       budgets: [],
-      kinds: { retained: 'error', handle: 'error', listener: 'error', global: 'error', watched: 'error' },
+      kinds: { retained: 'error', handle: 'error', listener: 'error', global: 'error', watched: 'error', dom: 'error' },
       repetitions: 3,
       allocationSites: 5,
       checkFiles: true,

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { LeakproofConfigError } from '../errors.js'
-import { KINDS, type Finding, type Kind, type Verdict } from '../findings.js'
+import { findingCount, KINDS, type Finding, type Kind, type Verdict } from '../findings.js'
 import { formatBytes } from '../size.js'
 import { toolVersion } from '../version.js'
 import type { LeakReport } from './model.js'
@@ -69,7 +69,7 @@ function measure(findings: Finding[]): Omit<BaselineEntry, 'id'> {
   const errors = findings.filter((f) => f.severity === 'error')
   const kinds = [...new Set(errors.map((f) => f.kind))].sort()
   const retained = errors.find((f) => f.kind === 'retained')
-  const count = errors.filter((f) => f.kind !== 'retained').reduce((n, f) => n + (f.kind === 'listener' ? f.count : 1), 0)
+  const count = errors.filter((f) => f.kind !== 'retained').reduce((n, f) => n + findingCount(f), 0)
   return { kinds, ...(retained?.kind === 'retained' && { perRun: retained.perRun }), ...(count > 0 && { count }) }
 }
 

@@ -3,7 +3,7 @@
  * of a CI run, or with the reports of the shards of one run. Pure (text in, report out): every
  * refusal is a {@link ReportError} naming the file(s), thrown before the caller writes anything.
  */
-import type { Finding } from '../findings.js'
+import { findingOrigins, type Finding } from '../findings.js'
 import { REPORT_SCHEMA_VERSION, type LeakReport, type TestReport } from './model.js'
 
 export type ReportErrorCode = 'not-json' | 'not-a-report' | 'future-schema' | 'different-tools' | 'different-frameworks' | 'different-splits' | 'same-shard' | 'same-test'
@@ -159,10 +159,7 @@ export function reportRoot(report: LeakReport): string | undefined {
 }
 
 function findingFiles(findings: Finding[]): string[] {
-  return findings.flatMap((f) => {
-    const at = f.kind === 'handle' ? [f.createdAt] : f.kind === 'listener' ? [f.addedAt] : f.kind === 'watched' ? [f.watchedAt] : f.kind === 'retained' ? f.sites.map((s) => s.location) : []
-    return at.flatMap((l) => (l ? [l.file] : []))
-  })
+  return findings.flatMap((f) => findingOrigins(f).map((l) => l.file))
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

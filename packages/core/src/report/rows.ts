@@ -1,5 +1,6 @@
 import { leakLocation, locationText, relativeFile } from '../format.js'
-import type { Finding, Kind } from '../findings.js'
+import { findingCount, type Finding, type Kind } from '../findings.js'
+import type { FoldedStep } from '../snapshot/fold.js'
 import { formatBytes } from '../size.js'
 import type { LeakReport, TestReport } from './model.js'
 
@@ -27,10 +28,8 @@ export function leakRows(report: LeakReport, root: string): LeakRow[] {
 function rowOf(test: TestReport, findings: Finding[], root: string): LeakRow {
   const kinds = [...new Set(findings.map((f) => f.kind))]
   const retained = findings.find((f) => f.kind === 'retained')
-  const count = (kind: Kind): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + (f.kind === 'listener' ? f.count : 1), 0)
-  const size = retained?.kind === 'retained'
-    ? formatBytes(retained.bytes)
-    : kinds.map((k) => `${count(k)} ${k === 'watched' ? 'watched' : k === 'global' ? (count(k) === 1 ? 'global' : 'globals') : count(k) === 1 ? k : `${k}s`}`).join(', ')
+  const count = (kind: Kind): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + findingCount(f), 0)
+  const size = retained?.kind === 'retained' ? formatBytes(retained.bytes) : kinds.map((k) => countText(count(k), k)).join(', ')
   return {
     test,
     kinds,
@@ -39,6 +38,20 @@ function rowOf(test: TestReport, findings: Finding[], root: string): LeakRow {
     perRunBytes: retained?.kind === 'retained' ? retained.perRun : 0,
     cause: causeOf(findings, root),
   }
+}
+
+const COUNTED: Record<Exclude<Kind, 'retained'>, [string, string]> = {
+  handle: ['handle', 'handles'],
+  listener: ['listener', 'listeners'],
+  global: ['global', 'globals'],
+  watched: ['watched', 'watched'],
+  dom: ['DOM tree', 'DOM trees'],
+}
+
+function countText(n: number, kind: Kind): string {
+  if (kind === 'retained') return ''
+  const [one, many] = COUNTED[kind]
+  return `${n} ${n === 1 ? one : many}`
 }
 
 /** What holds or made the first finding: the retainer path's holder, else the line that made it. */
@@ -50,7 +63,7 @@ function causeOf(findings: Finding[], root: string): string {
   switch (first.kind) {
     case 'retained': {
       const path = first.retainedBy && 'paths' in first.retainedBy ? first.retainedBy.paths[0]?.steps : undefined
-      if (path && path.length > 1) return path.slice(0, -1).map((s) => (s.edge ? `${s.edge} ${s.node}` : s.node === 'module' && s.file ? `module ${relativeFile(s.file, root)}` : s.node)).join(' → ')
+      if (path && path.length > 1) return holderText(path, root)
       const site = first.sites[0]
       return site ? `${site.functionName}${site.location ? ` at ${locationText(site.location, root)}` : ''}` : ''
     }
@@ -62,5 +75,14 @@ function causeOf(findings: Finding[], root: string): string {
       return `globalThis.${first.name}`
     case 'watched':
       return `"${first.label}"${at}`
+    case 'dom': {
+      const path = first.retainedBy && 'paths' in first.retainedBy ? first.retainedBy.paths[0]?.steps : undefined
+      return path && path.length > 1 ? holderText(path, root) : `${first.root}${at}`
+    }
   }
+}
+
+/** A retainer path without its last step (the leaked object itself): what holds it. */
+function holderText(path: FoldedStep[], root: string): string {
+  return path.slice(0, -1).map((s) => (s.edge ? `${s.edge} ${s.node}` : s.node === 'module' && s.file ? `module ${relativeFile(s.file, root)}` : s.node)).join(' → ')
 }

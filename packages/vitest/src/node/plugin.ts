@@ -38,6 +38,10 @@ export function leakproof(options: LeakproofOptions = {}): Plugin {
     },
     config(): ViteUserConfig {
       return {
+        // Under `environment: 'jsdom' | 'happy-dom'` Vite serves the setup file through its client
+        // environment, which only reads files under `server.fs.allow`: allow this package even when
+        // it lives outside the project (a workspace symlink, a global install).
+        server: { fs: { allow: [packageRoot(setupFile)] } },
         test: {
           setupFiles: [setupFile],
           // The report points at each leaking test's line (GitHub annotations, the JSON report).

@@ -1,0 +1,375 @@
+/**
+ * The DOM probes (jsdom, happy-dom): listeners added with `addEventListener` (kind `listener`) and
+ * nodes made in a window that end it alive but out of the document (kind `dom`).
+ *
+ * Both DOM implementations have their own EventTarget class, not Node's: the wrapped methods are
+ * found from the document the tests run against (the prototype that owns `addEventListener` in its
+ * chain is the one window, document and elements share), plus the window's own copies of them
+ * (jsdom puts EventTarget's methods on the window itself, as WebIDL says a [Global] does, and Vitest
+ * copies bound ones onto its global). The wrappers only push a record while a window is recording;
+ * the stack is captured, not formatted, and everything else is decided when the window ends.
+ */
+import type { DomFinding, ListenerFinding } from '../findings.js'
+import { blameFrame, captureFrames, isFrameworkWork, mapFrames, ownerOf, stackText, type RawFrame, type StackFrame } from '../stack.js'
+import { groupDetached, isNodeLike, nodeName, targetName, type DomGlobals, type NodeLike } from './dom-trees.js'
+import { recordingWindow, type WindowRef } from './window-ref.js'
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown
+
+interface NodeRecord {
+  node: WeakRef<NodeLike>
+  trace: RawFrame[]
+}
+
+interface DomListenerRecord {
+  target: WeakRef<object>
+  type: string
+  capture: boolean
+  listener: WeakRef<object>
+  signal: WeakRef<{ aborted?: boolean }> | undefined
+  /** Removed with removeEventListener, or a `once` listener that fired. */
+  removed: boolean
+  trace: RawFrame[]
+  window: WindowRef
+}
+
+/** Nodes made in each open test window, in the order they were made. */
+const nodesOf = new Map<WindowRef, NodeRecord[]>()
+/** The window each node was made in (test or file window). */
+const bornIn = new WeakMap<object, WindowRef>()
+const listenersOf = new Map<WindowRef, DomListenerRecord[]>()
+/** Listener records by target, for removeEventListener to find. */
+const listenersOn = new WeakMap<object, DomListenerRecord[]>()
+const wrappedObjects = new WeakSet<object>()
+
+/**
+ * Inside one of our wrappers, nested wrapped calls record nothing: the implementation may call its
+ * own public methods (happy-dom's parser calls createElement), and the outer call records once.
+ */
+let depth = 0
+
+/** The DOM implementations themselves: what they do on their own is not the test's doing. */
+const DOM_IMPLEMENTATION = /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
+
+export interface DomScope extends DomGlobals {
+  /** The global object tests run against. */
+  global: object
+}
+
+/**
+ * Finds the DOM of `scope` (the object tests run against) and wraps it, once per prototype and
+ * window object. Returns undefined when the scope has no document (a Node environment).
+ */
+export function enableDomProbe(scope: object, options: { listeners: boolean; nodes: boolean }): DomScope | undefined {
+  const g = scope as Record<string, unknown>
+  const document = g.document
+  if (!isNodeLike(document) || document.nodeType !== 9) return undefined
+  const windows = [scope, g.window, (document as { defaultView?: unknown }).defaultView].filter((w): w is object => typeof w === 'object' && w !== null)
+  const dom: DomScope = { global: scope, windows: [...new Set(windows)], document }
+  if (options.listeners) {
+    const targetProto = holderOf(document, 'addEventListener')
+    if (targetProto) wrapEventTarget(targetProto, undefined)
+    // The window's own copies (jsdom's [Global] members, Vitest's bound copies): the target is the window.
+    for (const w of dom.windows) if (Object.prototype.hasOwnProperty.call(w, 'addEventListener')) wrapEventTarget(w, w)
+  }
+  if (options.nodes) {
+    const documentProto = holderOf(document, 'createElement')
+    if (documentProto) wrapFactories(documentProto, ['createElement', 'createElementNS', 'createTextNode', 'createComment', 'createDocumentFragment', 'importNode'])
+    const element = safely(() => (document as unknown as { createElement(tag: string): object }).createElement('div'))
+    const nodeProto = element && holderOf(element, 'cloneNode')
+    if (nodeProto) wrapFactories(nodeProto, ['cloneNode'])
+    const elementProto = element && ownerOfDescriptor(element, 'innerHTML')
+    if (elementProto) wrapInnerHtml(elementProto)
+  }
+  return dom
+}
+
+function holderOf(object: object, method: string): object | undefined {
+  for (let p: object | null = object; p; p = Object.getPrototypeOf(p)) {
+    if (Object.prototype.hasOwnProperty.call(p, method) && typeof (p as Record<string, unknown>)[method] === 'function') return p
+  }
+  return undefined
+}
+
+function ownerOfDescriptor(object: object, property: string): object | undefined {
+  for (let p: object | null = object; p; p = Object.getPrototypeOf(p)) {
+    if (Object.getOwnPropertyDescriptor(p, property)?.set) return p
+  }
+  return undefined
+}
+
+function captureOf(options: unknown): boolean {
+  return typeof options === 'boolean' ? options : typeof options === 'object' && options !== null && Boolean((options as { capture?: unknown }).capture)
+}
+
+/**
+ * Wraps add/removeEventListener on `holder` (a prototype, or a window's own properties). `fixed`
+ * is the target when calls on `holder` may come without a useful `this` (a bare `addEventListener()`
+ * call on the global, or Vitest's copies bound to the implementation's window).
+ */
+function wrapEventTarget(holder: object, fixed: object | undefined): void {
+  const h = holder as Record<string, Fn>
+  const add = h.addEventListener
+  const remove = h.removeEventListener
+  // Checked on the functions, not the holder: a host may put fresh copies on the same global (Vitest
+  // without isolation sets the DOM's globals up again for each file).
+  if (typeof add !== 'function' || typeof remove !== 'function' || wrappedObjects.has(add)) return
+  replaceMethod(holder, 'addEventListener', function addEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
+    const target = fixed ?? (this as object)
+    const window = depth === 0 ? recordingWindow() : undefined
+    depth++
+    let result: unknown
+    try {
+      result = add.apply(this, arguments as unknown as unknown[])
+    } finally {
+      depth--
+    }
+    if (window && target && listener && (typeof listener === 'function' || typeof listener === 'object')) {
+      const signal = typeof options === 'object' && options !== null ? (options as { signal?: unknown }).signal : undefined
+      const record: DomListenerRecord = {
+        target: new WeakRef(target),
+        type: String(type),
+        capture: captureOf(options),
+        listener: new WeakRef(listener as object),
+        signal: typeof signal === 'object' && signal !== null ? new WeakRef(signal as { aborted?: boolean }) : undefined,
+        removed: false,
+        trace: captureFrames(),
+        window,
+      }
+      push(listenersOf, window, record)
+      let onTarget = listenersOn.get(target)
+      if (!onTarget) listenersOn.set(target, (onTarget = []))
+      onTarget.push(record)
+      if (typeof options === 'object' && options !== null && (options as { once?: unknown }).once) {
+        // A `once` listener is removed when it fires: a sentinel added right after it fires in the
+        // same dispatch. Added with the unwrapped method, so it is never recorded itself.
+        add.call(this ?? fixed, type, function leakproofOnceSentinel() {
+          record.removed = true
+        }, { once: true, capture: record.capture })
+      }
+    }
+    return result
+  })
+  wrappedObjects.add(h.addEventListener!)
+  replaceMethod(holder, 'removeEventListener', function removeEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
+    const target = fixed ?? (this as object)
+    const onTarget = target ? listenersOn.get(target) : undefined
+    if (onTarget) {
+      const capture = captureOf(options)
+      for (const r of onTarget) if (!r.removed && r.type === String(type) && r.capture === capture && r.listener.deref() === listener) r.removed = true
+    }
+    depth++
+    try {
+      return remove.apply(this, arguments as unknown as unknown[])
+    } finally {
+      depth--
+    }
+  })
+}
+
+/**
+ * Puts `method` in place of `holder[name]`, keeping the property's enumerability. An accessor (how
+ * Vitest copies the DOM's globals) becomes a plain writable property holding the wrapper.
+ */
+function replaceMethod(holder: object, name: string, method: Fn): void {
+  const { enumerable = false, configurable = true } = Object.getOwnPropertyDescriptor(holder, name) ?? {}
+  Object.defineProperty(holder, name, { value: method, writable: true, enumerable, configurable })
+}
+
+/** Wraps methods that return a new node (a deep clone or import: a new tree). */
+function wrapFactories(proto: object, names: string[]): void {
+  const p = proto as Record<string, Fn>
+  for (const name of names) {
+    const original = p[name]
+    if (typeof original !== 'function' || wrappedObjects.has(original)) continue
+    const wrapper = {
+      [name](this: unknown) {
+        const window = depth === 0 ? recordingWindow() : undefined
+        depth++
+        let node: unknown
+        try {
+          node = original.apply(this, arguments as unknown as unknown[])
+        } finally {
+          depth--
+        }
+        if (window && isNodeLike(node)) recordTree(node, window, captureFrames())
+        return node
+      },
+    }[name]!
+    wrappedObjects.add(wrapper)
+    replaceMethod(proto, name, wrapper)
+  }
+}
+
+/** `element.innerHTML = …` makes a new subtree from markup: its nodes are recorded after the set. */
+function wrapInnerHtml(proto: object): void {
+  const descriptor = Object.getOwnPropertyDescriptor(proto, 'innerHTML')!
+  const set = descriptor.set!
+  if (wrappedObjects.has(set)) return
+  const wrapped = function (this: NodeLike, value: unknown) {
+    const window = depth === 0 ? recordingWindow() : undefined
+    depth++
+    try {
+      set.call(this, value)
+    } finally {
+      depth--
+    }
+    if (window) {
+      const trace = captureFrames()
+      for (let child = this.firstChild ?? null; child; child = child.nextSibling ?? null) recordTree(child, window, trace)
+    }
+  }
+  wrappedObjects.add(wrapped)
+  Object.defineProperty(proto, 'innerHTML', { ...descriptor, set: wrapped })
+}
+
+/** Records `root` and its descendants as made in `window` (all with one creation stack). */
+function recordTree(root: NodeLike, window: WindowRef, trace: RawFrame[]): void {
+  const list = window.kind === 'test' ? (nodesOf.get(window) ?? (nodesOf.set(window, []), nodesOf.get(window)!)) : undefined
+  const stack: NodeLike[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop()!
+    if (bornIn.has(node)) continue
+    bornIn.set(node, window)
+    list?.push({ node: new WeakRef(node), trace })
+    for (let child = node.firstChild ?? null; child; child = child.nextSibling ?? null) stack.push(child)
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}
+
+/** True when the window made nodes or added DOM listeners: it needs the DOM judgement at its end. */
+export function hasDomRecords(window: WindowRef): boolean {
+  return (nodesOf.get(window)?.length ?? 0) > 0 || (listenersOf.get(window)?.length ?? 0) > 0
+}
+
+/**
+ * True when only a full GC can tell: a node made in the window is still alive and out of the
+ * document, or a listener sits on an older node that is out of the document (alive, or garbage not
+ * collected yet). Reading the WeakRefs keeps their targets alive to the end of this macrotask.
+ */
+export function domNeedsFullGc(window: WindowRef): boolean {
+  for (const r of nodesOf.get(window) ?? []) {
+    const node = r.node.deref()
+    if (node && !connected(node)) return true
+  }
+  for (const r of listenersOf.get(window) ?? []) {
+    const target = r.target.deref()
+    if (target && !r.removed && isNodeLike(target) && bornIn.get(target) !== window && !connected(target)) return true
+  }
+  return false
+}
+
+/**
+ * DOM listeners added in `window` and still registered on a target that outlives it: the window,
+ * the document, a node in the document, or a node made before the window that is still alive.
+ * Listeners on nodes the window made and left out of the document go with those nodes (or are part
+ * of a detached tree, kind `dom`). Call after the full GC when {@link domNeedsFullGc} said so.
+ */
+export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerFinding[] {
+  const mine = listenersOf.get(window) ?? []
+  listenersOf.delete(window)
+  const groups = new Map<string, ListenerFinding>()
+  for (const record of mine) {
+    const target = record.target.deref()
+    const onTarget = target && listenersOn.get(target)
+    if (onTarget) onTarget.splice(onTarget.indexOf(record), 1)
+    if (!target || record.removed || !record.listener.deref() || record.signal?.deref()?.aborted) continue
+    const isWindow = dom.windows.includes(target)
+    if (!isWindow) {
+      if (!isNodeLike(target)) continue // other EventTargets (AbortSignal, XMLHttpRequest, …): see README, "Limits"
+      if (!connected(target) && bornIn.get(target) === window) continue
+    }
+    const frames = mapFrames(record.trace)
+    if (isFrameworkWork(frames) || isImplementationWork(frames)) continue
+    const addedAt = blameFrame(frames)
+    if (!addedAt) continue
+    const name = targetName(target, dom)
+    const key = `${name}\0${record.type}\0${record.capture}\0${addedAt.file}:${addedAt.line}:${addedAt.column}`
+    const existing = groups.get(key)
+    if (existing) existing.count++
+    else groups.set(key, { kind: 'listener', target: name, event: record.type, count: 1, ...(record.capture && { capture: true }), addedAt, stack: stackText(frames) })
+  }
+  return [...groups.values()]
+}
+
+export interface DetachedGroup {
+  finding: Omit<DomFinding, 'severity'>
+  /** The first tree's root, for the snapshot's "retained by". */
+  root: WeakRef<object>
+}
+
+/**
+ * Nodes made in `window`, alive and out of the document, grouped into trees (root = the topmost
+ * ancestor), and trees into groups with the same root name made at the same line. Call after a full GC.
+ */
+export function collectDetached(window: WindowRef): DetachedGroup[] {
+  const mine = nodesOf.get(window) ?? []
+  nodesOf.delete(window)
+  const alive: Array<{ node: NodeLike; record: NodeRecord }> = []
+  for (const record of mine) {
+    const node = record.node.deref()
+    if (node && !connected(node)) alive.push({ node, record })
+  }
+  const groups = new Map<string, DetachedGroup>()
+  for (const tree of groupDetached(alive)) {
+    const frames = mapFrames(tree.record.trace)
+    if (isFrameworkWork(frames) || isImplementationWork(frames)) continue
+    const createdAt = blameFrame(frames)
+    const root = nodeName(tree.root)
+    const key = `${root}\0${createdAt ? `${createdAt.file}:${createdAt.line}:${createdAt.column}` : ''}`
+    const group = groups.get(key)
+    if (group) {
+      group.finding.trees++
+      group.finding.nodes += tree.nodes
+    } else {
+      groups.set(key, { finding: { kind: 'dom', root, trees: 1, nodes: tree.nodes, createdAt, stack: stackText(frames) }, root: new WeakRef(tree.root) })
+    }
+  }
+  return [...groups.values()]
+}
+
+/** Forgets what a window recorded (a discarded window, or a re-run's scratch window). */
+export function dropDomRecords(window: WindowRef): void {
+  for (const record of listenersOf.get(window) ?? []) {
+    const onTarget = record.target.deref() && listenersOn.get(record.target.deref()!)
+    if (onTarget) onTarget.splice(onTarget.indexOf(record), 1)
+  }
+  listenersOf.delete(window)
+  nodesOf.delete(window)
+}
+
+/** The same finding made again (by a re-run): same target or root, event, and line. */
+export function domFindingKey(finding: Omit<ListenerFinding, 'severity'> | Omit<DomFinding, 'severity'>): string {
+  const at = finding.kind === 'listener' ? finding.addedAt : finding.createdAt
+  const where = at ? `${at.file}:${at.line}:${at.column}` : ''
+  return finding.kind === 'listener' ? `listener\0${finding.target}\0${finding.event}\0${finding.capture ?? false}\0${where}` : `dom\0${finding.root}\0${where}`
+}
+
+/** The node behind `ref` is alive and out of the document. */
+export function isDetachedAlive(ref: WeakRef<object>): boolean {
+  const node = ref.deref()
+  return node !== undefined && isNodeLike(node) && !connected(node)
+}
+
+function connected(node: NodeLike): boolean {
+  return safely(() => node.isConnected) === true
+}
+
+/** The code that directly added the listener or made the node is the DOM implementation's own. */
+function isImplementationWork(frames: StackFrame[]): boolean {
+  const direct = frames.find((f) => ownerOf(f.file) !== 'leakproof' && ownerOf(f.file) !== 'node')
+  return direct !== undefined && DOM_IMPLEMENTATION.test(direct.file)
+}
+
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read()
+  } catch {
+    return undefined
+  }
+}
