@@ -12,6 +12,7 @@ import { collectGlobals, snapshotGlobals } from './probes/globals.js'
 import { collectHandles, enableHandleProbe } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
+import { isMock, spiesInstalled, spiesOn } from './probes/spies.js'
 import { closeWindow, openWindow, type WindowRef } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
 import { applyIgnoreRules } from './ignore.js'
@@ -27,6 +28,13 @@ import { measureFromHere, Window, type TestInfo } from './window.js'
  * bookkeeping in amounts of a few KB per test, which no re-run would tell from a leak reliably.
  */
 export const NOISE_FLOOR = 64 * 1024
+
+/**
+ * A test judged on its one run (`noRerun`) has nothing to tell a first use from a leak: code run
+ * for the first time, lazy framework state. Measured at up to ~250 KB for an empty Vitest test, so
+ * below this nothing is judged on one run.
+ */
+export const SINGLE_RUN_FLOOR = 1024 * 1024
 
 export interface DetectorHost {
   /** Project root: file names in findings and budget globs are relative to it. */
@@ -48,6 +56,7 @@ export class Detector {
   /** Live heap + external memory after the most recent full GC. */
   private lastLive: number | undefined
   private fileWindow: Window | undefined
+  private readonly concurrentTests: string[] = []
   private readonly scope: object
   /** Known leaks by test id: they are reported, not failed, until they grow. */
   private readonly baseline: Map<string, BaselineEntry>
@@ -74,6 +83,14 @@ export class Detector {
     return window
   }
 
+  /**
+   * A test that runs concurrently with others is not judged alone: the windows of concurrent tests
+   * overlap, so what one leaves cannot be told from what another does. Its file's check covers it.
+   */
+  judgeWithFile(fullName: string): void {
+    this.concurrentTests.push(fullName)
+  }
+
   /** Judges a file after its afterAll hooks: handles, listeners and globals only (see README, "Limits"). */
   endFile(window: Window): Verdict {
     closeWindow(window)
@@ -84,7 +101,13 @@ export class Detector {
     // DOM listeners on the window, the document or nodes in it; no GC here (see README, "Limits").
     const dom = this.dom && this.options.kinds.listener !== 'off' ? this.withSeverity('listener', collectDomListeners(window, this.dom)) : []
     dropDomRecords(window)
-    return this.verdict(window, [...this.exactFindings(window), ...dom], [])
+    const verdict = this.verdict(window, [...this.exactFindings(window), ...dom], [])
+    const concurrent = this.concurrentTests
+    if (verdict.state === 'leak' && concurrent.length > 0) {
+      const names = concurrent.slice(0, 5).map((n) => `"${n}"`).join(', ') + (concurrent.length > 5 ? ` and ${concurrent.length - 5} more` : '')
+      verdict.notes.push(`${concurrent.length} concurrent ${concurrent.length === 1 ? 'test is' : 'tests are'} judged with this file, not one by one (their windows overlap, so what one leaves cannot be told from what another does): ${names}`)
+    }
+    return verdict
   }
 
   /**
@@ -109,6 +132,7 @@ export class Detector {
         fullGc()
         this.lastLive = heapAndExternal()
       }
+      window.spies = spiesOn(this.scope)
       window.heap = startHeapWindow()
       if (window.noRerun !== undefined) measureFromHere(window)
     }
@@ -192,11 +216,15 @@ export class Detector {
         const suspect = before === undefined || now - before > threshold || now < before
         if (suspect && window.noRerun !== undefined) {
           const growth = before === undefined ? 0 : now - before
-          if (growth > threshold) findings.push(...this.withSeverity('retained', [singleRunFinding(growth, budget)]))
+          if (growth > Math.max(threshold, SINGLE_RUN_FLOOR)) findings.push(...this.withSeverity('retained', [singleRunFinding(growth, budget)]))
           notes.push(`judged on one run, not re-run: ${window.noRerun}`)
         } else if (suspect && rerun) {
           const confirmed = await this.confirm(window, rerun, budget, notes)
-          if (confirmed) findings.push(...this.withSeverity('retained', [confirmed]))
+          if (confirmed) {
+            const spies = window.spies && spiesInstalled(this.scope, window.spies)
+            if (spies?.length) confirmed.spies = spies
+            findings.push(...this.withSeverity('retained', [confirmed]))
+          }
           return this.verdict(window, findings, notes)
         } else if (suspect) {
           notes.push('retained memory above the budget, but this host cannot re-run the test to confirm it')
@@ -446,9 +474,13 @@ function singleRunFinding(growth: number, budget: ResolvedBudget): RetainedFindi
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const
 
-/** Re-runs repeat work the person already saw: their console output is not printed again. */
+/**
+ * Re-runs repeat work the person already saw: their console output is not printed again. A console
+ * method a test has a spy on stays: the re-run's calls are the test's to record (and a spy it left
+ * there grows with them, which is what a leak check must see).
+ */
 async function quietly(rerun: Rerun): Promise<void> {
-  const saved = CONSOLE_METHODS.map((m) => [m, console[m]] as const)
+  const saved = CONSOLE_METHODS.filter((m) => !isMock(console[m])).map((m) => [m, console[m]] as const)
   for (const [m] of saved) console[m] = () => {}
   try {
     await rerun()

@@ -48,6 +48,8 @@ export interface RetainedFinding {
   /** False when the test opted out of re-runs and was judged on a single run. */
   confirmed: boolean
   retainedBy?: RetainedBy
+  /** Spies the test installed on global objects and left there (`console.debug`): the usual cause. */
+  spies?: string[]
 }
 
 export interface HandleFinding {

@@ -26,6 +26,13 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
       sections.push(section('allocated at (alive after GC)', r.sites.map((s) => `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`), c))
     }
     if (r.retainedBy) sections.push(...retainedBySections(r.retainedBy, options.root, c))
+    if (r.spies?.length) {
+      const names = r.spies.join(', ')
+      sections.push(section('spies left in place (each keeps every call\'s arguments)', [
+        `${names} ${r.spies.length === 1 ? 'is a spy' : 'are spies'} this test installed and did not restore.`,
+        'Restore it after the test: mockRestore(), vi.restoreAllMocks() / jest.restoreAllMocks() in afterEach, or restoreMocks: true in the config.',
+      ], c))
+    }
   }
   const handles = findings.filter((f): f is HandleFinding & Finding => f.kind === 'handle')
   if (handles.length) sections.push(section('left open', handles.map((h) => `${h.description} created at ${where(h.createdAt)}`), c))

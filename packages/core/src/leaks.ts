@@ -12,7 +12,7 @@ export function setCurrentWindow(window: Window | undefined): void {
 
 function open(method: string): Window {
   if (!current) {
-    throw new Error(`leaks.${method}() was called outside a test. Call it inside a test body or a beforeEach/afterEach hook, with the leakproof plugin or environment set up.`)
+    throw new Error(`leaks.${method}() was called where no test's leak check is open: outside a test, in beforeAll/afterAll, or in a concurrent test (concurrent tests are judged with their file, not one by one). Call it inside a test body or a beforeEach/afterEach hook of a test that runs alone, with the leakproof plugin or environment set up.`)
   }
   return current
 }

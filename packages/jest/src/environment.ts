@@ -71,7 +71,8 @@ class TestWindows {
       case 'test_started': {
         const test = event.test
         // Concurrent tests run side by side: what one leaves cannot be told from what another
-        // does, so they are judged together with their file (see README, "Limits").
+        // does, so they are judged together with their file. A test expected to fail is not judged.
+        if (test.concurrent) this.detector.judgeWithFile(fullName(test))
         if (test.concurrent || test.failing) break
         this.open.set(test, {
           window: this.detector.begin({ file: this.context.testPath, fullName: fullName(test) }),

@@ -5,9 +5,9 @@ import type { HeapSnapshot } from './heap-snapshot.js'
  * V8 names a context's variables in a heap snapshot only for function and script contexts. A block's
  * context gets `hidden` edges instead, one per slot holding an object — and Vitest runs every module
  * inside a block (`async (…) => {{ module code }}`), so a module's own variables arrive unnamed.
- * The context's ScopeInfo still lists the names: this puts them back by slot number where the
- * function declarations confirm it, else by order around those declarations, narrowed down with
- * the module's source, else lists the candidates.
+ * The context's ScopeInfo still lists the names: this puts them back — the one name the module's
+ * source declares with a value of that kind, else by slot number where the function declarations
+ * confirm it, else by order around those declarations, else the candidates listed.
  */
 export function blockVariableName(s: HeapSnapshot, context: number, edge: number, file: string | undefined): string | undefined {
   const scopeInfo = s.findEdge(context, 'scope_info')
@@ -17,6 +17,11 @@ export function blockVariableName(s: HeapSnapshot, context: number, edge: number
   const at = slots.indexOf(edge)
   if (at < 0 || names.length === 0) return undefined
   if (slots.length === names.length) return names[at]
+  // The one variable the module's source declares with a value of this kind (`const kept = []`)
+  // is the surest answer: edge numbers are not always slot numbers.
+  const target = s.edgeTarget(edge)
+  const declaredHere = file ? names.filter((name) => declaredAs(file, name, s.nodeType(target), s.nodeName(target))) : []
+  if (declaredHere.length === 1) return declaredHere[0]
   // Usually an edge's number is its slot, slots holding no object (a small integer, `undefined`)
   // leaving gaps: trust that when every function declaration among the slots sits at its own name.
   const slotOf = (e: number): number => Number(s.edgeName(e))
@@ -38,7 +43,7 @@ export function blockVariableName(s: HeapSnapshot, context: number, edge: number
   }
   const candidates = names.slice(low, high)
   if (candidates.length === 1) return candidates[0]
-  const declared = file ? candidates.filter((name) => declaredAs(file, name, s.nodeType(s.edgeTarget(edge)), s.nodeName(s.edgeTarget(edge)))) : []
+  const declared = candidates.filter((name) => declaredHere.includes(name))
   if (declared.length === 1) return declared[0]
   return candidates.length > 0 && candidates.length <= 3 ? candidates.join(' or ') : undefined
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, type TaskMeta, type TestContext } from 'vitest'
 import { Detector, formatVerdict, headline, LeakError, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
+import { clearingRerunMocks } from './mocks.js'
 import { rerunTest } from './rerun.js'
 
 interface WorkerState {
@@ -14,8 +15,10 @@ interface WorkerState {
   config: { root: string; sequence: { hooks: string } }
   evaluatedModules?: { getModuleSourceMapById(id: string): { map: object } | null }
 }
+type RetryCondition = RegExp | ((error: { name?: string; message?: string }) => boolean)
 interface VitestTest {
   name: string
+  retry?: number | { count?: number; delay?: number; condition?: RetryCondition }
   concurrent?: boolean
   fails?: boolean
   meta: TaskMeta
@@ -80,6 +83,21 @@ async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
   }
 }
 
+/**
+ * A leak is no flake: a retry would leak again and print the same report once more. Vitest retries
+ * a failed test unless its retry condition says no, so a leaking test gets one that says no to a
+ * LeakError and asks the test's own condition about anything else.
+ */
+function noRetryOnLeak(test: VitestTest): void {
+  const retry = test.retry
+  if (!retry) return
+  const { condition, ...rest } = typeof retry === 'number' ? { count: retry } : retry
+  test.retry = {
+    ...rest,
+    condition: (error) => error.name !== 'LeakError' && (condition === undefined || (condition instanceof RegExp ? condition.test(error.message ?? '') : condition(error))),
+  }
+}
+
 function fullName(test: VitestTest): string {
   const names = [test.name]
   for (let s = test.suite; s && !s.filepath; s = s.suite as VitestTest['suite']) names.unshift(s.name)
@@ -105,7 +123,8 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
   const test = (arguments[1] as TestContext).task as unknown as VitestTest
   fileTask ??= test.file
   // Concurrent tests share the worker at the same time: what one leaves cannot be told from what
-  // another does, so they are judged together with their file (see README, "Limits").
+  // another does, so they are judged together with their file. A test expected to fail is not judged.
+  if (test.concurrent) detector.judgeWithFile(fullName(test))
   if (test.concurrent || test.fails) return runTest()
   const settings = test.meta.leakproof ?? {}
   const name = fullName(test)
@@ -122,8 +141,9 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     if (test.result?.state !== 'pass') detector.discard(window)
   }
   if (test.result?.state !== 'pass') return
-  const verdict = await detector.end(window, () => rerunTest(test as never, worker.config.sequence.hooks))
+  const verdict = await detector.end(window, () => clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks)))
   test.meta.leakproofVerdict = verdict
   await annotate(test, verdict)
+  if (verdict.state === 'leak') noRetryOnLeak(test)
   report(verdict, name)
 }, 0)

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { failed, runJest, runVitest, type FixtureRun } from './helpers/run-fixture.js'
+
+// fixtures/suites: the suites people write — concurrent tests, timeouts, inline snapshots, fake
+// timers, retries and repeats, mocks and spies — under both frameworks.
+const frameworks = (process.env.LEAKPROOF_FRAMEWORKS ?? 'vitest,jest').split(',')
+
+const timeoutMessage = { vitest: /Test timed out in 300ms/, jest: /Exceeded timeout of 300 ms/ }
+
+for (const framework of ['vitest', 'jest'] as const) {
+  describe.skipIf(!frameworks.includes(framework))(`fixtures/suites under ${framework}`, () => {
+    let run: FixtureRun
+    const message = (name: string): string => run.tests.get(name)?.message ?? ''
+    beforeAll(() => {
+      run = framework === 'vitest' ? runVitest('suites') : runJest('suites')
+    })
+
+    test('exactly the leaking tests and the failing ones fail', () => {
+      const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
+      expect(failed(run)).toEqual([
+        `${own}/mocks.test.ts > leaks: a spy left on console keeps every call`,
+        `${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`,
+        ...(framework === 'vitest' ? [`${own}/retry.test.ts > leaks: repeated, leaves a process listener every time`] : []),
+        'tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run',
+        'tests/shared/timeout.test.ts > fails on its own: times out after leaving an interval',
+        ...(framework === 'vitest' ? ['tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'] : []),
+      ].sort())
+      expect(run.exitCode).toBe(1)
+    })
+
+    test('concurrent tests are judged with their file, and none of them is blamed', () => {
+      for (const [name, outcome] of run.tests) if (name.startsWith('tests/shared/concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
+      const file = run.files.get('tests/shared/concurrent.test.ts') ?? ''
+      expect(file).toContain('left 1 handle open')
+      expect(file).toContain('Timeout (setInterval 60 s) created at tests/shared/concurrent.test.ts:8:3')
+      expect(run.output).toContain('2 concurrent tests are judged with this file, not one by one')
+    })
+
+    test('a test that times out reports its timeout, with no leak verdict on top', () => {
+      const timedOut = message('tests/shared/timeout.test.ts > fails on its own: times out after leaving an interval')
+      // Vitest's JSON report has the timeout's stack, its terminal output the message.
+      expect(framework === 'vitest' ? run.output : timedOut).toMatch(timeoutMessage[framework])
+      expect(timedOut).not.toContain('LeakError')
+      expect(run.files.has('tests/shared/timeout.test.ts')).toBe(false)
+    })
+
+    test('inline snapshots match again in the re-runs; the leak beside them is confirmed', () => {
+      expect(message('tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run')).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
+      expect(run.output).not.toContain('re-running the test failed')
+      expect(run.output).not.toMatch(/Snapshots\s*:?\s+.*(written|obsolete|updated)/)
+    })
+
+    test('a retried test is judged on the attempt that passed; re-runs are not retries', () => {
+      const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
+      expect(run.tests.get(`${own}/retry.test.ts > clean: fails once, passes on its retry`)?.status).toBe('passed')
+      // Vitest lists every attempt's error (a LeakError ends its retries), Jest the last attempt's.
+      const leak = message(`${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`)
+      expect(leak.match(/LeakError: retained [\d.]+ MB across 3 runs/g)).toHaveLength(1)
+      expect(leak.match(/flaky on the first attempt/g)?.length ?? 0).toBe(framework === 'vitest' ? 1 : 0)
+      expect([...run.tests.keys()].filter((k) => k.startsWith(`${own}/retry.test.ts`)).length).toBe(framework === 'vitest' ? 4 : 2)
+    })
+
+    test("mocks are the framework's bookkeeping; a spy left on a global is reported with the advice to restore it", () => {
+      const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
+      for (const [name, outcome] of run.tests) if (name.startsWith(`${own}/mocks.test.ts > clean:`)) expect(outcome.status, name).toBe('passed')
+      const spy = message(`${own}/mocks.test.ts > leaks: a spy left on console keeps every call`)
+      expect(spy).toMatch(/^LeakError: retained [\d.]+ (KB|MB) across 3 runs/)
+      expect(spy).toContain('console.debug is a spy this test installed and did not restore.')
+      expect(spy).toContain('mockRestore()')
+    })
+
+    test.runIf(framework === 'vitest')('fake timers are not handles; a real timer left after them is', () => {
+      expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: an interval on fake timers')?.status).toBe('passed')
+      expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: fake timers left on by the test, cleared in afterEach')?.status).toBe('passed')
+      expect(message('tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back')).toContain('Timeout (setInterval 60 s) created at tests/vitest/fake-timers.test.ts:23:3')
+    })
+
+    test.runIf(framework === 'vitest')('repeats: each repetition is judged; no extra tests appear', () => {
+      expect(run.tests.get('tests/vitest/retry.test.ts > clean: repeated three times')?.status).toBe('passed')
+      expect(message('tests/vitest/retry.test.ts > leaks: repeated, leaves a process listener every time')).toContain('process "SIGUSR2" added at tests/vitest/retry.test.ts:24:11')
+    })
+  })
+}
