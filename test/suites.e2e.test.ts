@@ -28,6 +28,11 @@ for (const framework of ['vitest', 'jest'] as const) {
       expect(run.exitCode).toBe(1)
     })
 
+    test('a budget rule whose files match no test file is a warning that names it', () => {
+      const which = framework === 'vitest' ? "this project's test files" : 'the test files this run ran'
+      expect(run.output).toContain(`leakproof: option "budgets[0].files" is "tests/perf/**", which matches none of ${which}`)
+    })
+
     test('concurrent tests are judged with their file, and none of them is blamed', () => {
       for (const [name, outcome] of run.tests) if (name.startsWith('tests/shared/concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
       const file = run.files.get('tests/shared/concurrent.test.ts') ?? ''

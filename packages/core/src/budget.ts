@@ -26,6 +26,22 @@ function regExpOf(key: object, make: () => RegExp): RegExp {
   return re
 }
 
+function filesRegExp(files: string[]): RegExp {
+  return regExpOf(files, () => new RegExp(files.map((g) => globToRegExp(g).source).join('|')))
+}
+
+/**
+ * Warnings for `budgets` rules whose file globs match none of `files` (test files relative to the
+ * project root): a typo or a moved folder would otherwise leave a budget that applies to nothing.
+ */
+export function unmatchedBudgetFiles(options: ResolvedOptions, files: string[], which: string): string[] {
+  return options.budgets.flatMap((rule, i) =>
+    rule.files && !files.some((f) => filesRegExp(rule.files!).test(f))
+      ? [`leakproof: option "budgets[${i}].files" is ${JSON.stringify(rule.files.length === 1 ? rule.files[0] : rule.files)}, which matches none of ${which} (${files.length}); its budget applies to nothing.`]
+      : [],
+  )
+}
+
 /**
  * The most specific setting wins: `leaks.budget()` in the test, then the test's own options (a
  * test's `meta` over its describe block's, as the host merges them), then a `budgets` rule naming
@@ -39,7 +55,7 @@ export function resolveBudget(options: ResolvedOptions, ctx: BudgetContext): Res
   let byFile: ResolvedBudget | undefined
   options.budgets.forEach((rule, i) => {
     const files = rule.files
-    if (files && !regExpOf(files, () => new RegExp(files.map((g) => globToRegExp(g).source).join('|'))).test(ctx.file)) return
+    if (files && !filesRegExp(files).test(ctx.file)) return
     if (rule.tests) {
       const re = regExpOf(rule.tests, () => new RegExp(rule.tests!.source, rule.tests!.flags.replace(/[gy]/g, '')))
       if (re.test(ctx.fullName)) byTest = { bytes: rule.budget, source: `budgets[${i}]` }

@@ -2,7 +2,7 @@ export { Detector, NOISE_FLOOR, type DetectorHost, type Rerun } from './detector
 export { Window, type TestInfo } from './window.js'
 export { leaks } from './leaks.js'
 export { resolveOptions, resolveReportOptions, type LeakproofOptions, type ResolvedOptions, type BudgetRule, type Size } from './options.js'
-export { resolveBudget, type BudgetContext, type ResolvedBudget } from './budget.js'
+export { resolveBudget, unmatchedBudgetFiles, type BudgetContext, type ResolvedBudget } from './budget.js'
 export { parseSize, formatBytes } from './size.js'
 export { LeakError, LeakproofConfigError } from './errors.js'
 export { formatFindings, formatVerdict, headline, leakLocation, locationText, type FormatOptions } from './format.js'

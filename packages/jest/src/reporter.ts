@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import type { Config } from '@jest/types'
-import type { Reporter, TestResult } from '@jest/reporters'
-import { newReport, publishReport, resolveReportOptions, type TestReport } from '@leakproof/core'
+import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/reporters'
+import { newReport, publishReport, resolveOptions, resolveReportOptions, unmatchedBudgetFiles, type TestReport } from '@leakproof/core'
 import { readRecords, RECORDS_DIR_VARIABLE } from './records.js'
 
 export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' | 'onRunComplete' | 'getLastError'> {
@@ -32,7 +32,8 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     this.tests.push(...readRecords(this.dir, result.testFilePath))
   }
 
-  onRunComplete(): void {
+  onRunComplete(contexts: Set<TestContext>, results: AggregatedResult): void {
+    warnUnmatchedBudgets(contexts, results)
     const { rootDir, shard, reporters } = this.globalConfig
     publishReport(newReport({ name: 'jest', version: jestVersion(rootDir) }, this.tests, shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined), {
       root: rootDir,
@@ -48,6 +49,23 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
 
   getLastError(): Error | undefined {
     return undefined
+  }
+}
+
+/**
+ * Budget rules whose file globs match none of the files this run ran. Jest does not tell a reporter
+ * a project's test files before the run, so the warning comes at its end.
+ */
+function warnUnmatchedBudgets(contexts: Set<TestContext>, results: AggregatedResult): void {
+  for (const { config } of contexts) {
+    let options
+    try {
+      options = resolveOptions((config.testEnvironmentOptions as { leakproof?: unknown }).leakproof ?? {}, 'testEnvironmentOptions.leakproof')
+    } catch {
+      continue // Each test file's environment reported it already.
+    }
+    const files = results.testResults.filter((r) => r.testFilePath.startsWith(config.rootDir)).map((r) => relative(config.rootDir, r.testFilePath).split(sep).join('/'))
+    for (const warning of unmatchedBudgetFiles(options, files, 'the test files this run ran')) process.stderr.write(`${warning}\n`)
   }
 }
 

@@ -2,7 +2,8 @@
  * Added next to the user's reporters by the plugin: at the end of the run, the verdicts the
  * workers left in each test's meta become one report, published as every adapter publishes it.
  */
-import { newReport, publishReport, testReport, type ResolvedOptions, type TestReport, type Verdict } from '@leakproof/core'
+import { relative, sep } from 'node:path'
+import { newReport, publishReport, testReport, unmatchedBudgetFiles, type ResolvedOptions, type TestReport, type Verdict } from '@leakproof/core'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 
 export class LeakproofReporter implements Reporter {
@@ -10,6 +11,14 @@ export class LeakproofReporter implements Reporter {
     private readonly options: ResolvedOptions,
     private readonly vitest: Vitest,
   ) {}
+
+  /** Before any test: budget rules whose file globs match none of the project's test files. */
+  async onTestRunStart(): Promise<void> {
+    if (!this.options.budgets.some((rule) => rule.files)) return
+    const root = this.vitest.config.root
+    const files = (await this.vitest.globTestSpecifications()).map((spec) => relative(root, spec.moduleId).split(sep).join('/'))
+    for (const warning of unmatchedBudgetFiles(this.options, files, "this project's test files")) process.stderr.write(`${warning}\n`)
+  }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const root = this.vitest.config.root
