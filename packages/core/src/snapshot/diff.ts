@@ -13,7 +13,7 @@ export interface ObjectGroup {
   selfSize: number
   /** What freeing the whole group frees: the retained sizes of members no other member dominates. */
   retainedSize: number
-  /** Node ordinals in the second snapshot, nearest to a GC root first. */
+  /** Node ordinals in the second snapshot, the one retaining most first, then the nearest to a GC root. */
   members: number[]
 }
 
@@ -49,7 +49,9 @@ export function diffSnapshots(before: HeapSnapshot, after: HeapSnapshot): Snapsh
   const groups = [...byName.values()]
   for (const group of groups) {
     group.retainedSize = retainedByGroup(after, group.members, idom, retainedSize)
-    group.members.sort((a, b) => distance[a]! - distance[b]!)
+    // The member that holds the most first (its path is where the bytes are: a new array of
+    // 2 MB, not a new small array of the framework's that happens to sit nearer a root), then the nearest.
+    group.members.sort((a, b) => retainedSize[b]! - retainedSize[a]! || distance[a]! - distance[b]!)
   }
   groups.sort((a, b) => b.retainedSize - a.retainedSize || b.count - a.count)
   return { groups, isNew }
