@@ -7,6 +7,18 @@ const frameworks = (process.env.LEAKPROOF_FRAMEWORKS ?? 'vitest,jest').split(','
 
 const timeoutMessage = { vitest: /Test timed out in 300ms/, jest: /Exceeded timeout of 300 ms/ }
 
+function expectedFailures(framework: 'vitest' | 'jest'): string[] {
+  const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
+  return [
+    `${own}/mocks.test.ts > leaks: a spy left on console keeps every call`,
+    `${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`,
+    ...(framework === 'vitest' ? [`${own}/retry.test.ts > leaks: repeated, leaves a process listener every time`] : []),
+    'tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run',
+    'tests/shared/timeout.test.ts > fails on its own: times out after leaving an interval',
+    ...(framework === 'vitest' ? ['tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'] : []),
+  ].sort()
+}
+
 for (const framework of ['vitest', 'jest'] as const) {
   describe.skipIf(!frameworks.includes(framework))(`fixtures/suites under ${framework}`, () => {
     let run: FixtureRun
@@ -16,15 +28,7 @@ for (const framework of ['vitest', 'jest'] as const) {
     })
 
     test('exactly the leaking tests and the failing ones fail', () => {
-      const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
-      expect(failed(run)).toEqual([
-        `${own}/mocks.test.ts > leaks: a spy left on console keeps every call`,
-        `${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`,
-        ...(framework === 'vitest' ? [`${own}/retry.test.ts > leaks: repeated, leaves a process listener every time`] : []),
-        'tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run',
-        'tests/shared/timeout.test.ts > fails on its own: times out after leaving an interval',
-        ...(framework === 'vitest' ? ['tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'] : []),
-      ].sort())
+      expect(failed(run)).toEqual(expectedFailures(framework))
       expect(run.exitCode).toBe(1)
     })
 
@@ -86,3 +90,15 @@ for (const framework of ['vitest', 'jest'] as const) {
     })
   })
 }
+
+// The same suite in Vitest's other pools and without isolation: the same tests fail, with the
+// same concurrent-file verdict.
+describe.skipIf(!frameworks.includes('vitest'))('fixtures/suites in other Vitest pools', () => {
+  for (const args of [['--pool=vmThreads'], ['--pool=vmForks'], ['--no-isolate']]) {
+    test(args.join(' '), () => {
+      const run = runVitest('suites', { args })
+      expect(failed(run)).toEqual(expectedFailures('vitest'))
+      expect(run.files.get('tests/shared/concurrent.test.ts')).toContain('Timeout (setInterval 60 s) created at tests/shared/concurrent.test.ts:8:3')
+    })
+  }
+})
