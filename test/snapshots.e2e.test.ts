@@ -49,3 +49,15 @@ describe.each(frameworks)('retained by, with snapshots kept, under %s', (framewo
     expect(diff.stdout).toMatch(/module tests\/sessions\.test\.js\n\s+→ sessions  Map \([\d,]+ entries\)\n\s+→ value  Object \{user, roles\}/)
   })
 })
+
+describe.each(frameworks)('a snapshot that cannot be taken, under %s', (framework) => {
+  test('the leak is still reported, without its "retained by" section, with the reason', () => {
+    // A folder that cannot be made: where no room on disk would stop the snapshot, the same way.
+    const env = { LEAKPROOF_SNAPSHOT_DIR: '/dev/null/heap-snapshots' }
+    const run = framework === 'vitest' ? runVitest('keep-snapshots', { env }) : runJest('keep-snapshots', { env })
+    expect(failed(run)).toEqual(['tests/sessions.test.js > leaks: sessions registered and never removed'])
+    const message = run.tests.get(failed(run)[0]!)!.message
+    expect(message).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
+    expect(message).toMatch(/retained by\n\s+not available: the heap snapshot could not be taken or read: ENOTDIR: not a directory, mkdir '\/dev\/null\/heap-snapshots'/)
+  })
+})

@@ -308,25 +308,13 @@ export class Detector {
    * are the leak, and the shortest strong path from a GC root to them is what holds it.
    */
   private async explainRetained(window: Window, rerun: Rerun): Promise<RetainedBy> {
-    const files = this.snapshotFiles(window)
-    try {
+    return this.withSnapshotFiles(window, async (files): Promise<RetainedBy> => {
       await writeHeapSnapshot(files.before)
       await quietly(rerun)
       await writeHeapSnapshot(files.after)
       const { text, groups, paths } = await explainLeak({ before: files.before, after: files.after, root: this.host.root, parseIn: ANALYSIS_PROCESS })
       return { text, groups, paths, ...(files.kept && { snapshots: { before: files.before, after: files.after } }) }
-    } catch (error) {
-      return { unavailable: `the heap snapshots could not be taken or read: ${(error as Error)?.message ?? error}` }
-    } finally {
-      this.afterSnapshots(files)
-    }
-  }
-
-  private afterSnapshots(files: { dir: string; kept: boolean }): void {
-    if (!files.kept) rmSync(files.dir, { recursive: true, force: true })
-    // The analysis may have run here: its garbage is not the next test's baseline.
-    fullGc()
-    this.lastLive = heapAndExternal()
+    }, (unavailable) => ({ unavailable }))
   }
 
   /** The DOM part of a window's verdict: its listeners still registered, and its detached trees. */
@@ -380,8 +368,7 @@ export class Detector {
 
   /** What holds each object that survived (watched objects, detached trees' roots): one snapshot, the path from a GC root to each. */
   private async explainAlive(window: Window, refs: Array<WeakRef<object>>): Promise<RetainedBy[]> {
-    const files = this.snapshotFiles(window)
-    try {
+    return this.withSnapshotFiles(window, async (files): Promise<RetainedBy[]> => {
       // Reading a WeakRef keeps its target alive to the end of the macrotask, from a root of its
       // own: that root would be the shortest path.
       await nextMacrotask()
@@ -399,15 +386,31 @@ export class Detector {
         paths: 'path' in o ? [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }] : [],
         ...(files.kept && { snapshots: { after: files.after } }),
       }))
+    }, (unavailable) => refs.map(() => ({ unavailable })))
+  }
+
+  /**
+   * Runs `use` with the snapshot files of a window. A snapshot that cannot be taken or read (no room
+   * on disk, a folder that cannot be made, the inspector refusing) leaves the finding without its
+   * "retained by" section: `unavailable` gets the reason, and the finding is reported as it is.
+   */
+  private async withSnapshotFiles<T>(window: Window, use: (files: SnapshotFiles) => Promise<T>, unavailable: (reason: string) => T): Promise<T> {
+    let files: SnapshotFiles | undefined
+    try {
+      files = this.snapshotFiles(window)
+      return await use(files)
     } catch (error) {
-      return refs.map(() => ({ unavailable: `the heap snapshot could not be taken or read: ${(error as Error)?.message ?? error}` }))
+      return unavailable(`the heap snapshot could not be taken or read: ${(error as Error)?.message ?? error}`)
     } finally {
-      this.afterSnapshots(files)
+      if (files && !files.kept) rmSync(files.dir, { recursive: true, force: true })
+      // The analysis may have run here: its garbage is not the next test's baseline.
+      fullGc()
+      this.lastLive = heapAndExternal()
     }
   }
 
   /** Kept snapshots are named after the test, in the `keepSnapshots` folder; others go to a temporary folder. */
-  private snapshotFiles(window: Window): { dir: string; before: string; after: string; kept: boolean } {
+  private snapshotFiles(window: Window): SnapshotFiles {
     const keep = this.options.keepSnapshots
     const dir = keep ? resolve(this.host.root, keep) : mkdtempSync(join(tmpdir(), 'leakproof-'))
     mkdirSync(dir, { recursive: true })
@@ -448,6 +451,13 @@ export class Detector {
     const verdict: Verdict = { state: findings.some((f) => f.severity === 'error') ? 'leak' : 'clean', findings, notes, ...(ignored.length > 0 && { ignored }) }
     return againstBaseline(verdict, this.baseline.get(testId(this.relativeFile(window), window.info.fullName)), this.options.baselineTolerance)
   }
+}
+
+interface SnapshotFiles {
+  dir: string
+  before: string
+  after: string
+  kept: boolean
 }
 
 /**
