@@ -17,6 +17,7 @@ import { closeWindow, openWindow, type WindowRef } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
 import { applyIgnoreRules } from './ignore.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
+import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
 import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
 import { explainLeak, explainObjects } from './snapshot/explain.js'
@@ -190,14 +191,14 @@ export class Detector {
       // is used: a leak adds again on every run. One re-run tells them apart.
       if (window.noRerun !== undefined || !rerun) notes.push(`DOM findings judged on one run, not re-run: ${window.noRerun ?? 'this host cannot re-run the test'}`)
       else {
-        dom = await this.confirmDom(window, rerun, dom, notes)
+        dom = await this.checking(window, 're-running it to confirm DOM findings', () => this.confirmDom(window, rerun, dom!, notes))
         live = undefined
       }
     }
     const detached = dom?.detached ?? []
     const explainThese = [...(watched.length > 0 ? alive.map((w) => w.ref) : []), ...detached.map((d) => d.root)]
     if (explainThese.length > 0 && this.options.explain) {
-      const holders = await this.explainAlive(window, explainThese)
+      const holders = await this.checking(window, 'taking a heap snapshot to explain what holds it', () => this.explainAlive(window, explainThese))
       watched.forEach((finding, i) => (finding.retainedBy = holders[i]))
       detached.forEach((group, i) => (group.finding.retainedBy = holders[watched.length + i]))
     }
@@ -219,7 +220,7 @@ export class Detector {
           if (growth > Math.max(threshold, SINGLE_RUN_FLOOR)) findings.push(...this.withSeverity('retained', [singleRunFinding(growth, budget)]))
           notes.push(`judged on one run, not re-run: ${window.noRerun}`)
         } else if (suspect && rerun) {
-          const confirmed = await this.confirm(window, rerun, budget, notes)
+          const confirmed = await this.checking(window, 're-running it to confirm a retained-memory leak, then taking heap snapshots', () => this.confirm(window, rerun, budget, notes))
           if (confirmed) {
             const spies = window.spies && spiesInstalled(this.scope, window.spies)
             if (spies?.length) confirmed.spies = spies
@@ -284,6 +285,11 @@ export class Detector {
     }
     if (this.options.explain) finding.retainedBy = await this.replaying(window, () => this.explainRetained(window, rerun))
     return finding
+  }
+
+  /** Runs an expensive step of a test's check with a note of it, for the report if the worker dies in it. */
+  private checking<T>(window: Window, step: string, work: () => Promise<T>): Promise<T> {
+    return whileChecking({ file: this.relativeFile(window), fullName: window.info.fullName, step }, work)
   }
 
   /**

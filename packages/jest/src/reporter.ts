@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import type { Config } from '@jest/types'
 import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/reporters'
-import { newReport, publishReport, resolveOptions, resolveReportOptions, unmatchedBudgetFiles, type TestReport } from '@leakproof/core'
+import { interruptedChecks, newReport, prepareCheckingDir, publishReport, resolveOptions, resolveReportOptions, unmatchedBudgetFiles, type TestReport } from '@leakproof/core'
 import { readRecords, RECORDS_DIR_VARIABLE } from './records.js'
 
 export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' | 'onRunComplete' | 'getLastError'> {
@@ -24,6 +24,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     this.options = resolveReportOptions(options ?? {}, "the options of '@leakproof/jest/reporter'")
     this.dir = mkdtempSync(join(tmpdir(), 'leakproof-jest-'))
     process.env[RECORDS_DIR_VARIABLE] = this.dir
+    prepareCheckingDir(this.checkingDir)
     // Jest has no hook after the last run of a watch session: the folder goes with the process.
     process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }))
   }
@@ -32,8 +33,16 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     this.tests.push(...readRecords(this.dir, result.testFilePath))
   }
 
+  /** Where workers note the test they are checking (see interrupted.ts). */
+  private get checkingDir(): string {
+    return join(this.dir, 'checking')
+  }
+
   onRunComplete(contexts: Set<TestContext>, results: AggregatedResult): void {
     warnUnmatchedBudgets(contexts, results)
+    this.tests.push(...interruptedChecks(this.checkingDir))
+    // Watch mode runs again: each run starts with no notes.
+    prepareCheckingDir(this.checkingDir)
     const { rootDir, shard, reporters } = this.globalConfig
     publishReport(newReport({ name: 'jest', version: jestVersion(rootDir) }, this.tests, shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined), {
       root: rootDir,

@@ -5,6 +5,7 @@ import { markdownSummary } from '../report/github.js'
 import { mergeReports, parseReport, ReportError, reportRoot, type SavedReport } from '../report/merge.js'
 import type { LeakReport } from '../report/model.js'
 import { baselineResult, DEFAULT_BASELINE_FILE, loadBaseline } from '../report/baseline.js'
+import { formatInterruptedSummary } from '../report/interrupted.js'
 import { formatBaselineSummary, formatIgnoredSummary, formatTerminalSummary } from '../report/terminal.js'
 import type { Command } from './commands.js'
 import { CliError, colorsFor, type CliIo } from './context.js'
@@ -56,7 +57,7 @@ export const report: Command = {
       const table = formatTerminalSummary(report, { root, color, width: io.stdout.columns })
       const c = colorsFor(io.stdout, io.env)
       io.stdout.write(`${table || `${c.bold('leakproof')}: no leaking tests`}\n${c.dim(`  ${provenance(report, positionals.length)}`)}\n`)
-      for (const part of [formatBaselineSummary(report, positionals.length === 1 ? positionals[0]! : 'leakproof-report.json', color), formatIgnoredSummary(report, color)]) {
+      for (const part of [formatBaselineSummary(report, positionals.length === 1 ? positionals[0]! : 'leakproof-report.json', color), formatIgnoredSummary(report, color), formatInterruptedSummary(report.tests, color)]) {
         if (part) io.stdout.write(`\n${part}\n`)
       }
     }

@@ -6,3 +6,4 @@ export { escapeData, escapeProperty, githubAnnotations, markdownSummary, type An
 export { publishReport, shardReportFile, type PublishOptions } from './publish.js'
 export { mergeReports, parseReport, reportRoot, ReportError, type MergeResult, type ReportErrorCode, type SavedReport } from './merge.js'
 export { againstBaseline, baselineOf, baselineResult, DEFAULT_BASELINE_FILE, fixedSinceBaseline, loadBaseline, writeBaseline, type Baseline, type BaselineEntry } from './baseline.js'
+export { CHECKING_DIR_VARIABLE, formatInterruptedSummary, interruptedChecks, prepareCheckingDir, whileChecking } from './interrupted.js'

@@ -37,6 +37,8 @@ export interface TestReport {
   notes: string[]
   /** Findings an `ignore` rule hid, with the rule's reason. */
   ignored?: IgnoredFinding[]
+  /** Set when the worker died while leakproof checked this test: what it was doing (see interrupted.ts). */
+  interrupted?: string
 }
 
 export function testId(file: string, fullName: string): string {

@@ -2,18 +2,28 @@
  * Added next to the user's reporters by the plugin: at the end of the run, the verdicts the
  * workers left in each test's meta become one report, published as every adapter publishes it.
  */
-import { relative, sep } from 'node:path'
-import { newReport, publishReport, testReport, unmatchedBudgetFiles, type ResolvedOptions, type TestReport, type Verdict } from '@leakproof/core'
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, sep } from 'node:path'
+import { interruptedChecks, newReport, prepareCheckingDir, publishReport, testReport, unmatchedBudgetFiles, type ResolvedOptions, type TestReport, type Verdict } from '@leakproof/core'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 
 export class LeakproofReporter implements Reporter {
+  /** Where workers note the test they are checking (see interrupted.ts); made before any worker starts. */
+  private readonly checkingDir = join(tmpdir(), `leakproof-checking-${process.pid}`)
+
   constructor(
     private readonly options: ResolvedOptions,
     private readonly vitest: Vitest,
-  ) {}
+  ) {
+    prepareCheckingDir(this.checkingDir)
+    process.once('exit', () => rmSync(this.checkingDir, { recursive: true, force: true }))
+  }
 
   /** Before any test: budget rules whose file globs match none of the project's test files. */
   async onTestRunStart(): Promise<void> {
+    // Watch mode: each run starts with no notes.
+    prepareCheckingDir(this.checkingDir)
     if (!this.options.budgets.some((rule) => rule.files)) return
     const root = this.vitest.config.root
     const files = (await this.vitest.globTestSpecifications()).map((spec) => relative(root, spec.moduleId).split(sep).join('/'))
@@ -31,6 +41,7 @@ export class LeakproofReporter implements Reporter {
         if (verdict) tests.push(testReport(root, module.moduleId, test.fullName, verdict, test.location?.line))
       }
     }
+    tests.push(...interruptedChecks(this.checkingDir))
     const shard = this.vitest.config.shard
     publishReport(newReport({ name: 'vitest', version: this.vitest.version }, tests, shard ? { index: shard.index, count: shard.count } : undefined), {
       root,
