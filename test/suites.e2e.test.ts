@@ -92,8 +92,8 @@ for (const framework of ['vitest', 'jest'] as const) {
 }
 
 // The same suite in Vitest's other pools and without isolation: the same tests fail, with the
-// same concurrent-file verdict.
-describe.skipIf(!frameworks.includes('vitest'))('fixtures/suites in other Vitest pools', () => {
+// same concurrent-file verdict. A slow matrix: .ci/run sets LEAKPROOF_POOL_MATRIX, `npm test` skips it.
+describe.runIf(frameworks.includes('vitest') && process.env.LEAKPROOF_POOL_MATRIX)('fixtures/suites in other Vitest pools', () => {
   for (const args of [['--pool=vmThreads'], ['--pool=vmForks'], ['--no-isolate']]) {
     test(args.join(' '), () => {
       const run = runVitest('suites', { args })
