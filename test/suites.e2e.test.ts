@@ -102,3 +102,13 @@ describe.runIf(frameworks.includes('vitest') && process.env.LEAKPROOF_POOL_MATRI
     })
   }
 })
+
+// A package of native ES modules ("type": "module"), untransformed: Jest through Node's VM modules.
+describe.each(frameworks)('fixtures/esm under %s', (framework) => {
+  test('the same verdicts from ES modules', () => {
+    const run = framework === 'vitest' ? runVitest('esm') : runJest('esm', { env: { NODE_OPTIONS: '--experimental-vm-modules' } })
+    expect(failed(run)).toEqual(['tests/modules.test.js > leaks: 2 MB per run kept in an ES module', 'tests/modules.test.js > leaks: an interval from an ES module'])
+    expect(run.tests.get('tests/modules.test.js > leaks: an interval from an ES module')?.message).toContain('Timeout (setInterval 60 s) created at tests/modules.test.js:11:3')
+    expect(run.tests.get('tests/modules.test.js > leaks: 2 MB per run kept in an ES module')?.message).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs[\s\S]*→ kept {2}Array/)
+  })
+})
