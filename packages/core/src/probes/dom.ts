@@ -48,6 +48,20 @@ const wrappedObjects = new WeakSet<object>()
  */
 let depth = 0
 
+/**
+ * Calls `original` as one of our wrappers: the window to record into is given only to the outermost
+ * wrapped call made while a window records.
+ */
+function outerCall(original: Fn, self: unknown, args: IArguments): { window: ReturnType<typeof recordingWindow> | undefined; result: unknown } {
+  const window = depth === 0 ? recordingWindow() : undefined
+  depth++
+  try {
+    return { window, result: original.apply(self, args as unknown as unknown[]) }
+  } finally {
+    depth--
+  }
+}
+
 /** The DOM implementations themselves: what they do on their own is not the test's doing. */
 const DOM_IMPLEMENTATION = /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
 
@@ -116,14 +130,7 @@ function wrapEventTarget(holder: object, fixed: object | undefined): void {
   if (typeof add !== 'function' || typeof remove !== 'function' || wrappedObjects.has(add)) return
   replaceMethod(holder, 'addEventListener', function addEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
     const target = fixed ?? (this as object)
-    const window = depth === 0 ? recordingWindow() : undefined
-    depth++
-    let result: unknown
-    try {
-      result = add.apply(this, arguments as unknown as unknown[])
-    } finally {
-      depth--
-    }
+    const { window, result } = outerCall(add, this, arguments)
     if (window && target && listener && (typeof listener === 'function' || typeof listener === 'object')) {
       const signal = typeof options === 'object' && options !== null ? (options as { signal?: unknown }).signal : undefined
       const record: DomListenerRecord = {
@@ -158,12 +165,7 @@ function wrapEventTarget(holder: object, fixed: object | undefined): void {
       const capture = captureOf(options)
       for (const r of onTarget) if (!r.removed && r.type === String(type) && r.capture === capture && r.listener.deref() === listener) r.removed = true
     }
-    depth++
-    try {
-      return remove.apply(this, arguments as unknown as unknown[])
-    } finally {
-      depth--
-    }
+    return outerCall(remove, this, arguments).result
   })
 }
 
@@ -184,14 +186,7 @@ function wrapFactories(proto: object, names: string[]): void {
     if (typeof original !== 'function' || wrappedObjects.has(original)) continue
     const wrapper = {
       [name](this: unknown) {
-        const window = depth === 0 ? recordingWindow() : undefined
-        depth++
-        let node: unknown
-        try {
-          node = original.apply(this, arguments as unknown as unknown[])
-        } finally {
-          depth--
-        }
+        const { window, result: node } = outerCall(original, this, arguments)
         if (window && isNodeLike(node)) recordTree(node, window, captureFrames())
         return node
       },
@@ -206,14 +201,8 @@ function wrapInnerHtml(proto: object): void {
   const descriptor = Object.getOwnPropertyDescriptor(proto, 'innerHTML')!
   const set = descriptor.set!
   if (wrappedObjects.has(set)) return
-  const wrapped = function (this: NodeLike, value: unknown) {
-    const window = depth === 0 ? recordingWindow() : undefined
-    depth++
-    try {
-      set.call(this, value)
-    } finally {
-      depth--
-    }
+  const wrapped = function (this: NodeLike) {
+    const { window } = outerCall(set, this, arguments)
     if (window) {
       const trace = captureFrames()
       for (let child = this.firstChild ?? null; child; child = child.nextSibling ?? null) recordTree(child, window, trace)
