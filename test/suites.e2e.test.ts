@@ -13,6 +13,8 @@ function expectedFailures(framework: 'vitest' | 'jest'): string[] {
     `${own}/mocks.test.ts > leaks: a spy left on console keeps every call`,
     `${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`,
     ...(framework === 'vitest' ? [`${own}/retry.test.ts > leaks: repeated, leaves a process listener every time`] : []),
+    'tests/shared/libraries.test.ts > leaks: a library that starts a timer on every call',
+    'tests/shared/libraries.test.ts > leaks: starts a retry chain and does not wait for it',
     'tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run',
     'tests/shared/timeout.test.ts > fails on its own: times out after leaving an interval',
     ...(framework === 'vitest' ? ['tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'] : []),
@@ -43,6 +45,14 @@ for (const framework of ['vitest', 'jest'] as const) {
       expect(file).toContain('left 1 handle open')
       expect(file).toContain('Timeout (setInterval 60 s) created at tests/shared/concurrent.test.ts:8:3')
       expect(run.output).toContain('2 concurrent tests are judged with this file, not one by one')
+    })
+
+    test("what real suites do that is not a leak passes; a chain left running is its test's, not the next one's", () => {
+      for (const [name, outcome] of run.tests) if (name.startsWith('tests/shared/libraries.test.ts > clean:')) expect(outcome.status, name).toBe('passed')
+      expect(message('tests/shared/libraries.test.ts > leaks: a library that starts a timer on every call')).toContain('Timeout (setInterval 15 s) created at tests/shared/libraries.test.ts:27:')
+      expect(message('tests/shared/libraries.test.ts > leaks: starts a retry chain and does not wait for it')).toContain('Timeout (setTimeout 5 s) created at tests/shared/libraries.test.ts:42:34')
+      // Re-runs are silent: the test's console line is printed by its own run only.
+      expect(run.output.match(/printed once, not again by re-runs/g)).toHaveLength(1)
     })
 
     test('a test that times out reports its timeout, with no leak verdict on top', () => {

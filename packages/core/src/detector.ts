@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
 import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { resolveBudget, type ResolvedBudget } from './budget.js'
-import type { DomFinding, Finding, Kind, ListenerFinding, RetainedBy, RetainedFinding, Verdict, WatchedFinding } from './findings.js'
+import type { DomFinding, Finding, HandleFinding, Kind, ListenerFinding, RetainedBy, RetainedFinding, Verdict, WatchedFinding } from './findings.js'
 import { fullGc, heapAndExternal, minorGc } from './gc.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
 import { collectDetached, collectDomListeners, domFindingKey, domNeedsFullGc, dropDomRecords, enableDomProbe, hasDomRecords, type DetachedGroup, type DomScope } from './probes/dom.js'
 import { collectGlobals, snapshotGlobals } from './probes/globals.js'
-import { collectHandles, enableHandleProbe } from './probes/handles.js'
+import { collectHandles, enableHandleProbe, settleShortTimers } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
 import { isMock, spiesInstalled, spiesOn } from './probes/spies.js'
@@ -21,7 +21,7 @@ import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
 import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
 import { explainLeak, explainObjects } from './snapshot/explain.js'
-import { blameFrame, parseStack } from './stack.js'
+import { blameFrame, directOwner, parseStack } from './stack.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 /**
@@ -161,9 +161,11 @@ export class Detector {
       return { state: 'skipped', findings: [], notes: [`leak check skipped: ${window.ignored}`] }
     }
     const notes: string[] = []
-    const findings = this.exactFindings(window)
+    if (this.options.kinds.handle !== 'off') await settleShortTimers(window)
+    let findings = this.exactFindings(window)
     this.closeTestWindow(window)
     const heap = window.heap ? endHeapWindow(window.heap) : undefined
+    if (rerun && window.noRerun === undefined) findings = await this.confirmDependencyHandles(window, rerun, findings, notes)
 
     let live: number | undefined
     const liveAfterFullGc = (): number => (live ??= (fullGc(), heapAndExternal()))
@@ -249,7 +251,7 @@ export class Detector {
     try {
       await this.replaying(window, async () => {
         for (let i = 0; i < n; i++) {
-          await quietly(rerun)
+          await quietly(rerun, this.scope)
           fullGc()
           const now = heapAndExternal()
           growth.push(now - previous)
@@ -316,7 +318,7 @@ export class Detector {
   private async explainRetained(window: Window, rerun: Rerun): Promise<RetainedBy> {
     return this.withSnapshotFiles(window, async (files): Promise<RetainedBy> => {
       await writeHeapSnapshot(files.before)
-      await quietly(rerun)
+      await quietly(rerun, this.scope)
       await writeHeapSnapshot(files.after)
       const { text, groups, paths } = await explainLeak({ before: files.before, after: files.after, root: this.host.root, parseIn: ANALYSIS_PROCESS })
       return { text, groups, paths, ...(files.kept && { snapshots: { before: files.before, after: files.after } }) }
@@ -346,7 +348,7 @@ export class Detector {
         for (const scratch of scratches) {
           openWindow(scratch)
           try {
-            await quietly(rerun)
+            await quietly(rerun, this.scope)
           } finally {
             closeWindow(scratch)
           }
@@ -370,6 +372,44 @@ export class Detector {
       listeners: first.listeners.filter((l) => keys.has(domFindingKey(l))),
       detached: first.detached.filter((d) => keys.has(domFindingKey(d.finding))),
     }
+  }
+
+  /**
+   * A handle a dependency made (the code that created it is in node_modules) may be the library's
+   * own singleton, started lazily by whichever test uses it first and kept for the process (a
+   * module-level, self-clearing housekeeping timer), or a handle made on every call that nobody
+   * closes. After one run they look the same; one re-run tells them apart: a per-call handle is
+   * made again, a singleton is not. Handles the test's own code made need no re-run.
+   */
+  private async confirmDependencyHandles(window: Window, rerun: Rerun, findings: Finding[], notes: string[]): Promise<Finding[]> {
+    const fromDependency = (f: Finding): boolean => f.kind === 'handle' && directOwner(parseStack(f.stack)) === 'dependency'
+    if (!findings.some(fromDependency)) return findings
+    const scratch: WindowRef = { kind: 'test', recording: true }
+    let again: HandleFinding[]
+    try {
+      await this.replaying(window, async () => {
+        openWindow(scratch)
+        try {
+          await quietly(rerun, this.scope)
+        } finally {
+          closeWindow(scratch)
+        }
+      })
+    } catch (error) {
+      notes.push(`handles made by a dependency not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
+      return findings
+    } finally {
+      again = collectHandles(scratch)
+      collectListeners(scratch)
+      if (this.dom) dropDomRecords(scratch)
+    }
+    const key = (f: HandleFinding): string => `${f.type} ${f.createdAt ? `${f.createdAt.file}:${f.createdAt.line}:${f.createdAt.column}` : ''}`
+    const madeAgain = new Set(again.map(key))
+    return findings.filter((f) => {
+      if (!fromDependency(f) || madeAgain.has(key(f as HandleFinding))) return true
+      notes.push(`not a leak: ${(f as HandleFinding).description} made by a dependency on this test's first use, and not again when the test was re-run (a library's own long-lived handle)`)
+      return false
+    })
   }
 
   /** What holds each object that survived (watched objects, detached trees' roots): one snapshot, the path from a GC root to each. */
@@ -495,12 +535,15 @@ const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir'
  * method a test has a spy on stays: the re-run's calls are the test's to record (and a spy it left
  * there grows with them, which is what a leak check must see).
  */
-async function quietly(rerun: Rerun): Promise<void> {
-  const saved = CONSOLE_METHODS.filter((m) => !isMock(console[m])).map((m) => [m, console[m]] as const)
-  for (const [m] of saved) console[m] = () => {}
+async function quietly(rerun: Rerun, scope: object): Promise<void> {
+  // The test's console is its global's: under Jest that is the test file's vm context (Jest's
+  // BufferedConsole), not this realm's `console`, so both are silenced.
+  const consoles = [...new Set([console, (scope as { console?: Console }).console].filter((c): c is Console => c !== undefined))]
+  const saved = consoles.flatMap((c) => CONSOLE_METHODS.filter((m) => !isMock(c[m])).map((m) => [c, m, c[m]] as const))
+  for (const [c, m] of saved) c[m] = () => {}
   try {
     await rerun()
   } finally {
-    for (const [m, fn] of saved) console[m] = fn as never
+    for (const [c, m, fn] of saved) c[m] = fn as never
   }
 }

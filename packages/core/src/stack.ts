@@ -81,8 +81,13 @@ function callerFrames(frames: StackFrame[]): StackFrame[] {
  * test framework: then it is bookkeeping, not the test's doing.
  */
 export function isFrameworkWork(frames: StackFrame[]): boolean {
+  return directOwner(frames) === 'framework'
+}
+
+/** Whose code directly did the thing: the innermost frame outside Node and leakproof. */
+export function directOwner(frames: StackFrame[]): FrameOwner | undefined {
   const direct = callerFrames(frames).find((f) => ownerOf(f.file) !== 'node')
-  return direct !== undefined && ownerOf(direct.file) === 'framework'
+  return direct && ownerOf(direct.file)
 }
 
 /**

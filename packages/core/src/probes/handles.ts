@@ -1,8 +1,9 @@
-import { createHook } from 'node:async_hooks'
+import { createHook, executionAsyncResource } from 'node:async_hooks'
+import http from 'node:http'
 import net from 'node:net'
 import type { HandleFinding } from '../findings.js'
 import { blameFrame, captureStack, isFrameworkWork, isNodeInternalUse, parseStack, type StackFrame } from '../stack.js'
-import { recordingWindow, type WindowRef } from './window-ref.js'
+import { innermostWindow, isOpen, recordingWindow, type WindowRef } from './window-ref.js'
 
 /**
  * Async resource types that keep a process busy and that a test can forget: timers (also
@@ -16,17 +17,35 @@ interface HandleRecord {
   resource: WeakRef<object>
   trace: { stack?: string }
   window: WindowRef
+  /** `performance.now()` when it was made: when a one-shot timer is due. */
+  made: number
 }
 
 let records: HandleRecord[] = []
 let ownerSymbol: symbol | undefined
 
+/**
+ * The window each async resource was made in (promises included: they carry an async function's
+ * continuations). What runs later in a resource's callback is that window's doing, and when that
+ * window is a test that has ended (its own run or a re-run of it), it is not the doing of whichever
+ * test is open now: the next step of a retry chain a test left running is that test's leftover,
+ * not the next test's leak.
+ */
+const madeIn = new WeakMap<object, WindowRef>()
+
+function makerOf(open: WindowRef): WindowRef {
+  const parent = madeIn.get(executionAsyncResource())
+  return parent && parent.kind === 'test' && !isOpen(parent) ? parent : open
+}
+
 const hook = createHook({
   init(_asyncId, type, _triggerAsyncId, resource) {
-    if (!TRACKED.has(type)) return
-    const window = recordingWindow()
-    if (!window) return
-    records.push({ type, resource: new WeakRef(resource as object), trace: captureStack(), window })
+    const open = innermostWindow()
+    if (!open) return
+    const maker = makerOf(open)
+    madeIn.set(resource as object, maker)
+    if (!TRACKED.has(type) || maker !== open || !open.recording) return
+    records.push({ type, resource: new WeakRef(resource as object), trace: captureStack(), window: open, made: performance.now() })
   },
 })
 let enabled = false
@@ -51,33 +70,98 @@ export function enableHandleProbe(): void {
   hook.enable()
   recordCalls(net.Server.prototype as unknown as Record<string, unknown>, 'listen')
   recordCalls(net.Socket.prototype as unknown as Record<string, unknown>, 'connect')
+  recordAgentSockets()
+}
+
+interface AgentLike {
+  freeSockets?: Record<string, object[] | undefined>
+}
+
+/** The http(s).Agent that made each socket: an idle socket in its agent's free pool is pooled, not leaked. */
+const agentOf = new WeakMap<object, AgentLike>()
+
+function recordAgentSockets(): void {
+  const proto = http.Agent.prototype as unknown as { createSocket: (req: unknown, options: unknown, cb: (err: unknown, socket?: object) => void) => unknown }
+  const original = proto.createSocket
+  proto.createSocket = function (this: AgentLike, req, options, cb) {
+    const agent = this
+    return original.call(this, req, options, function (this: unknown, err: unknown, socket?: object) {
+      if (socket) agentOf.set(socket, agent)
+      return cb.apply(this, arguments as unknown as [unknown, object?])
+    })
+  }
+}
+
+/**
+ * A client socket that is idle in its agent's keep-alive pool (Node's http.globalAgent keeps
+ * sockets alive since Node 19), or that is closing: its write side has ended and it only waits
+ * for the peer's FIN (supertest's request after it closed its server).
+ */
+function isPooledOrClosing(socket: { writableEnded?: boolean }): boolean {
+  if (socket.writableEnded === true) return true
+  const agent = agentOf.get(socket)
+  return agent !== undefined && Object.values(agent.freeSockets ?? {}).some((list) => list?.includes(socket))
+}
+
+/**
+ * A one-shot timer due within this long after a test ends is not left behind: it runs and goes on
+ * its own (a library's short delay, the next step of a retry). The test's window stays open while
+ * leakproof waits for such timers, so what they start is still the test's.
+ */
+export const SHORT_TIMER_MS = 1000
+
+/** Waits while `window` has active one-shot timers due within {@link SHORT_TIMER_MS} of now, up to that long in all. */
+export async function settleShortTimers(window: WindowRef): Promise<void> {
+  const deadline = performance.now() + SHORT_TIMER_MS
+  for (;;) {
+    const now = performance.now()
+    let due = 0
+    for (const r of records) {
+      const timer = r.window === window && r.type === 'Timeout' ? (r.resource.deref() as TimeoutLike | undefined) : undefined
+      if (!timer || timer._repeat || !findingOf(r)) continue
+      const at = r.made + (timer._idleTimeout ?? 0)
+      if (at <= now + SHORT_TIMER_MS) due = Math.max(due, at)
+    }
+    if (due === 0 || now >= deadline) return
+    // Past its due time the timer still needs the event loop to get to it: one more turn.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(due, deadline) - now) + 1))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 /** The handles created in `window` that are still active, minus those that are not the test's doing. */
 export function collectHandles(window: WindowRef): HandleFinding[] {
   const mine = records.filter((r) => r.window === window)
   records = records.filter((r) => r.window !== window && r.resource.deref() !== undefined)
-  const findings: HandleFinding[] = []
-  for (const record of mine) {
-    const resource = record.resource.deref()
-    if (!resource || !isActive(record.type, resource)) continue
-    let frames = parseStack(record.trace.stack)
-    if (!blameFrame(frames)) {
-      const owner = ownerOf(resource)
-      const callTrace = owner && callTraces.get(owner)
-      if (callTrace) frames = parseStack(callTrace.stack)
-    }
-    if (isFrameworkWork(frames) || isConnectionPool(frames)) continue
-    // A timer Node started for its own bookkeeping (an HTTP server's connection checks) goes with
-    // the resource it serves, which is reported if it stays open.
-    if (record.type === 'Timeout' && isNodeInternalUse(frames, ['node:timers', 'node:internal/timers'])) continue
-    const createdAt = blameFrame(frames)
-    // Nothing of the user's on either stack: Node made it on its own (a connection a server
-    // accepted), and what made Node do so (the server) is reported in its own right.
-    if (!createdAt) continue
-    findings.push({ kind: 'handle', type: record.type, description: describe(record.type, resource), createdAt, stack: record.trace.stack ?? '' })
+  return mine.flatMap((record) => {
+    const finding = findingOf(record)
+    return finding ? [finding] : []
+  })
+}
+
+/** The finding a record makes: none when its handle is closed or is not the test's doing. */
+function findingOf(record: HandleRecord): HandleFinding | undefined {
+  const resource = record.resource.deref()
+  if (!resource || !isActive(record.type, resource)) return undefined
+  if (record.type === 'TCPWRAP' || record.type === 'PIPEWRAP') {
+    const owner = ownerOf(resource)
+    if (owner && isPooledOrClosing(owner)) return undefined
   }
-  return findings
+  let frames = parseStack(record.trace.stack)
+  if (!blameFrame(frames)) {
+    const owner = ownerOf(resource)
+    const callTrace = owner && callTraces.get(owner)
+    if (callTrace) frames = parseStack(callTrace.stack)
+  }
+  if (isFrameworkWork(frames) || isConnectionPool(frames)) return undefined
+  // A timer Node started for its own bookkeeping (an HTTP server's connection checks, the Date
+  // header's cache) goes with the resource it serves, which is reported if it stays open.
+  if (record.type === 'Timeout' && isNodeInternalUse(frames, ['node:timers', 'node:internal/timers'])) return undefined
+  const createdAt = blameFrame(frames)
+  // Nothing of the user's on either stack: Node made it on its own (a connection a server
+  // accepted), and what made Node do so (the server) is reported in its own right.
+  if (!createdAt) return undefined
+  return { kind: 'handle', type: record.type, description: describe(record.type, resource), createdAt, stack: record.trace.stack ?? '' }
 }
 
 /** Sockets that Node's global `fetch` (undici) keeps alive in its pool are reused, not leaked. */

@@ -25,3 +25,12 @@ export function recordingWindow(): WindowRef | undefined {
   const w = open[open.length - 1]
   return w?.recording ? w : undefined
 }
+
+/** The innermost open window, recording or not (a window being re-run records nothing). */
+export function innermostWindow(): WindowRef | undefined {
+  return open[open.length - 1]
+}
+
+export function isOpen(ref: WindowRef): boolean {
+  return open.includes(ref)
+}
