@@ -107,4 +107,10 @@ describe('options', () => {
     expect(result.output).not.toMatch(/at \S*packages[\\/]core/)
     expect(result.output).toContain('Tests:       0 total')
   })
+
+  test("the reporter's reportFile given to the environment is refused, saying where it goes", () => {
+    const result = runJest('jest-bad-options', { env: { LEAKPROOF_BAD_OPTION: 'reportFile' } })
+    expect(result.exitCode).toBe(1)
+    expect(result.output).toContain(`LeakproofConfigError: leakproof: option "testEnvironmentOptions.leakproof.reportFile" is "reports/leaks.json"; expected to be an option of the reporter, which writes the report: reporters: ['default', ['@leakproof/jest/reporter', { reportFile: "reports/leaks.json" }]]`)
+  })
 })

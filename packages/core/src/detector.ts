@@ -9,7 +9,7 @@ import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
 import { collectDetached, collectDomListeners, domFindingKey, domNeedsFullGc, dropDomRecords, enableDomProbe, hasDomRecords, type DetachedGroup, type DomScope } from './probes/dom.js'
 import { collectGlobals, snapshotGlobals } from './probes/globals.js'
-import { collectHandles, enableHandleProbe, settleShortTimers } from './probes/handles.js'
+import { collectHandles, enableHandleProbe, settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
 import { isMock, spiesInstalled, spiesOn } from './probes/spies.js'
@@ -161,7 +161,7 @@ export class Detector {
       return { state: 'skipped', findings: [], notes: [`leak check skipped: ${window.ignored}`] }
     }
     const notes: string[] = []
-    if (this.options.kinds.handle !== 'off') await settleShortTimers(window)
+    if (this.options.kinds.handle !== 'off') await settleHandles(window)
     let findings = this.exactFindings(window)
     this.closeTestWindow(window)
     const heap = window.heap ? endHeapWindow(window.heap) : undefined
@@ -207,7 +207,10 @@ export class Detector {
     findings.push(...this.withSeverity('watched', watched))
     if (dom) findings.push(...this.withSeverity('listener', dom.listeners), ...this.withSeverity('dom', detached.map((d) => d.finding)))
 
-    if (heap && this.options.kinds.retained !== 'off') {
+    // A test that fails already for what it left (a server, a listener) is not re-run for memory as
+    // well: those re-runs cost seconds and the leak is reported anyway (unless the baseline knows it).
+    const failsAlready = this.verdict(window, findings, []).state === 'leak'
+    if (!failsAlready && heap && this.options.kinds.retained !== 'off') {
       const budget = this.budgetOf(window)
       const threshold = Math.max(budget.bytes, NOISE_FLOOR)
       if (heap.growthBound === undefined || heap.growthBound > threshold) {

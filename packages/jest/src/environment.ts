@@ -5,7 +5,7 @@
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
-import { blameFrame, Detector, formatVerdict, leakLocation, leaks, LeakError, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, testReport, type SourceLocation, type TestReport, type Verdict, type Window } from '@leakproof/core'
+import { blameFrame, Detector, formatVerdict, LeakproofConfigError, leakLocation, leaks, LeakError, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, testReport, type SourceLocation, type TestReport, type Verdict, type Window } from '@leakproof/core'
 import { rerunTest, snapshotCounterOf } from './rerun.js'
 import { writeRecords } from './records.js'
 import { LEAKS_KEY } from './shared.js'
@@ -59,7 +59,13 @@ class TestWindows {
   ) {
     this.root = config.projectConfig.rootDir
     const settings = (config.projectConfig.testEnvironmentOptions as { leakproof?: unknown }).leakproof ?? {}
-    this.detector = new Detector(resolveOptions(settings, 'testEnvironmentOptions.leakproof'), { root: this.root, global: this.global })
+    const options = resolveOptions(settings, 'testEnvironmentOptions.leakproof')
+    // Jest's reporter writes the report, in the main process: there the option would do nothing.
+    const reportFile = (settings as { reportFile?: unknown }).reportFile
+    if (reportFile !== undefined) {
+      throw new LeakproofConfigError('testEnvironmentOptions.leakproof.reportFile', reportFile, `to be an option of the reporter, which writes the report: reporters: ['default', ['@leakproof/jest/reporter', { reportFile: ${JSON.stringify(reportFile)} }]]`)
+    }
+    this.detector = new Detector(options, { root: this.root, global: this.global })
     Object.defineProperty(this.global, LEAKS_KEY, { value: leaks, configurable: true })
   }
 

@@ -110,17 +110,30 @@ function isPooledOrClosing(socket: { writableEnded?: boolean }): boolean {
  */
 export const SHORT_TIMER_MS = 1000
 
-/** Waits while `window` has active one-shot timers due within {@link SHORT_TIMER_MS} of now, up to that long in all. */
-export async function settleShortTimers(window: WindowRef): Promise<void> {
+/**
+ * Lets what is about to go go before `window` is judged: waits while it has one-shot timers due
+ * within {@link SHORT_TIMER_MS} (up to that long in all), and gives a socket still open one timers
+ * turn and a check phase (it may be closing: its peer sent FIN, an interceptor's passthrough
+ * socket, a connect that is failing). Windows with neither pay nothing.
+ */
+export async function settleHandles(window: WindowRef): Promise<void> {
   const deadline = performance.now() + SHORT_TIMER_MS
+  let socketTurn = true
   for (;;) {
     const now = performance.now()
     let due = 0
+    let openSocket = false
     for (const r of records) {
-      const timer = r.window === window && r.type === 'Timeout' ? (r.resource.deref() as TimeoutLike | undefined) : undefined
+      if (r.window !== window) continue
+      if (r.type === 'TCPWRAP' || r.type === 'PIPEWRAP') openSocket ||= findingOf(r) !== undefined
+      const timer = r.type === 'Timeout' ? (r.resource.deref() as TimeoutLike | undefined) : undefined
       if (!timer || timer._repeat || !findingOf(r)) continue
       const at = r.made + (timer._idleTimeout ?? 0)
       if (at <= now + SHORT_TIMER_MS) due = Math.max(due, at)
+    }
+    if (openSocket && socketTurn) {
+      socketTurn = false
+      due = Math.max(due, now + 10)
     }
     if (due === 0 || now >= deadline) return
     // Past its due time the timer still needs the event loop to get to it: one more turn.
