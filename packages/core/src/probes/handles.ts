@@ -33,6 +33,14 @@ let ownerSymbol: symbol | undefined
  */
 const madeIn = new WeakMap<object, WindowRef>()
 
+/**
+ * Resources whose callbacks are the continuation of what their maker started: timers it set,
+ * promises it awaited. Not I/O (a socket, an HTTP parser): their callbacks run when something
+ * arrives, and a request that arrives on a keep-alive connection an earlier test opened is the
+ * doing of the test that sent it.
+ */
+const CONTINUATIONS = new Set(['PROMISE', 'Timeout', 'Immediate', 'TickObject', 'Microtask'])
+
 function makerOf(open: WindowRef): WindowRef {
   const parent = madeIn.get(executionAsyncResource())
   return parent && parent.kind === 'test' && !isOpen(parent) ? parent : open
@@ -43,7 +51,7 @@ const hook = createHook({
     const open = innermostWindow()
     if (!open) return
     const maker = makerOf(open)
-    madeIn.set(resource as object, maker)
+    if (CONTINUATIONS.has(type)) madeIn.set(resource as object, maker)
     if (!TRACKED.has(type) || maker !== open || !open.recording) return
     records.push({ type, resource: new WeakRef(resource as object), trace: captureStack(), window: open, made: performance.now() })
   },

@@ -83,5 +83,7 @@ function isRegistered(emitter: EventEmitter, event: string | symbol, listener: u
 
 function nameOf(emitter: object): string {
   if (emitter === process) return 'process'
+  // A function with EventEmitter's methods mixed in (an express() app) is named by its own name.
+  if (typeof emitter === 'function') return `${emitter.name || 'anonymous'}()`
   return emitter.constructor?.name || 'EventEmitter'
 }
