@@ -28,13 +28,22 @@ function engineDirectory(): RegExp {
  */
 export function leakproof(options: LeakproofOptions = {}): Plugin {
   const resolved: ResolvedOptions = resolveOptions(options)
+  const engine = engineDirectory()
   return {
     name: 'leakproof',
     // Runs once per project: one reporter for the whole run.
-    configureVitest({ vitest }) {
+    configureVitest({ vitest, project }) {
       // A baseline file that cannot be read stops the run here, naming the file, before any test.
       loadBaseline(vitest.config.root, resolved.baseline)
       if (!vitest.config.reporters.some((r) => r instanceof LeakproofReporter)) vitest.config.reporters.push(new LeakproofReporter(resolved, vitest) as never)
+      // Vitest 5 gives inline projects (`test.projects` with `extends: true`) the plugin's Vite
+      // settings but not the `test` settings its `config()` returns: each project gets them here.
+      const config = project.config as unknown as { setupFiles: string[]; includeTaskLocation?: boolean; server: { deps: { external?: Array<string | RegExp> } } }
+      if (!config.setupFiles.includes(setupFile)) config.setupFiles.push(setupFile)
+      config.includeTaskLocation = true
+      const external = (config.server.deps.external ??= [])
+      if (!external.some((e) => e instanceof RegExp && e.source === engine.source)) external.push(engine)
+      ;(project.provide as (key: string, value: unknown) => void)(OPTIONS_KEY, resolved)
     },
     config(): ViteUserConfig {
       return {
@@ -47,7 +56,7 @@ export function leakproof(options: LeakproofOptions = {}): Plugin {
           // The report points at each leaking test's line (GitHub annotations, the JSON report).
           includeTaskLocation: true,
           provide: { [OPTIONS_KEY]: resolved },
-          server: { deps: { external: [engineDirectory()] } },
+          server: { deps: { external: [engine] } },
         },
       }
     },
