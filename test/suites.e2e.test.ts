@@ -91,6 +91,11 @@ for (const framework of ['vitest', 'jest'] as const) {
       expect(spy).toContain('mockRestore()')
     })
 
+    test.runIf(framework === 'vitest')('describe.concurrent: its tests are judged with their file too', () => {
+      for (const [name, outcome] of run.tests) if (name.startsWith('tests/vitest/describe-concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
+      expect(run.files.get('tests/vitest/describe-concurrent.test.ts')).toContain('process "SIGUSR2" added at tests/vitest/describe-concurrent.test.ts:10:13')
+    })
+
     test.runIf(framework === 'vitest')('fake timers are not handles; a real timer left after them is', () => {
       expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: an interval on fake timers')?.status).toBe('passed')
       expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: fake timers left on by the test, cleared in afterEach')?.status).toBe('passed')
