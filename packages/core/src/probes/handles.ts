@@ -1,6 +1,7 @@
 import { createHook, executionAsyncResource } from 'node:async_hooks'
 import http from 'node:http'
 import net from 'node:net'
+import { inspect } from 'node:util'
 import type { HandleFinding } from '../findings.js'
 import { blameFrame, captureStack, isFrameworkWork, isNodeInternalUse, parseStack, type StackFrame } from '../stack.js'
 import { innermostWindow, isOpen, recordingWindow, type WindowRef } from './window-ref.js'
@@ -31,7 +32,17 @@ let ownerSymbol: symbol | undefined
  * test is open now: the next step of a retry chain a test left running is that test's leftover,
  * not the next test's leak.
  */
-const madeIn = new WeakMap<object, WindowRef>()
+const MADE_IN = Symbol('leakproof.madeIn')
+
+/** What a resource carries: its window, printed as one word where Node shows a promise's symbols. */
+class Maker {
+  constructor(readonly window: WindowRef) {}
+  [inspect.custom](): string {
+    return '[leakproof test window]'
+  }
+}
+type Marked = { [MADE_IN]?: Maker }
+const makers = new WeakMap<WindowRef, Maker>()
 
 /**
  * Resources whose callbacks are the continuation of what their maker started: timers it set,
@@ -42,8 +53,20 @@ const madeIn = new WeakMap<object, WindowRef>()
 const CONTINUATIONS = new Set(['PROMISE', 'Timeout', 'Immediate', 'TickObject', 'Microtask'])
 
 function makerOf(open: WindowRef): WindowRef {
-  const parent = madeIn.get(executionAsyncResource())
+  const parent = (executionAsyncResource() as Marked)[MADE_IN]?.window
   return parent && parent.kind === 'test' && !isOpen(parent) ? parent : open
+}
+
+function mark(resource: object, window: WindowRef): void {
+  let maker = makers.get(window)
+  if (!maker) makers.set(window, (maker = new Maker(window)))
+  try {
+    // A plain property (Node puts its async ids on promises the same way): a WeakMap entry or a
+    // defined property per promise costs several times more (bench/async-hook-cost.mjs).
+    ;(resource as Marked)[MADE_IN] = maker
+  } catch {
+    // A resource that cannot take a property (frozen): its callbacks count as the open window's.
+  }
 }
 
 const hook = createHook({
@@ -51,7 +74,7 @@ const hook = createHook({
     const open = innermostWindow()
     if (!open) return
     const maker = makerOf(open)
-    if (CONTINUATIONS.has(type)) madeIn.set(resource as object, maker)
+    if (CONTINUATIONS.has(type)) mark(resource as object, maker)
     if (!TRACKED.has(type) || maker !== open || !open.recording) return
     records.push({ type, resource: new WeakRef(resource as object), trace: captureStack(), window: open, made: performance.now() })
   },
