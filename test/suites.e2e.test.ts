@@ -87,7 +87,7 @@ for (const framework of ['vitest', 'jest'] as const) {
       for (const [name, outcome] of run.tests) if (name.startsWith(`${own}/mocks.test.ts > clean:`)) expect(outcome.status, name).toBe('passed')
       const spy = message(`${own}/mocks.test.ts > leaks: a spy left on console keeps every call`)
       expect(spy).toMatch(/^LeakError: retained [\d.]+ (KB|MB) across 3 runs/)
-      expect(spy).toContain('console.debug is a spy this test installed and did not restore.')
+      expect(spy).toContain('console.debug is a spy left in place, recording every call of the re-runs.')
       expect(spy).toContain('mockRestore()')
     })
 

@@ -12,7 +12,7 @@ import { collectGlobals, snapshotGlobals } from './probes/globals.js'
 import { collectHandles, enableHandleProbe, settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { collectListeners, enableListenerProbe } from './probes/listeners.js'
-import { isMock, spiesInstalled, spiesOn } from './probes/spies.js'
+import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { closeWindow, openWindow, type WindowRef } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
 import { applyIgnoreRules } from './ignore.js'
@@ -133,7 +133,6 @@ export class Detector {
         fullGc()
         this.lastLive = heapAndExternal()
       }
-      window.spies = spiesOn(this.scope)
       window.heap = startHeapWindow()
       if (window.noRerun !== undefined) measureFromHere(window)
     }
@@ -226,11 +225,7 @@ export class Detector {
           notes.push(`judged on one run, not re-run: ${window.noRerun}`)
         } else if (suspect && rerun) {
           const confirmed = await this.checking(window, 're-running it to confirm a retained-memory leak, then taking heap snapshots', () => this.confirm(window, rerun, budget, notes))
-          if (confirmed) {
-            const spies = window.spies && spiesInstalled(this.scope, window.spies)
-            if (spies?.length) confirmed.spies = spies
-            findings.push(...this.withSeverity('retained', [confirmed]))
-          }
+          if (confirmed) findings.push(...this.withSeverity('retained', [confirmed]))
           return this.verdict(window, findings, notes)
         } else if (suspect) {
           notes.push('retained memory above the budget, but this host cannot re-run the test to confirm it')
@@ -248,6 +243,7 @@ export class Detector {
   private async confirm(window: Window, rerun: Rerun, budget: ResolvedBudget, notes: string[]): Promise<RetainedFinding | undefined> {
     const threshold = Math.max(budget.bytes, NOISE_FLOOR)
     const n = this.options.repetitions
+    const spyCallsBefore = spyCalls(spiesOn(this.scope))
     let previous = heapAndExternal()
     const growth: number[] = []
     await startSampling()
@@ -288,6 +284,8 @@ export class Detector {
       sites: await stopSampling(this.options.allocationSites),
       confirmed: true,
     }
+    const spies = spiesThatGrew(this.scope, spyCallsBefore)
+    if (spies.length > 0) finding.spies = spies
     if (this.options.explain) finding.retainedBy = await this.replaying(window, () => this.explainRetained(window, rerun))
     return finding
   }
@@ -295,6 +293,23 @@ export class Detector {
   /** Runs an expensive step of a test's check with a note of it, for the report if the worker dies in it. */
   private checking<T>(window: Window, step: string, work: () => Promise<T>): Promise<T> {
     return whileChecking({ file: this.relativeFile(window), fullName: window.info.fullName, step }, work)
+  }
+
+  /**
+   * Re-runs the test once per scratch window, each run recorded in its own: the first run's records
+   * stand, and the caller compares what a re-run made again.
+   */
+  private async rerunIn(window: Window, rerun: Rerun, scratches: WindowRef[]): Promise<void> {
+    await this.replaying(window, async () => {
+      for (const scratch of scratches) {
+        openWindow(scratch)
+        try {
+          await quietly(rerun, this.scope)
+        } finally {
+          closeWindow(scratch)
+        }
+      }
+    })
   }
 
   /**
@@ -347,16 +362,7 @@ export class Detector {
   private async confirmDom(window: Window, rerun: Rerun, first: { listeners: ListenerFinding[]; detached: DetachedGroup[] }, notes: string[]): Promise<{ listeners: ListenerFinding[]; detached: DetachedGroup[] }> {
     const scratches: WindowRef[] = [{ kind: 'test', recording: true }, { kind: 'test', recording: true }]
     try {
-      await this.replaying(window, async () => {
-        for (const scratch of scratches) {
-          openWindow(scratch)
-          try {
-            await quietly(rerun, this.scope)
-          } finally {
-            closeWindow(scratch)
-          }
-        }
-      })
+      await this.rerunIn(window, rerun, scratches)
     } catch (error) {
       notes.push(`DOM findings not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
       return first
@@ -390,14 +396,7 @@ export class Detector {
     const scratch: WindowRef = { kind: 'test', recording: true }
     let again: HandleFinding[]
     try {
-      await this.replaying(window, async () => {
-        openWindow(scratch)
-        try {
-          await quietly(rerun, this.scope)
-        } finally {
-          closeWindow(scratch)
-        }
-      })
+      await this.rerunIn(window, rerun, [scratch])
     } catch (error) {
       notes.push(`handles made by a dependency not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
       return findings

@@ -48,7 +48,7 @@ export interface RetainedFinding {
   /** False when the test opted out of re-runs and was judged on a single run. */
   confirmed: boolean
   retainedBy?: RetainedBy
-  /** Spies the test installed on global objects and left there (`console.debug`): the usual cause. */
+  /** Spies on global objects (`console.debug`) that recorded the re-runs' calls: left in place, the usual cause. */
   spies?: string[]
 }
 

@@ -29,7 +29,7 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
     if (r.spies?.length) {
       const names = r.spies.join(', ')
       sections.push(section('spies left in place (each keeps every call\'s arguments)', [
-        `${names} ${r.spies.length === 1 ? 'is a spy' : 'are spies'} this test installed and did not restore.`,
+        `${names} ${r.spies.length === 1 ? 'is a spy' : 'are spies'} left in place, recording every call of the re-runs.`,
         'Restore it after the test: mockRestore(), vi.restoreAllMocks() / jest.restoreAllMocks() in afterEach, or restoreMocks: true in the config.',
       ], c))
     }

@@ -32,8 +32,6 @@ export class Window implements WindowRef {
   budgetFromCall: number | undefined
   ignored: string | undefined
   noRerun: string | undefined
-  /** Mock functions on global objects when the window opened (see probes/spies.ts). */
-  spies: Map<string, unknown> | undefined
   /** Live memory after a full GC when the window was marked not to be re-run (see `measureFromHere`). */
   liveAtNoRerun: number | undefined
 
