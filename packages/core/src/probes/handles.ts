@@ -135,6 +135,14 @@ function isPooledOrClosing(socket: { writableEnded?: boolean }): boolean {
 }
 
 /**
+ * The process's own stdin, stdout or stderr: Node makes them on first use, which may be inside a
+ * test (a socket's destroy reads `process.stderr`, and a fresh vmForks worker has not used it yet).
+ */
+function isStdio(stream: { _isStdio?: boolean; fd?: unknown }): boolean {
+  return stream._isStdio === true || stream.fd === 0 || stream.fd === 1 || stream.fd === 2
+}
+
+/**
  * A one-shot timer due within this long after a test ends is not left behind: it runs and goes on
  * its own (a library's short delay, the next step of a retry). The test's window stays open while
  * leakproof waits for such timers, so what they start is still the test's.
@@ -189,7 +197,7 @@ function findingOf(record: HandleRecord): HandleFinding | undefined {
   if (!resource || !isActive(record.type, resource)) return undefined
   if (record.type === 'TCPWRAP' || record.type === 'PIPEWRAP') {
     const owner = ownerOf(resource)
-    if (owner && isPooledOrClosing(owner)) return undefined
+    if (owner && (isPooledOrClosing(owner) || isStdio(owner))) return undefined
   }
   let frames = parseStack(record.trace.stack)
   if (!blameFrame(frames)) {
