@@ -396,7 +396,7 @@ export class Detector {
     const scratch: WindowRef = { kind: 'test', recording: true }
     let again: HandleFinding[]
     try {
-      await this.rerunIn(window, rerun, [scratch])
+      await this.checking(window, 're-running it to confirm handles a dependency made', () => this.rerunIn(window, rerun, [scratch]))
     } catch (error) {
       notes.push(`handles made by a dependency not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
       return findings

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 import pc from 'picocolors'
-import type { TestReport } from './model.js'
+import { testId, type TestReport } from './model.js'
 
 /** The folder, made by the reporter in the main process; workers inherit it with the environment. */
 export const CHECKING_DIR_VARIABLE = 'LEAKPROOF_CHECKING_DIR'
@@ -54,8 +54,7 @@ export function interruptedChecks(dir: string): TestReport[] {
   return names.flatMap((name) => {
     try {
       const note = JSON.parse(readFileSync(join(dir, name), 'utf8')) as CheckingNote
-      const id = note.fullName ? `${note.file} > ${note.fullName}` : note.file
-      return [{ id, file: note.file, fullName: note.fullName, verdict: 'skipped' as const, findings: [], notes: [], interrupted: note.step }]
+      return [{ id: testId(note.file, note.fullName), file: note.file, fullName: note.fullName, verdict: 'skipped' as const, findings: [], notes: [], interrupted: note.step }]
     } catch {
       return []
     }
