@@ -1,41 +1,25 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, relative, resolve, sep } from 'node:path'
+import { relative, sep } from 'node:path'
 import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { resolveBudget, type ResolvedBudget } from './budget.js'
-import type { DomFinding, Finding, HandleFinding, Kind, ListenerFinding, RetainedBy, RetainedFinding, Verdict, WatchedFinding } from './findings.js'
-import { fullGc, heapAndExternal, minorGc } from './gc.js'
+import { describeFound } from './format.js'
+import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
+import type { Finding, RetainedFinding, Verdict } from './findings.js'
+import { fullGc, heapAndExternal } from './gc.js'
+import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
-import { collectDetached, collectDomListeners, domFindingKey, domNeedsFullGc, dropDomRecords, enableDomProbe, hasDomRecords, type DetachedGroup, type DomScope } from './probes/dom.js'
-import { collectGlobals, snapshotGlobals } from './probes/globals.js'
-import { collectHandles, enableHandleProbe, settleHandles } from './probes/handles.js'
+import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
-import { collectListeners, enableListenerProbe } from './probes/listeners.js'
+import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
+import { snapshotGlobals } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
-import { closeWindow, openWindow, type WindowRef } from './probes/window-ref.js'
+import { closeWindow, openWindow } from './probes/window-ref.js'
 import { cancelSampling, startSampling, stopSampling } from './profiler.js'
-import { applyIgnoreRules } from './ignore.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
-import { heapObjectId, writeHeapSnapshot } from './snapshot/capture.js'
-import { explainLeak, explainObjects } from './snapshot/explain.js'
-import { blameFrame, directOwner, parseStack } from './stack.js'
+import { afterRerun, clearedBySpan, mayRetain, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
-
-/**
- * Growth below this is not judged: V8 allocates code, feedback vectors and the host's own
- * bookkeeping in amounts of a few KB per test, which no re-run would tell from a leak reliably.
- */
-export const NOISE_FLOOR = 64 * 1024
-
-/**
- * A test judged on its one run (`noRerun`) has nothing to tell a first use from a leak: code run
- * for the first time, lazy framework state. Measured at up to ~250 KB for an empty Vitest test, so
- * below this nothing is judged on one run.
- */
-export const SINGLE_RUN_FLOOR = 1024 * 1024
 
 export interface DetectorHost {
   /** Project root: file names in findings and budget globs are relative to it. */
@@ -46,23 +30,40 @@ export interface DetectorHost {
   global?: object
 }
 
-/** Re-runs a test's window in place: its beforeEach hooks, body and afterEach hooks. */
+/** Runs a test's window once more: its beforeEach hooks, body and afterEach hooks. */
 export type Rerun = () => Promise<void>
 
+/** A test window that ended with something only a full GC or a re-run can judge. */
+interface Waiting {
+  window: Window
+  rerun: Rerun
+  threshold: number
+  /** The retained-memory check: 'unjudged' until the first full GC after the window ended. */
+  memory: 'unjudged' | 'suspect' | 'cleared'
+}
+
+export interface Judged {
+  window: Window
+  verdict: Verdict
+}
+
 /**
- * The engine's one entry point for adapters: open a window when a test (or file) starts, end it
- * when it is over, and get a verdict. Everything about what counts as a leak is decided here.
+ * The engine's one entry point for adapters. A test's window opens (`begin`) and ends (`end`); what
+ * can be judged at once is (a clean test costs two scavenges and the probes' bookkeeping), the rest
+ * waits. `judgeWaiting`, called where no later test of the file can see a re-run's side effects
+ * (after the last test, before the afterAll hooks), takes one full GC for every window waiting and
+ * re-runs only the suspects. What the measurements mean is decided in rules.ts.
  */
 export class Detector {
   /** Live heap + external memory after the most recent full GC. */
   private lastLive: number | undefined
   private fileWindow: Window | undefined
   private readonly concurrentTests: string[] = []
+  private readonly waiting: Waiting[] = []
   private readonly scope: object
+  private readonly probes: Probes
   /** Known leaks by test id: they are reported, not failed, until they grow. */
   private readonly baseline: Map<string, BaselineEntry>
-  /** The DOM tests run against (jsdom, happy-dom), when there is one. */
-  private readonly dom: DomScope | undefined
 
   constructor(
     readonly options: ResolvedOptions,
@@ -70,10 +71,16 @@ export class Detector {
   ) {
     this.scope = host.global ?? globalThis
     this.baseline = loadBaseline(host.root, options.baseline)
-    if (options.kinds.handle !== 'off') enableHandleProbe()
-    if (options.kinds.listener !== 'off') enableListenerProbe()
-    const { listener, dom } = options.kinds
-    this.dom = listener !== 'off' || dom !== 'off' ? enableDomProbe(this.scope, { listeners: listener !== 'off', nodes: dom !== 'off' }) : undefined
+    const { kinds } = options
+    this.probes = enableProbes({
+      handles: kinds.handle !== 'off',
+      listeners: kinds.listener !== 'off',
+      globals: kinds.global !== 'off',
+      dom: kinds.dom !== 'off',
+      watched: kinds.watched !== 'off',
+      scope: this.scope,
+      isHostGlobal: host.isHostGlobal ?? (() => false),
+    })
   }
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
@@ -84,10 +91,7 @@ export class Detector {
     return window
   }
 
-  /**
-   * A test that runs concurrently with others is not judged alone: the windows of concurrent tests
-   * overlap, so what one leaves cannot be told from what another does. Its file's check covers it.
-   */
+  /** A concurrent test: judged with its file (see rules.ts, `judgingOf`). */
   judgeWithFile(fullName: string): void {
     this.concurrentTests.push(fullName)
   }
@@ -96,13 +100,13 @@ export class Detector {
   endFile(window: Window): Verdict {
     closeWindow(window)
     if (!this.options.checkFiles) {
-      dropDomRecords(window)
+      this.drop(window)
       return { state: 'skipped', findings: [], notes: [] }
     }
     // DOM listeners on the window, the document or nodes in it; no GC here (see README, "Limits").
-    const dom = this.dom && this.options.kinds.listener !== 'off' ? this.withSeverity('listener', collectDomListeners(window, this.dom)) : []
-    dropDomRecords(window)
-    const verdict = this.verdict(window, [...this.exactFindings(window), ...dom], [])
+    const found = this.collect(window).filter((f) => f.kind !== 'dom' && f.kind !== 'watched')
+    this.drop(window)
+    const verdict = this.verdict(window, this.withSeverity(found), [])
     const concurrent = this.concurrentTests
     if (verdict.state === 'leak' && concurrent.length > 0) {
       const names = concurrent.slice(0, 5).map((n) => `"${n}"`).join(', ') + (concurrent.length > 5 ? ` and ${concurrent.length - 5} more` : '')
@@ -111,23 +115,12 @@ export class Detector {
     return verdict
   }
 
-  /**
-   * What a test window leaves is that test's verdict alone: the file window adopts the test's
-   * globals (its handles and listeners were recorded against the test window already).
-   */
-  private closeTestWindow(window: Window): void {
-    closeWindow(window)
-    setCurrentWindow(undefined)
-    const file = this.fileWindow
-    if (file) for (const key of Reflect.ownKeys(this.scope)) file.globals.add(key)
-  }
-
   begin(info: TestInfo): Window {
     const window = new Window('test', info, snapshotGlobals(this.scope))
     openWindow(window)
     setCurrentWindow(window)
     if (this.options.kinds.retained !== 'off') {
-      // The baseline for full-GC comparisons: taken at the first test, after the test file's
+      // The first reading of live memory: taken at the first test, after the test file's
       // imports, so that loading modules is not the first test's growth.
       if (this.lastLive === undefined) {
         fullGc()
@@ -143,120 +136,156 @@ export class Detector {
   discard(window: Window): void {
     this.closeTestWindow(window)
     if (window.heap) stopHeapWindow(window.heap)
-    // Drop the window's records so nothing it made is carried into another verdict.
-    collectHandles(window)
-    collectListeners(window)
-    dropDomRecords(window)
+    this.drop(window)
   }
 
   /**
-   * Ends a test's window and judges it. Handles, listeners, globals and watched objects are exact.
-   * Retained memory is checked cheaply first; only a suspect gets full GCs and is re-run with
-   * `rerun` to confirm it grows every time.
+   * Ends a test's window. Returns its verdict when it can be given now: nothing left, or a test
+   * judged on its one run (`noRerun`, or a host that cannot re-run it). Otherwise the window waits
+   * for `judgeWaiting`, and this returns undefined.
    */
-  async end(window: Window, rerun?: Rerun): Promise<Verdict> {
+  async end(window: Window, rerun?: Rerun): Promise<Verdict | undefined> {
     if (window.ignored !== undefined) {
       this.discard(window)
       return { state: 'skipped', findings: [], notes: [`leak check skipped: ${window.ignored}`] }
     }
-    const notes: string[] = []
     if (this.options.kinds.handle !== 'off') await settleHandles(window)
-    let findings = this.exactFindings(window)
     this.closeTestWindow(window)
-    const heap = window.heap ? endHeapWindow(window.heap) : undefined
-    if (rerun && window.noRerun === undefined) findings = await this.confirmDependencyHandles(window, rerun, findings, notes)
-
-    let live: number | undefined
-    const liveAfterFullGc = (): number => (live ??= (fullGc(), heapAndExternal()))
-
-    const watching = window.watched.length > 0 && this.options.kinds.watched !== 'off'
-    const domRecords = this.dom !== undefined && hasDomRecords(window)
-    if (watching || domRecords) {
-      // WeakRef targets stay alive until the end of the macrotask that created or read them.
-      await nextMacrotask()
-      let full = watching
-      if (!full) {
-        // Nodes a test made and dropped are young: a scavenge frees most of them. Only a node still
-        // alive out of the document needs the full GC to tell garbage from a leak.
-        minorGc()
-        full = domNeedsFullGc(window)
-        if (full) await nextMacrotask()
-      }
-      if (full) liveAfterFullGc()
+    const bound = window.heap ? endHeapWindow(window.heap).growthBound : undefined
+    const threshold = retainedThreshold(this.budgetOf(window).bytes)
+    const memory = this.options.kinds.retained !== 'off' && window.heap !== undefined && mayRetain(bound, threshold)
+    if (!rerun || window.noRerun !== undefined) return this.judgeOnOneRun(window, memory, threshold, window.noRerun ?? 'this host cannot re-run the test')
+    const waits = memory || this.collect(window, { exactOnly: true }).length > 0 || window.watched.length > 0 || this.probes.list.some((p) => p.afterGc && p.collect(window).length > 0)
+    if (!waits) {
+      this.drop(window)
+      return this.verdict(window, [], [])
     }
-    const alive = watching ? window.watched.filter((w) => w.ref.deref() !== undefined) : []
-    const watched = alive.map((w): WatchedFinding => ({ kind: 'watched', label: w.label, watchedAt: blameFrame(parseStack(w.trace.stack)) }))
-    let dom = this.dom && domRecords ? this.domFindings(window, this.dom) : undefined
-    if (dom && (dom.listeners.length > 0 || dom.detached.length > 0)) {
-      // A library may add one listener per document, or keep one detached node, the first time it
-      // is used: a leak adds again on every run. One re-run tells them apart.
-      if (window.noRerun !== undefined || !rerun) notes.push(`DOM findings judged on one run, not re-run: ${window.noRerun ?? 'this host cannot re-run the test'}`)
-      else {
-        dom = await this.checking(window, 're-running it to confirm DOM findings', () => this.confirmDom(window, rerun, dom!, notes))
-        live = undefined
-      }
-    }
-    const detached = dom?.detached ?? []
-    const explainThese = [...(watched.length > 0 ? alive.map((w) => w.ref) : []), ...detached.map((d) => d.root)]
-    if (explainThese.length > 0 && this.options.explain) {
-      const holders = await this.checking(window, 'taking a heap snapshot to explain what holds it', () => this.explainAlive(window, explainThese))
-      watched.forEach((finding, i) => (finding.retainedBy = holders[i]))
-      detached.forEach((group, i) => (group.finding.retainedBy = holders[watched.length + i]))
-    }
-    findings.push(...this.withSeverity('watched', watched))
-    if (dom) findings.push(...this.withSeverity('listener', dom.listeners), ...this.withSeverity('dom', detached.map((d) => d.finding)))
+    this.waiting.push({ window, rerun, threshold, memory: memory ? 'unjudged' : 'cleared' })
+    return undefined
+  }
 
+  /** True while some test's window waits for `judgeWaiting`. */
+  hasWaiting(select: (window: Window) => boolean = () => true): boolean {
+    return this.waiting.some((w) => select(w.window))
+  }
+
+  /**
+   * Judges the waiting windows `select` picks, at a point where no later test of the file can see
+   * what their re-runs do. One full GC judges them all (and every other window that ended since the
+   * last one, for memory); only the suspects are re-run.
+   */
+  async judgeWaiting(select: (window: Window) => boolean = () => true): Promise<Judged[]> {
+    const batch = this.waiting.filter((w) => select(w.window))
+    if (batch.length === 0) return []
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((w) => !batch.includes(w)))
+    // WeakRef targets stay alive until the end of the macrotask that created or read them.
+    await nextMacrotask()
+    this.observeFullGc([...batch, ...this.waiting])
+    const judged: Judged[] = []
+    for (const waiting of batch) judged.push({ window: waiting.window, verdict: await this.judge(waiting) })
+    return judged
+  }
+
+  /** One full GC: every window that ended since the previous one is judged for memory by the span's growth. */
+  private observeFullGc(windows: Waiting[]): void {
+    fullGc()
+    const live = heapAndExternal()
+    const growth = this.lastLive === undefined ? undefined : live - this.lastLive
+    for (const w of windows) if (w.memory === 'unjudged') w.memory = clearedBySpan(growth, w.threshold) ? 'cleared' : 'suspect'
+    this.lastLive = live
+  }
+
+  private async judge({ window, rerun, memory, threshold }: Waiting): Promise<Verdict> {
+    const notes: string[] = []
+    let found = this.collect(window)
+    if (found.length > 0) found = await this.checking(window, 're-running it to tell a first use from a leak', () => this.standingAfterRerun(window, rerun, found, notes))
+    let findings = await this.explained(window, this.withSeverity(found), notes)
     // A test that fails already for what it left (a server, a listener) is not re-run for memory as
     // well: those re-runs cost seconds and the leak is reported anyway (unless the baseline knows it).
-    const failsAlready = this.verdict(window, findings, []).state === 'leak'
-    if (!failsAlready && heap && this.options.kinds.retained !== 'off') {
-      const budget = this.budgetOf(window)
-      const threshold = Math.max(budget.bytes, NOISE_FLOOR)
-      if (heap.growthBound === undefined || heap.growthBound > threshold) {
-        const before = window.liveAtNoRerun ?? this.lastLive
-        const now = liveAfterFullGc()
-        // Live memory below the baseline means things alive at the baseline died during the window
-        // (under Jest's --runInBand, the previous test file's objects, released while this one runs):
-        // the difference says nothing then, and only re-runs can tell.
-        const suspect = before === undefined || now - before > threshold || now < before
-        if (suspect && window.noRerun !== undefined) {
-          const growth = before === undefined ? 0 : now - before
-          if (growth > Math.max(threshold, SINGLE_RUN_FLOOR)) findings.push(...this.withSeverity('retained', [singleRunFinding(growth, budget)]))
-          notes.push(`judged on one run, not re-run: ${window.noRerun}`)
-        } else if (suspect && rerun) {
-          const confirmed = await this.checking(window, 're-running it to confirm a retained-memory leak, then taking heap snapshots', () => this.confirm(window, rerun, budget, notes))
-          if (confirmed) findings.push(...this.withSeverity('retained', [confirmed]))
-          return this.verdict(window, findings, notes)
-        } else if (suspect) {
-          notes.push('retained memory above the budget, but this host cannot re-run the test to confirm it')
-        }
-      }
+    if (memory === 'suspect' && this.verdict(window, findings, []).state !== 'leak') {
+      const confirmed = await this.checking(window, 're-running it to confirm a retained-memory leak, then taking heap snapshots', () => this.confirmRetained(window, rerun, threshold, notes))
+      if (confirmed) findings = [...findings, ...this.withSeverity([confirmed])]
     }
-    if (live !== undefined) this.lastLive = live
+    this.drop(window)
+    return this.verdict(window, findings, notes)
+  }
+
+  /** A test that is not re-run: what its one run left stands, and only a lot of memory counts. */
+  private async judgeOnOneRun(window: Window, memory: boolean, threshold: number, reason: string): Promise<Verdict> {
+    const notes: string[] = []
+    const gcProbes = window.watched.length > 0 || this.probes.list.some((p) => p.afterGc && p.collect(window).length > 0)
+    let live: number | undefined
+    if (gcProbes || memory) {
+      await nextMacrotask()
+      fullGc()
+      live = heapAndExternal()
+    }
+    let findings = this.withSeverity(this.collect(window))
+    if (memory && live !== undefined) {
+      const before = window.liveAtNoRerun ?? this.lastLive
+      const growth = before === undefined ? 0 : live - before
+      if (retainedOnOneRun(growth, threshold)) findings.push(...this.withSeverity([singleRunFinding(growth, this.budgetOf(window))]))
+    }
+    if (findings.length > 0 || memory) notes.push(`judged on one run, not re-run: ${reason}`)
+    findings = await this.explained(window, findings, notes)
+    if (live !== undefined) this.lastLive = heapAndExternal()
+    this.drop(window)
     return this.verdict(window, findings, notes)
   }
 
   /**
-   * Re-runs the window `repetitions` times, a full GC after each. A leak grows by more than the
-   * budget run after run; a lazy singleton, a filled cache or a first import grows once and stops.
+   * The one rule for first use (rules.ts, `afterRerun`): the test runs once more, recorded in a
+   * scratch window of its own; a finding of the first run stands if it is still there and the
+   * re-run made it again. A re-run that fails leaves the findings unconfirmed: a note, never a failure.
    */
-  private async confirm(window: Window, rerun: Rerun, budget: ResolvedBudget, notes: string[]): Promise<RetainedFinding | undefined> {
-    const threshold = Math.max(budget.bytes, NOISE_FLOOR)
+  private async standingAfterRerun(window: Window, rerun: Rerun, first: Found[], notes: string[]): Promise<Found[]> {
+    const scratch = new Window('test', window.info, snapshotGlobals(this.scope))
+    scratch.rerunOf = window
+    try {
+      await this.replaying(window, scratch, () => quietly(rerun, this.scope))
+    } catch (error) {
+      this.drop(scratch)
+      notes.push(`not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`)
+      return []
+    }
+    if (first.some((f) => f.kind === 'dom' || f.kind === 'watched')) {
+      await nextMacrotask()
+      fullGc()
+    }
+    const now = new Set(this.collect(window).map(findingKey))
+    const again = new Set(this.collect(scratch).map(findingKey))
+    this.drop(scratch)
+    return first.filter((f) => {
+      const key = findingKey(f)
+      // A watched object is the user's own question: it must be gone, made again or not.
+      if (f.kind === 'watched') return now.has(key)
+      const outcome = afterRerun(now.has(key), again.has(key))
+      if (outcome === 'first-use') notes.push(`not a leak: ${describeFound(f, this.host.root)} was made on this test's first run and not again when the test ran again (a first-use singleton)`)
+      return outcome === 'leak'
+    })
+  }
+
+  /**
+   * Re-runs a memory suspect `repetitions` times, a full GC after each (rules.ts,
+   * `retainedAcrossRuns`), then once more between two heap snapshots to explain it.
+   */
+  private async confirmRetained(window: Window, rerun: Rerun, threshold: number, notes: string[]): Promise<RetainedFinding | undefined> {
     const n = this.options.repetitions
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
+    fullGc()
     let previous = heapAndExternal()
     const growth: number[] = []
+    let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
     await startSampling()
     try {
-      await this.replaying(window, async () => {
-        for (let i = 0; i < n; i++) {
+      await this.replaying(window, window, async () => {
+        while (outcome === 'undecided') {
           await quietly(rerun, this.scope)
           fullGc()
           const now = heapAndExternal()
           growth.push(now - previous)
           previous = now
-          // Once a majority of the runs cannot grow any more, the test is cleared: stop paying for re-runs.
-          if (growth.filter((g) => g <= threshold).length >= n - majority(n) + 1) break
+          outcome = retainedAcrossRuns(growth, threshold, n)
         }
       })
     } catch (error) {
@@ -266,28 +295,64 @@ export class Detector {
     } finally {
       this.lastLive = previous
     }
-    // A majority, not every run: other work in the process (a reporter in Jest's --runInBand, the
-    // framework's own bookkeeping) can free a few hundred KB during one run and hide its growth.
-    const bytes = growth.reduce((a, b) => a + b, 0)
-    const leaking = growth.filter((g) => g > threshold).length >= majority(n) && bytes > n * threshold
-    if (!leaking) {
+    if (outcome !== 'leak') {
       await cancelSampling()
       return undefined
     }
-    const finding: RetainedFinding = {
-      kind: 'retained',
-      bytes,
-      runs: growth.length,
-      perRun: Math.round(bytes / growth.length),
-      minPerRun: Math.min(...growth),
-      budget: budget.bytes,
-      sites: await stopSampling(this.options.allocationSites),
-      confirmed: true,
-    }
+    const bytes = growth.reduce((a, b) => a + b, 0)
+    const budget = this.budgetOf(window).bytes
+    const finding: RetainedFinding = { kind: 'retained', bytes, runs: growth.length, perRun: Math.round(bytes / growth.length), minPerRun: Math.min(...growth), budget, sites: await stopSampling(this.options.allocationSites), confirmed: true }
     const spies = spiesThatGrew(this.scope, spyCallsBefore)
     if (spies.length > 0) finding.spies = spies
-    if (this.options.explain) finding.retainedBy = await this.replaying(window, () => this.explainRetained(window, rerun))
+    if (this.options.explain) {
+      finding.retainedBy = await this.replaying(window, window, () => explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope)))
+      this.afterAnalysis()
+    }
     return finding
+  }
+
+  /**
+   * What holds each object that stands alive (watched objects, detached trees' roots), from one heap
+   * snapshot. An object collected before the snapshot was not held for good: it is dropped, with a note.
+   */
+  private async explained(window: Window, findings: Finding[], notes: string[]): Promise<Finding[]> {
+    const alive = findings.filter((f) => this.probes.objectOf.has(f))
+    if (alive.length === 0 || !this.options.explain) return findings
+    const refs = alive.map((f) => this.probes.objectOf.get(f)!)
+    const holders = await this.checking(window, 'taking a heap snapshot to explain what holds it', () => explainAlive(this.snapshotPlace(window), refs))
+    this.afterAnalysis()
+    const gone = new Set<Finding>()
+    alive.forEach((f, i) => {
+      const holder = holders[i]
+      if (holder === undefined) {
+        gone.add(f)
+        notes.push(`not a leak: ${describeFound(f, this.host.root)} was collected before the heap snapshot that would show what holds it: nothing kept it for good`)
+      } else (f as { retainedBy?: unknown }).retainedBy = holder
+    })
+    return findings.filter((f) => !gone.has(f))
+  }
+
+  /** The analysis may have run here: its garbage is not the next reading's. */
+  private afterAnalysis(): void {
+    fullGc()
+    this.lastLive = heapAndExternal()
+  }
+
+  /**
+   * Reopens a judged window for a re-run, recorded in `into` (a scratch window, or the window itself
+   * with recording off: then probes record nothing, the first run's findings stand), with the
+   * test's leaks.budget()/watch() calls acting on `into`.
+   */
+  private async replaying<T>(window: Window, into: Window, run: () => Promise<T>): Promise<T> {
+    if (into === window) window.recording = false
+    openWindow(into)
+    setCurrentWindow(into)
+    try {
+      return await run()
+    } finally {
+      closeWindow(into)
+      setCurrentWindow(undefined)
+    }
   }
 
   /** Runs an expensive step of a test's check with a note of it, for the report if the worker dies in it. */
@@ -296,193 +361,42 @@ export class Detector {
   }
 
   /**
-   * Re-runs the test once per scratch window, each run recorded in its own: the first run's records
-   * stand, and the caller compares what a re-run made again.
+   * What a test window leaves is that test's verdict alone: the file window adopts the test's
+   * globals (its handles and listeners were recorded against the test window already).
    */
-  private async rerunIn(window: Window, rerun: Rerun, scratches: WindowRef[]): Promise<void> {
-    await this.replaying(window, async () => {
-      for (const scratch of scratches) {
-        openWindow(scratch)
-        try {
-          await quietly(rerun, this.scope)
-        } finally {
-          closeWindow(scratch)
-        }
-      }
-    })
+  private closeTestWindow(window: Window): void {
+    closeWindow(window)
+    setCurrentWindow(undefined)
+    const file = this.fileWindow
+    if (file) for (const [key, value] of snapshotGlobals(this.scope)) file.globals.set(key, value)
   }
 
-  /**
-   * Reopens a judged window for re-runs: probes record nothing (the first run's handles and
-   * listeners are the findings, and re-runs must not show up in the file's verdict either), and
-   * the test's leaks.budget()/watch() calls act on this window again.
-   */
-  private async replaying<T>(window: Window, run: () => Promise<T>): Promise<T> {
-    window.recording = false
-    openWindow(window)
-    setCurrentWindow(window)
-    try {
-      return await run()
-    } finally {
-      closeWindow(window)
-      setCurrentWindow(undefined)
-    }
+  /** What the probes find of `window` now; `exactOnly`: without the probes that need a full GC first. */
+  private collect(window: Window, { exactOnly = false } = {}): Found[] {
+    return this.probes.list.flatMap((p) => (exactOnly && p.afterGc ? [] : p.collect(window)))
   }
 
-  /**
-   * One more run of a confirmed leak between two heap snapshots: the objects new in the second
-   * are the leak, and the shortest strong path from a GC root to them is what holds it.
-   */
-  private async explainRetained(window: Window, rerun: Rerun): Promise<RetainedBy> {
-    return this.withSnapshotFiles(window, async (files): Promise<RetainedBy> => {
-      await writeHeapSnapshot(files.before)
-      await quietly(rerun, this.scope)
-      await writeHeapSnapshot(files.after)
-      const { text, groups, paths } = await explainLeak({ before: files.before, after: files.after, root: this.host.root, parseIn: ANALYSIS_PROCESS })
-      return { text, groups, paths, ...(files.kept && { snapshots: { before: files.before, after: files.after } }) }
-    }, (unavailable) => ({ unavailable }))
+  private drop(window: Window): void {
+    for (const p of this.probes.list) p.drop(window)
   }
 
-  /** The DOM part of a window's verdict: its listeners still registered, and its detached trees. */
-  private domFindings(window: WindowRef, dom: DomScope): { listeners: ListenerFinding[]; detached: DetachedGroup[] } {
-    const { kinds } = this.options
-    const listeners = kinds.listener !== 'off' ? collectDomListeners(window, dom) : []
-    const detached = kinds.dom !== 'off' ? collectDetached(window) : []
-    dropDomRecords(window)
-    return { listeners, detached }
-  }
-
-  /**
-   * Runs the window twice more, each run recording into a scratch window of its own. A finding
-   * stands if the first re-run left the same one (same target and event, or same root, at the same
-   * line) and it is still there after the second: a leak keeps what every run leaves, while a
-   * library's once-per-document listener is not added again and a DOM implementation's cache
-   * (jsdom's selector engine keeps the first or the latest query's elements) holds one run's nodes only.
-   */
-  private async confirmDom(window: Window, rerun: Rerun, first: { listeners: ListenerFinding[]; detached: DetachedGroup[] }, notes: string[]): Promise<{ listeners: ListenerFinding[]; detached: DetachedGroup[] }> {
-    const scratches: WindowRef[] = [{ kind: 'test', recording: true }, { kind: 'test', recording: true }]
-    try {
-      await this.rerunIn(window, rerun, scratches)
-    } catch (error) {
-      notes.push(`DOM findings not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
-      return first
-    } finally {
-      for (const scratch of scratches) {
-        collectHandles(scratch)
-        collectListeners(scratch)
-      }
-    }
-    await nextMacrotask()
-    fullGc()
-    const again = this.domFindings(scratches[0]!, this.dom!)
-    dropDomRecords(scratches[1]!)
-    const keys = new Set([...again.listeners.map(domFindingKey), ...again.detached.map((d) => domFindingKey(d.finding))])
-    return {
-      listeners: first.listeners.filter((l) => keys.has(domFindingKey(l))),
-      detached: first.detached.filter((d) => keys.has(domFindingKey(d.finding))),
-    }
-  }
-
-  /**
-   * A handle a dependency made (the code that created it is in node_modules) may be the library's
-   * own singleton, started lazily by whichever test uses it first and kept for the process (a
-   * module-level, self-clearing housekeeping timer), or a handle made on every call that nobody
-   * closes. After one run they look the same; one re-run tells them apart: a per-call handle is
-   * made again, a singleton is not. Handles the test's own code made need no re-run.
-   */
-  private async confirmDependencyHandles(window: Window, rerun: Rerun, findings: Finding[], notes: string[]): Promise<Finding[]> {
-    const fromDependency = (f: Finding): boolean => f.kind === 'handle' && directOwner(parseStack(f.stack)) === 'dependency'
-    if (!findings.some(fromDependency)) return findings
-    const scratch: WindowRef = { kind: 'test', recording: true }
-    let again: HandleFinding[]
-    try {
-      await this.checking(window, 're-running it to confirm handles a dependency made', () => this.rerunIn(window, rerun, [scratch]))
-    } catch (error) {
-      notes.push(`handles made by a dependency not confirmed: re-running the test failed (${(error as Error)?.message ?? error}); judged on one run`)
-      return findings
-    } finally {
-      again = collectHandles(scratch)
-      collectListeners(scratch)
-      if (this.dom) dropDomRecords(scratch)
-    }
-    const key = (f: HandleFinding): string => `${f.type} ${f.createdAt ? `${f.createdAt.file}:${f.createdAt.line}:${f.createdAt.column}` : ''}`
-    const madeAgain = new Set(again.map(key))
-    return findings.filter((f) => {
-      if (!fromDependency(f) || madeAgain.has(key(f as HandleFinding))) return true
-      notes.push(`not a leak: ${(f as HandleFinding).description} made by a dependency on this test's first use, and not again when the test was re-run (a library's own long-lived handle)`)
-      return false
-    })
-  }
-
-  /** What holds each object that survived (watched objects, detached trees' roots): one snapshot, the path from a GC root to each. */
-  private async explainAlive(window: Window, refs: Array<WeakRef<object>>): Promise<RetainedBy[]> {
-    return this.withSnapshotFiles(window, async (files): Promise<RetainedBy[]> => {
-      // Reading a WeakRef keeps its target alive to the end of the macrotask, from a root of its
-      // own: that root would be the shortest path.
-      await nextMacrotask()
-      await writeHeapSnapshot(files.after)
-      // V8 gives objects their ids when a snapshot is taken; they keep them in later ones.
-      const ids: number[] = []
-      for (const ref of refs) {
-        const object = ref.deref()
-        ids.push(object ? await heapObjectId(object) : -1)
-      }
-      const { objects, texts } = await explainObjects({ snapshot: files.after, ids, root: this.host.root, parseIn: ANALYSIS_PROCESS })
-      return objects.map((o, i) => ({
-        text: texts[i]!,
-        groups: [],
-        paths: 'path' in o ? [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }] : [],
-        ...(files.kept && { snapshots: { after: files.after } }),
-      }))
-    }, (unavailable) => refs.map(() => ({ unavailable })))
-  }
-
-  /**
-   * Runs `use` with the snapshot files of a window. A snapshot that cannot be taken or read (no room
-   * on disk, a folder that cannot be made, the inspector refusing) leaves the finding without its
-   * "retained by" section: `unavailable` gets the reason, and the finding is reported as it is.
-   */
-  private async withSnapshotFiles<T>(window: Window, use: (files: SnapshotFiles) => Promise<T>, unavailable: (reason: string) => T): Promise<T> {
-    let files: SnapshotFiles | undefined
-    try {
-      files = this.snapshotFiles(window)
-      return await use(files)
-    } catch (error) {
-      return unavailable(`the heap snapshot could not be taken or read: ${(error as Error)?.message ?? error}`)
-    } finally {
-      if (files && !files.kept) rmSync(files.dir, { recursive: true, force: true })
-      // The analysis may have run here: its garbage is not the next test's baseline.
-      fullGc()
-      this.lastLive = heapAndExternal()
-    }
-  }
-
-  /** Kept snapshots are named after the test, in the `keepSnapshots` folder; others go to a temporary folder. */
-  private snapshotFiles(window: Window): SnapshotFiles {
-    const keep = this.options.keepSnapshots
-    const dir = keep ? resolve(this.host.root, keep) : mkdtempSync(join(tmpdir(), 'leakproof-'))
-    mkdirSync(dir, { recursive: true })
-    const name = keep ? fileNameOf(`${this.relativeFile(window)} ${window.info.fullName}`) : 'leak'
-    return { dir, before: join(dir, `${name}.before.heapsnapshot`), after: join(dir, `${name}.after.heapsnapshot`), kept: keep !== false }
+  private snapshotPlace(window: Window): SnapshotPlace {
+    return { root: this.host.root, keep: this.options.keepSnapshots, name: `${this.relativeFile(window)} ${window.info.fullName}` }
   }
 
   private relativeFile(window: Window): string {
     return relative(this.host.root, window.info.file).split(sep).join('/')
   }
 
-  private exactFindings(window: Window): Finding[] {
-    const { kinds } = this.options
-    return [
-      ...(kinds.handle !== 'off' ? this.withSeverity('handle', collectHandles(window)) : []),
-      ...(kinds.listener !== 'off' ? this.withSeverity('listener', collectListeners(window)) : []),
-      ...(kinds.global !== 'off' ? this.withSeverity('global', collectGlobals(this.scope, window.globals, this.host.isHostGlobal ?? (() => false))) : []),
-    ]
-  }
-
-  private withSeverity<F extends Omit<Finding, 'severity'>>(kind: Kind, findings: F[]): Finding[] {
-    const severity = this.options.kinds[kind]
-    if (severity === 'off') return []
-    return findings.map((f) => ({ ...f, severity }) as unknown as Finding)
+  private withSeverity(found: Found[]): Finding[] {
+    return found.flatMap((f) => {
+      const severity = this.options.kinds[f.kind]
+      if (severity === 'off') return []
+      const finding = { ...f, severity } as Finding
+      const object = this.probes.objectOf.get(f)
+      if (object) this.probes.objectOf.set(finding, object)
+      return [finding]
+    })
   }
 
   private budgetOf(window: Window): ResolvedBudget {
@@ -496,34 +410,9 @@ export class Detector {
 
   private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
     const { kept: findings, ignored } = applyIgnoreRules(found, this.options.ignore)
-    const verdict: Verdict = { state: findings.some((f) => f.severity === 'error') ? 'leak' : 'clean', findings, notes, ...(ignored.length > 0 && { ignored }) }
+    const verdict: Verdict = { state: stateOf(findings), findings, notes, ...(ignored.length > 0 && { ignored }) }
     return againstBaseline(verdict, this.baseline.get(testId(this.relativeFile(window), window.info.fullName)), this.options.baselineTolerance)
   }
-}
-
-interface SnapshotFiles {
-  dir: string
-  before: string
-  after: string
-  kept: boolean
-}
-
-/**
- * A test worker never parses snapshots itself, whatever room it has: the parse allocates hundreds
- * of MB of typed arrays, whose backing stores V8 frees on a background thread after the GC, so the
- * worker's external memory would still be falling while the next tests are measured and hide
- * their growth (seen: a 2 MB-per-run leak measured at +1 MB, a lazy singleton not suspected).
- */
-const ANALYSIS_PROCESS = 'child-process'
-
-/** More than half of `n` runs. */
-function majority(n: number): number {
-  return Math.floor(n / 2) + 1
-}
-
-/** A file name from a test's file and name: letters, digits, `.`, `_` and `-`, at most 120 characters. */
-function fileNameOf(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120)
 }
 
 function singleRunFinding(growth: number, budget: ResolvedBudget): RetainedFinding {

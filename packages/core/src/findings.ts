@@ -109,7 +109,10 @@ export interface DomFinding {
   retainedBy?: RetainedBy
 }
 
-export type Finding = (RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding) & {
+/** What a probe found, before the options give it a severity. */
+export type FindingData = RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding
+
+export type Finding = FindingData & {
   severity: 'error' | 'warn'
 }
 

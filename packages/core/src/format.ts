@@ -1,6 +1,6 @@
 import { relative, sep } from 'node:path'
 import pc from 'picocolors'
-import { findingCount, findingOrigins, type DomFinding, type Finding, type HandleFinding, type ListenerFinding, type RetainedBy, type RetainedFinding, type SourceLocation, type Verdict, type WatchedFinding } from './findings.js'
+import { findingCount, findingOrigins, type DomFinding, type Finding, type FindingData, type HandleFinding, type ListenerFinding, type RetainedBy, type RetainedFinding, type SourceLocation, type Verdict, type WatchedFinding } from './findings.js'
 import { formatBytes } from './size.js'
 
 export interface FormatOptions {
@@ -134,6 +134,25 @@ export function headline(findings: Finding[]): string {
     parts.push(`left ${plural(trees, 'detached DOM tree')} (${plural(nodes, 'node')}) alive`)
   }
   return parts.join('; ')
+}
+
+/** A finding in a few words, for a note: `Timeout (setInterval 1 s) created at src/poll.ts:3:3`. */
+export function describeFound(f: FindingData, root: string): string {
+  const at = (loc: SourceLocation | undefined): string => (loc ? ` at ${locationText(loc, root)}` : '')
+  switch (f.kind) {
+    case 'handle':
+      return `${f.description} created${at(f.createdAt)}`
+    case 'listener':
+      return `${f.target} ${JSON.stringify(f.event)} listener${f.count > 1 ? ` ×${f.count}` : ''} added${at(f.addedAt)}`
+    case 'global':
+      return `globalThis.${f.name} (${f.valueType})`
+    case 'dom':
+      return `${plural(f.trees, 'detached DOM tree')} ${f.root} (${plural(f.nodes, 'node')}) created${at(f.createdAt)}`
+    case 'watched':
+      return `${JSON.stringify(f.label)} watched${at(f.watchedAt)}`
+    case 'retained':
+      return `${formatBytes(f.bytes)} retained`
+  }
 }
 
 function section(title: string, lines: string[], c: Colors): string {

@@ -1,4 +1,6 @@
-export { Detector, NOISE_FLOOR, type DetectorHost, type Rerun } from './detector.js'
+export { Detector, type DetectorHost, type Judged, type Rerun } from './detector.js'
+export { FileCheck, type StartedTest } from './adapter.js'
+export { failsTest, fullNameOf, judgingOf, NOISE_FLOOR, type HostTest } from './rules.js'
 export { Window, type TestInfo } from './window.js'
 export { leaks } from './leaks.js'
 export { resolveOptions, resolveReportOptions, type LeakproofOptions, type ResolvedOptions, type BudgetRule, type Size } from './options.js'

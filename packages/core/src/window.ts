@@ -34,6 +34,12 @@ export class Window implements WindowRef {
   noRerun: string | undefined
   /** Live memory after a full GC when the window was marked not to be re-run (see `measureFromHere`). */
   liveAtNoRerun: number | undefined
+  /** Set on the scratch window of a re-run: the window whose test it runs again. */
+  rerunOf: Window | undefined
+
+  get replay(): boolean {
+    return this.rerunOf !== undefined
+  }
 
   constructor(
     readonly kind: 'test' | 'file',

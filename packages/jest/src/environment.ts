@@ -5,7 +5,7 @@
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
-import { blameFrame, Detector, formatVerdict, LeakproofConfigError, leakLocation, leaks, LeakError, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, testReport, type SourceLocation, type TestReport, type Verdict, type Window } from '@leakproof/core'
+import { blameFrame, Detector, FileCheck, fullNameOf, LeakproofConfigError, leaks, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, testReport, type SourceLocation, type TestReport, type Verdict } from '@leakproof/core'
 import { rerunTest, snapshotCounterOf } from './rerun.js'
 import { writeRecords } from './records.js'
 import { LEAKS_KEY } from './shared.js'
@@ -44,12 +44,16 @@ export function withLeakproof<T extends EnvironmentClass>(Base: T): T {
   return LeakproofEnvironment as unknown as T
 }
 
-/** One per test file: the file's window and the window of the test that is running. */
+/**
+ * One per test file: maps jest-circus's events onto the engine's `FileCheck`. Tests that wait for a
+ * verdict are judged before the afterAll hooks of the block they need (see `teardownBlockOf`), and
+ * fail then: jest-circus reads a test's errors when the file's run is over.
+ */
 class TestWindows {
   private readonly detector: Detector
   private readonly root: string
-  private fileWindow: Window | undefined
-  private readonly open = new Map<Circus.TestEntry, { window: Window; snapshotCount: number }>()
+  private check: FileCheck<Circus.TestEntry> | undefined
+  private readonly snapshotCounts = new Map<Circus.TestEntry, number>()
   private readonly records: TestReport[] = []
 
   constructor(
@@ -72,66 +76,66 @@ class TestWindows {
   async handle(event: Circus.Event, state: Circus.State): Promise<void> {
     switch (event.name) {
       case 'run_start':
-        this.fileWindow = this.detector.beginFile(this.context.testPath)
+        this.check = new FileCheck(this.detector, this.root, this.context.testPath)
         break
       case 'test_started': {
         const test = event.test
-        // Concurrent tests run side by side: what one leaves cannot be told from what another
-        // does, so they are judged together with their file. A test expected to fail is not judged.
-        if (test.concurrent) this.detector.judgeWithFile(fullName(test))
-        if (test.concurrent || test.failing) break
-        this.open.set(test, {
-          window: this.detector.begin({ file: this.context.testPath, fullName: fullName(test) }),
-          snapshotCount: snapshotCounterOf(this.global),
-        })
+        this.check?.startTest(test, { file: this.context.testPath, names: namesOf(test), concurrent: test.concurrent, expectedToFail: test.failing })
+        this.snapshotCounts.set(test, snapshotCounterOf(this.global))
         break
       }
       case 'test_done': {
-        const opened = this.open.get(event.test)
-        if (!opened) break
-        this.open.delete(event.test)
         const test = event.test
-        // A test that failed on its own: that failure stands alone.
-        if (test.errors.length > 0) {
-          this.detector.discard(opened.window)
-          break
-        }
-        const verdict = await this.detector.end(opened.window, () => rerunTest(this.global, test, state, opened.snapshotCount))
-        const definition = definitionOf(test)
-        this.records.push(testReport(this.root, this.context.testPath, fullName(test), verdict, definition?.line))
-        const error = this.report(verdict, fullName(test), definition)
-        if (error) test.errors.push(error)
+        const snapshotCount = this.snapshotCounts.get(test) ?? 0
+        this.snapshotCounts.delete(test)
+        if (!this.check?.isJudged(test)) break
+        const verdict = await this.check.endTest(test, test.errors.length > 0, () => rerunTest(this.global, test, state, snapshotCount))
+        if (verdict) this.apply(test, verdict)
         break
       }
+      // The first afterAll hook of a block: its tests that wait are judged while what they need is up.
+      case 'hook_start':
+        if (event.hook.type === 'afterAll') await this.judgeWaitingIn(event.hook.parent)
+        break
+      case 'run_describe_finish':
+        if (!event.describeBlock.parent) await this.judgeWaitingIn(event.describeBlock)
+        break
       case 'run_finish': {
-        if (!this.fileWindow) break
-        const verdict = this.detector.endFile(this.fileWindow)
-        if (verdict.state !== 'clean') this.records.push(testReport(this.root, this.context.testPath, '', verdict))
-        const error = this.report(verdict, 'after all tests of this file', { file: this.context.testPath, line: 1, column: 1 })
+        if (!this.check) break
+        const { file, tests } = await this.check.endFile()
+        for (const [test, verdict] of tests) this.apply(test, verdict)
+        if (file.state !== 'clean') this.records.push(testReport(this.root, this.context.testPath, '', file))
+        const error = this.check.leakError(file, { fallback: { file: this.context.testPath, line: 1, column: 1 } })
         if (error) state.unhandledErrors.push(error)
         break
       }
     }
   }
 
+  private async judgeWaitingIn(block: Circus.DescribeBlock): Promise<void> {
+    if (!this.check?.hasWaiting((test) => isInside(test, block))) return
+    for (const [test, verdict] of await this.check.judgeWaiting((test) => isInside(test, block))) this.apply(test, verdict)
+  }
+
+  /** A verdict goes to the report; a leak also fails the test, with the leak's line as its code frame. */
+  private apply(test: Circus.TestEntry, verdict: Verdict): void {
+    const definition = definitionOf(test)
+    const name = fullNameOf(namesOf(test))
+    this.records.push(testReport(this.root, this.context.testPath, name, verdict, definition?.line))
+    const error = this.check?.leakError(verdict, { fallback: definition })
+    if (error) test.errors.push(error)
+  }
+
   /** Hands the file's verdicts to the reporter, when there is one. */
   publish(): void {
     writeRecords(this.context.testPath, this.records)
   }
+}
 
-  /**
-   * Warnings and notes go to the test file's console, as the test's own output does; a leak becomes
-   * the error, with the leak's line (else `fallback`) as its stack frame: Jest shows it as a code frame.
-   */
-  private report(verdict: Verdict, where: string, fallback: SourceLocation | undefined): LeakError | undefined {
-    const console = this.global.console as Console
-    const warnings = formatVerdict(verdict, 'warn', { root: this.root })
-    if (warnings) console.warn(`leakproof warning (${where}): ${warnings}`)
-    for (const note of verdict.notes) if (verdict.state !== 'skipped') console.warn(`leakproof (${where}): ${note}`)
-    if (verdict.state !== 'leak') return undefined
-    const errors = verdict.findings.filter((f) => f.severity === 'error')
-    return new LeakError(verdict, formatVerdict(verdict, 'error', { root: this.root }), leakLocation(errors) ?? fallback)
-  }
+/** `block` is the test's own describe block or one around it. */
+function isInside(test: Circus.TestEntry, block: Circus.DescribeBlock): boolean {
+  for (let b: Circus.DescribeBlock | undefined = test.parent; b; b = b.parent) if (b === block) return true
+  return false
 }
 
 /** Where the test was declared: Jest keeps the stack of the `test()` call. */
@@ -139,10 +143,9 @@ function definitionOf(test: Circus.TestEntry): SourceLocation | undefined {
   return blameFrame(parseStack(test.asyncError?.stack))
 }
 
-/** Describe blocks and test name joined by ` > `, as the Vitest adapter names tests. */
-function fullName(test: Circus.TestEntry): string {
+/** Describe blocks (without jest-circus's root block) and the test's name. */
+function namesOf(test: Circus.TestEntry): string[] {
   const names = [test.name]
   for (let block = test.parent; block && block.parent; block = block.parent) names.unshift(block.name)
-  return names.join(' > ')
+  return names
 }
-

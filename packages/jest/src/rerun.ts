@@ -39,6 +39,9 @@ export function snapshotCounterOf(scope: Scope): number {
 export async function rerunTest(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number): Promise<void> {
   const expectState = expectStateOf(scope)
   const savedExpect = expectState && { ...expectState }
+  // The re-run may come after later tests ran (see FileCheck): `expect` names this test again, as
+  // jest-circus does at test_start, so its snapshots and assertion messages are this test's.
+  if (expectState) expectState.currentTestName = testIdOf(test)
   const restoreSnapshots = rewindSnapshots(expectState, test, snapshotCountAtStart)
   const { beforeEach, afterEach } = eachHooksOf(test)
   const context = Object.create(null) as object
@@ -75,6 +78,13 @@ export async function rerunTest(scope: Scope, test: Circus.TestEntry, state: Cir
 async function tellJest(scope: Scope, name: 'test_fn_start' | 'test_fn_success', test: Circus.TestEntry, state: Circus.State): Promise<void> {
   const handlers = (scope[Symbol.for('EVENT_HANDLERS')] ?? []) as Circus.EventHandler[]
   for (const handler of handlers) await handler({ name, test }, state)
+}
+
+/** jest-circus's name for a test in `expect`'s state: describe blocks and test name joined by spaces. */
+function testIdOf(test: Circus.TestEntry): string {
+  const names = [test.name]
+  for (let block = test.parent; block && block.parent; block = block.parent) names.unshift(block.name)
+  return names.join(' ')
 }
 
 function eachHooksOf(test: Circus.TestEntry): { beforeEach: Circus.Hook[]; afterEach: Circus.Hook[] } {

@@ -261,12 +261,9 @@ export function domNeedsFullGc(window: WindowRef): boolean {
  */
 export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerFinding[] {
   const mine = listenersOf.get(window) ?? []
-  listenersOf.delete(window)
   const groups = new Map<string, ListenerFinding>()
   for (const record of mine) {
     const target = record.target.deref()
-    const onTarget = target && listenersOn.get(target)
-    if (onTarget) onTarget.splice(onTarget.indexOf(record), 1)
     if (!target || record.removed || !record.listener.deref() || record.signal?.deref()?.aborted) continue
     const isWindow = dom.windows.includes(target)
     if (!isWindow) {
@@ -298,7 +295,6 @@ export interface DetachedGroup {
  */
 export function collectDetached(window: WindowRef): DetachedGroup[] {
   const mine = nodesOf.get(window) ?? []
-  nodesOf.delete(window)
   const alive: Array<{ node: NodeLike; record: NodeRecord }> = []
   for (const record of mine) {
     const node = record.node.deref()

@@ -53,6 +53,7 @@ const makers = new WeakMap<WindowRef, Maker>()
 const CONTINUATIONS = new Set(['PROMISE', 'Timeout', 'Immediate', 'TickObject', 'Microtask'])
 
 function makerOf(open: WindowRef): WindowRef {
+  if (open.replay) return open
   const parent = (executionAsyncResource() as Marked)[MADE_IN]?.window
   return parent && parent.kind === 'test' && !isOpen(parent) ? parent : open
 }
@@ -181,14 +182,17 @@ export async function settleHandles(window: WindowRef): Promise<void> {
   }
 }
 
-/** The handles created in `window` that are still active, minus those that are not the test's doing. */
+/** The handles created in `window` that are still active now, minus those that are not the test's doing. */
 export function collectHandles(window: WindowRef): HandleFinding[] {
-  const mine = records.filter((r) => r.window === window)
-  records = records.filter((r) => r.window !== window && r.resource.deref() !== undefined)
-  return mine.flatMap((record) => {
-    const finding = findingOf(record)
+  return records.flatMap((record) => {
+    const finding = record.window === window ? findingOf(record) : undefined
     return finding ? [finding] : []
   })
+}
+
+/** Forgets what `window` recorded (and records whose resource is gone). */
+export function dropHandles(window: WindowRef): void {
+  records = records.filter((r) => r.window !== window && r.resource.deref() !== undefined)
 }
 
 /** The finding a record makes: none when its handle is closed or is not the test's doing. */

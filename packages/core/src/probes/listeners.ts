@@ -53,10 +53,9 @@ export function enableListenerProbe(): void {
   }
 }
 
-/** Listeners added in `window` to emitters that outlive it and still registered at its end. */
+/** Listeners added in `window` to emitters that outlive it and still registered now. */
 export function collectListeners(window: WindowRef): ListenerFinding[] {
   const mine = records.filter((r) => r.window === window)
-  records = records.filter((r) => r.window !== window && r.emitter.deref() !== undefined)
   const groups = new Map<string, ListenerFinding>()
   for (const record of mine) {
     const emitter = record.emitter.deref()
@@ -75,6 +74,11 @@ export function collectListeners(window: WindowRef): ListenerFinding[] {
     else groups.set(key, { kind: 'listener', target, event, count: 1, addedAt, stack: record.trace.stack ?? '' })
   }
   return [...groups.values()]
+}
+
+/** Forgets what `window` recorded (and records whose emitter is gone). */
+export function dropListeners(window: WindowRef): void {
+  records = records.filter((r) => r.window !== window && r.emitter.deref() !== undefined)
 }
 
 function isRegistered(emitter: EventEmitter, event: string | symbol, listener: unknown): boolean {

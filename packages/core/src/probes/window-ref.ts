@@ -7,6 +7,11 @@ export interface WindowRef {
   readonly kind: 'test' | 'file'
   /** While re-running for confirmation, probes record nothing: the first run's findings stand. */
   recording: boolean
+  /**
+   * Opened by leakproof to run a test again, from wherever it judges (after later tests): what runs
+   * in it is its doing, even as a continuation of another test's async work.
+   */
+  readonly replay?: boolean
 }
 
 const open: WindowRef[] = []

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { appendStepSummary, githubAnnotations, markdownSummary } from './github.js'
 import type { LeakReport } from './model.js'
 import { baselineResult, loadBaseline } from './baseline.js'
-import { formatBaselineSummary, formatIgnoredSummary, formatTerminalSummary } from './terminal.js'
+import { formatBaselineSummary, formatIgnoredSummary, formatNotesSummary, formatTerminalSummary } from './terminal.js'
 import { formatInterruptedSummary } from './interrupted.js'
 
 export interface PublishOptions {
@@ -34,7 +34,7 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
   const color = Boolean(out.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
   const table = formatTerminalSummary(report, { root, color, width: out.columns })
   if (table) out.write(`\n${table}\n`)
-  for (const part of [formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color), formatIgnoredSummary(report, color), formatInterruptedSummary(report.tests, color)]) {
+  for (const part of [formatNotesSummary(report, { root, color, width: out.columns }), formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color), formatIgnoredSummary(report, color), formatInterruptedSummary(report.tests, color)]) {
     if (part) out.write(`\n${part}\n`)
   }
   if (env.GITHUB_ACTIONS === 'true') {

@@ -1,5 +1,6 @@
 import pc from 'picocolors'
 import type { LeakReport } from './model.js'
+import { formatFindings } from '../format.js'
 import { leakRows } from './rows.js'
 
 export interface TerminalOptions {
@@ -61,4 +62,25 @@ export function formatIgnoredSummary(report: LeakReport, color: boolean): string
   const lines = [`${c.bold('leakproof')}: ${total} ${total === 1 ? 'finding' : 'findings'} ignored by your rules`]
   for (const [reason, whats] of byReason) lines.push(`  ${c.dim(reason)}: ${[...whats].map(([what, n]) => `${n > 1 ? `${n}× ` : ''}${what}`).join('; ')}`)
   return lines.join('\n')
+}
+
+/**
+ * What leakproof has to say that is not a failure: warnings (findings of a kind set to 'warn') and
+ * notes (a first use told from a leak, a check not confirmed). Printed here, by the reporter, and
+ * never through the test's console, where a fail-on-console guard would turn them into failures.
+ */
+export function formatNotesSummary(report: LeakReport, options: TerminalOptions): string {
+  const c = pc.createColors(options.color)
+  const entries: string[] = []
+  for (const t of report.tests) {
+    if (t.verdict === 'skipped') continue
+    const warnings = t.findings.filter((f) => f.severity === 'warn')
+    if (warnings.length === 0 && t.notes.length === 0) continue
+    const lines = [`  ${t.fullName ? `${t.file} > ${t.fullName}` : `${t.file} (after all)`}`]
+    if (warnings.length > 0) lines.push(...formatFindings(warnings, { root: options.root, color: options.color }).split('\n').map((l, i) => `    ${i === 0 ? `${c.yellow('warning')}: ${l}` : l}`))
+    for (const note of t.notes) lines.push(`    ${c.dim('note')}: ${note}`)
+    entries.push(lines.join('\n'))
+  }
+  if (entries.length === 0) return ''
+  return [`${c.bold('leakproof')}: notes on ${entries.length} ${entries.length === 1 ? 'test' : 'tests'} (not failures)`, ...entries].join('\n')
 }

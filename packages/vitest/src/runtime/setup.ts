@@ -4,30 +4,18 @@
  * nothing itself.
  */
 import { fileURLToPath } from 'node:url'
-import { aroundAll, aroundEach, inject, type TaskMeta, type TestContext } from 'vitest'
-import { Detector, formatVerdict, headline, LeakError, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
+import { aroundAll, aroundEach, inject, TestRunner, type TaskMeta, type TestContext } from 'vitest'
+import { Detector, FileCheck, formatVerdict, fullNameOf, headline, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
 import { clearingRerunMocks } from './mocks.js'
 import { rerunTest } from './rerun.js'
+import { holdFinishedEvents, type VitestSuite, type VitestTest } from './tasks.js'
 
 interface WorkerState {
   filepath?: string
   config: { root: string; sequence: { hooks: string } }
   evaluatedModules?: { getModuleSourceMapById(id: string): { map: object } | null }
 }
-type RetryCondition = RegExp | ((error: { name?: string; message?: string }) => boolean)
-interface VitestTest {
-  name: string
-  retry?: number | { count?: number; delay?: number; condition?: RetryCondition }
-  concurrent?: boolean
-  fails?: boolean
-  meta: TaskMeta
-  result?: { state: string }
-  suite?: { name: string; suite?: unknown; filepath?: string }
-  file: { filepath: string; meta: TaskMeta }
-  context: TestContext
-}
-
 const worker = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__!
 const root = worker.config.root
 
@@ -43,22 +31,16 @@ const detector = new Detector(inject(OPTIONS_KEY as '@leakproof/options'), {
   root,
   isHostGlobal: (name) => name.startsWith('__vitest') || name.startsWith('__VITEST'),
 })
-const format = (verdict: Verdict, severity: 'error' | 'warn'): string => formatVerdict(verdict, severity, { root })
+const check = new FileCheck<VitestTest>(detector, root, worker.filepath ?? '')
+const held = holdFinishedEvents(worker)
 
 /** The test file's task, for its after-all verdict: known once a test has run. */
 let fileTask: { meta: TaskMeta } | undefined
 
-function report(verdict: Verdict, where: string): void {
-  const warnings = format(verdict, 'warn')
-  if (warnings) console.warn(`leakproof warning (${where}): ${warnings}`)
-  for (const note of verdict.notes) if (verdict.state !== 'skipped') console.warn(`leakproof (${where}): ${note}`)
-  if (verdict.state === 'leak') throw new LeakError(verdict, format(verdict, 'error'))
-}
-
 /**
  * Findings also travel as the test's annotations (Vitest's UI, HTML and GitHub Actions reporters
  * show them), kept heap snapshots as their attachments. Vitest accepts annotations only while a
- * test runs; the verdict comes right after its afterEach hooks, inside leakproof's aroundEach, so
+ * test runs; a verdict comes after its afterEach hooks (or later, see `judgeFinishedBlocks`), so
  * the test is marked running again for these calls.
  */
 async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
@@ -67,7 +49,7 @@ async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
   // have no error to live in: theirs is the whole report.
   const errors = verdict.findings.filter((f) => f.severity === 'error')
   if (errors.length > 0) annotations.push([headline(errors), 'leakproof: leak', undefined])
-  const warnings = format(verdict, 'warn')
+  const warnings = formatVerdict(verdict, 'warn', { root })
   if (warnings) annotations.push([warnings, 'warning', undefined])
   for (const finding of verdict.findings) {
     const kept = 'retainedBy' in finding && finding.retainedBy && 'snapshots' in finding.retainedBy ? finding.retainedBy.snapshots : undefined
@@ -98,23 +80,82 @@ function noRetryOnLeak(test: VitestTest): void {
   }
 }
 
-function fullName(test: VitestTest): string {
+/**
+ * The verdict of a test that waited: it finished as passed, and its result is not final until its
+ * file's is. A leak fails it now; the result goes to the main process with the 'test-finished'
+ * event that was held back for it, so every reporter sees the test once, with its final state.
+ */
+async function applyLate(test: VitestTest, verdict: Verdict): Promise<void> {
+  test.meta.leakproofVerdict = verdict
+  await annotate(test, verdict)
+  const error = check.leakError(verdict, false)
+  if (error && test.result) {
+    test.result.state = 'fail'
+    test.result.errors = [...(test.result.errors ?? []), { name: error.name, message: error.message, stack: error.stack ?? '' }]
+  }
+  await held.release(test)
+}
+
+function namesOf(test: VitestTest): string[] {
   const names = [test.name]
-  for (let s = test.suite; s && !s.filepath; s = s.suite as VitestTest['suite']) names.unshift(s.name)
-  return names.join(' > ')
+  for (let s = test.suite; s && !s.filepath; s = s.suite) names.unshift(s.name)
+  return names
 }
 
 function reasonOf(value: string | true | undefined, setting: string): string | undefined {
   return value === undefined ? undefined : value === true ? `meta.leakproof.${setting}` : value
 }
 
-const fileWindow = detector.beginFile(worker.filepath ?? '')
+/**
+ * Where a test's re-runs must happen by: before the teardown of the innermost block that has any
+ * (afterAll or aroundAll hooks, or beforeAll hooks, which may return a cleanup), else the file's
+ * end. Until then, what they need is up, and after its last test no test of the block sees them.
+ */
+function teardownBlockOf(test: VitestTest): VitestSuite {
+  for (let s = test.suite; s && !s.filepath; s = s.suite) {
+    const hooks = TestRunner.getSuiteHooks(s as never) as unknown as Record<string, unknown[] | undefined>
+    if ((hooks.afterAll?.length ?? 0) + (hooks.aroundAll?.length ?? 0) + (hooks.beforeAll?.length ?? 0) > 0) return s
+  }
+  return test.file
+}
+
+/** The last test that runs in `suite` (statically: Vitest settles tests' modes before running). */
+function lastTestOf(suite: VitestSuite): VitestTest | undefined {
+  for (let i = (suite.tasks?.length ?? 0) - 1; i >= 0; i--) {
+    const task = suite.tasks![i]!
+    if (task.mode !== 'run' && task.mode !== 'queued') continue
+    const last = task.type === 'test' ? (task as VitestTest) : lastTestOf(task as VitestSuite)
+    if (last) return last
+  }
+  return undefined
+}
+
+/**
+ * After `test`, the last test of some blocks: the tests waiting to be judged before those blocks'
+ * teardown are judged now. Returns `test`'s own verdict when it was one of them.
+ */
+async function judgeFinishedBlocks(test: VitestTest): Promise<Verdict | undefined> {
+  const finished: VitestSuite[] = []
+  for (let s: VitestSuite | undefined = test.suite ?? test.file; s; s = s.filepath ? undefined : (s.suite ?? test.file)) if (lastTestOf(s) === test) finished.push(s)
+  const select = (t: VitestTest): boolean => finished.includes(teardownBlockOf(t))
+  if (finished.length === 0 || !check.hasWaiting(select)) return undefined
+  let own: Verdict | undefined
+  for (const [waiting, verdict] of await check.judgeWaiting(select)) {
+    if (waiting === test) own = verdict
+    else await applyLate(waiting, verdict)
+  }
+  return own
+}
 
 aroundAll(async (runSuite) => {
   await runSuite()
-  const verdict = detector.endFile(fileWindow)
-  if (fileTask) fileTask.meta.leakproofFile = verdict
-  report(verdict, 'after all tests of this file')
+  // Tests still waiting (none, unless the order was not the one foreseen: shuffled tests) are
+  // judged now, after the afterAll hooks: a re-run that fails then is a note, never a failure.
+  const { file, tests } = await check.endFile()
+  for (const [test, verdict] of tests) await applyLate(test, verdict)
+  if (fileTask) fileTask.meta.leakproofFile = file
+  const error = check.leakError(file, false)
+  if (error) throw error
 }, 0)
 
 // A plain function, not an arrow: the test context is read from `arguments` so that Vitest's
@@ -122,28 +163,34 @@ aroundAll(async (runSuite) => {
 aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
   const test = (arguments[1] as TestContext).task as unknown as VitestTest
   fileTask ??= test.file
-  // Concurrent tests share the worker at the same time: what one leaves cannot be told from what
-  // another does, so they are judged together with their file. A test expected to fail is not judged.
-  if (test.concurrent) detector.judgeWithFile(fullName(test))
-  if (test.concurrent || test.fails) return runTest()
   const settings = test.meta.leakproof ?? {}
-  const name = fullName(test)
-  const window = detector.begin({
+  const names = namesOf(test)
+  check.startTest(test, {
     file: test.file.filepath,
-    fullName: name,
-    budget: settings.budget === undefined ? undefined : parseSize(settings.budget, `meta.leakproof.budget of test "${name}"`),
+    names,
+    concurrent: test.concurrent,
+    expectedToFail: test.fails,
+    budget: settings.budget === undefined ? undefined : parseSize(settings.budget, `meta.leakproof.budget of test "${fullNameOf(names)}"`),
     noRerun: reasonOf(settings.noRerun, 'noRerun'),
     ignore: reasonOf(settings.ignore, 'ignore'),
   })
+  let verdict: Verdict | undefined
   try {
     await runTest()
   } finally {
-    if (test.result?.state !== 'pass') detector.discard(window)
+    const ownFailure = test.result?.state !== 'pass'
+    verdict = await check.endTest(test, ownFailure, () => clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks)))
+    const judgedNow = await judgeFinishedBlocks(test)
+    verdict ??= judgedNow
+    // Still waiting: its 'test-finished' event waits with it (see applyLate).
+    if (!verdict && check.hasWaiting((t) => t === test)) held.hold(test)
   }
-  if (test.result?.state !== 'pass') return
-  const verdict = await detector.end(window, () => clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks)))
+  if (!verdict) return
   test.meta.leakproofVerdict = verdict
   await annotate(test, verdict)
-  if (verdict.state === 'leak') noRetryOnLeak(test)
-  report(verdict, name)
+  const error = check.leakError(verdict, false)
+  if (error) {
+    noRetryOnLeak(test)
+    throw error
+  }
 }, 0)

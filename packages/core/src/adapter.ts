@@ -1,0 +1,109 @@
+/**
+ * The contract between the engine and a test framework, written once: an adapter tells a
+ * `FileCheck` when each test starts and ends and when the file is done, and applies the verdicts
+ * it gets back. What a verdict means, which tests are judged and what a failure says are decided
+ * here and in rules.ts, so Vitest and Jest behave the same on the same test.
+ *
+ * The events, in the order a file runs them:
+ * - `startTest(test, info)` — before the test's beforeEach hooks.
+ * - `endTest(test, ownFailure, rerun)` — after its afterEach hooks. A verdict comes back when it is
+ *   known already; otherwise (undefined) the test waits.
+ * - `judgeWaiting(select)` — where no later test of the file can see a re-run's side effects: after
+ *   the last test of the block whose afterAll hooks would tear down what the waiting tests need,
+ *   before those hooks (the file's last test when no block has any). The verdicts of the waiting
+ *   tests come back; the adapter fails the leaking ones before the file's result is final.
+ * - `endFile()` — after the file's afterAll hooks (judges what the file as a whole left).
+ */
+import type { Detector, Rerun } from './detector.js'
+import { LeakError } from './errors.js'
+import type { SourceLocation, Verdict } from './findings.js'
+import { formatVerdict, leakLocation } from './format.js'
+import { failsTest, fullNameOf, judgingOf, type HostTest } from './rules.js'
+import type { TestInfo, Window } from './window.js'
+
+export interface StartedTest extends HostTest {
+  /** Absolute path of the test file. */
+  file: string
+  /** Describe blocks, outermost first, then the test's own name. */
+  names: readonly string[]
+  budget?: number
+  noRerun?: string
+  ignore?: string
+}
+
+export class FileCheck<T> {
+  private readonly windows = new Map<T, Window>()
+  private readonly waiting = new Map<Window, T>()
+  private readonly fileWindow: Window
+
+  constructor(
+    readonly detector: Detector,
+    private readonly root: string,
+    file: string,
+  ) {
+    this.fileWindow = detector.beginFile(file)
+  }
+
+  startTest(test: T, started: StartedTest): void {
+    const fullName = fullNameOf(started.names)
+    const judging = judgingOf(started)
+    if (judging === 'with-file') this.detector.judgeWithFile(fullName)
+    if (judging !== 'alone') return
+    const info: TestInfo = { file: started.file, fullName, budget: started.budget, noRerun: started.noRerun, ignore: started.ignore }
+    this.windows.set(test, this.detector.begin(info))
+  }
+
+  /** True when the test's window is open: it is judged alone. */
+  isJudged(test: T): boolean {
+    return this.windows.has(test)
+  }
+
+  /**
+   * A test that failed on its own (`ownFailure`) is not judged: that failure stands alone, and a leak
+   * check must never hide it. Returns the verdict, or undefined while the test waits for `judgeWaiting`.
+   */
+  async endTest(test: T, ownFailure: boolean, rerun: Rerun | undefined): Promise<Verdict | undefined> {
+    const window = this.windows.get(test)
+    if (!window) return undefined
+    this.windows.delete(test)
+    if (ownFailure) {
+      this.detector.discard(window)
+      return undefined
+    }
+    const verdict = await this.detector.end(window, rerun)
+    if (!verdict) this.waiting.set(window, test)
+    return verdict
+  }
+
+  /** True while a test `select` picks waits for its verdict. */
+  hasWaiting(select: (test: T) => boolean = () => true): boolean {
+    return this.detector.hasWaiting((w) => this.waiting.has(w) && select(this.waiting.get(w)!))
+  }
+
+  async judgeWaiting(select: (test: T) => boolean = () => true): Promise<Array<[T, Verdict]>> {
+    const judged = await this.detector.judgeWaiting((w) => this.waiting.has(w) && select(this.waiting.get(w)!))
+    return judged.map(({ window, verdict }) => {
+      const test = this.waiting.get(window)!
+      this.waiting.delete(window)
+      return [test, verdict]
+    })
+  }
+
+  /** The file's verdict, after its afterAll hooks: every test still waiting is judged first. */
+  async endFile(): Promise<{ file: Verdict; tests: Array<[T, Verdict]> }> {
+    const tests = await this.judgeWaiting()
+    return { file: this.detector.endFile(this.fileWindow), tests }
+  }
+
+  /**
+   * The error a leaking test fails with, or undefined. `frame`: a place to show as the error's one
+   * stack frame for hosts that print a code frame from the stack as it is (the leak's own line,
+   * else `fallback`); hosts that source-map stacks again pass `frame: false`.
+   */
+  leakError(verdict: Verdict, frame: { fallback?: SourceLocation } | false): LeakError | undefined {
+    if (!failsTest(verdict)) return undefined
+    const message = formatVerdict(verdict, 'error', { root: this.root })
+    if (frame === false) return new LeakError(verdict, message)
+    return new LeakError(verdict, message, leakLocation(verdict.findings.filter((f) => f.severity === 'error')) ?? frame.fallback)
+  }
+}

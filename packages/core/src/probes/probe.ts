@@ -1,0 +1,104 @@
+/**
+ * The probes, behind one interface the detector loops over (as Shark's ObjectInspector list): each
+ * records what a window makes of one sort, says what of it is still there, and forgets a window.
+ * `collect` never forgets: the detector asks again after a re-run, and only `drop` ends a window's
+ * records.
+ */
+import type { FindingData } from '../findings.js'
+import { blameFrame, parseStack } from '../stack.js'
+import type { Window } from '../window.js'
+import { collectDetached, collectDomListeners, domFindingKey, dropDomRecords, enableDomProbe, type DetachedGroup, type DomScope } from './dom.js'
+import { collectGlobals } from './globals.js'
+import { collectHandles, dropHandles, enableHandleProbe } from './handles.js'
+import { collectListeners, dropListeners, enableListenerProbe } from './listeners.js'
+import type { WindowRef } from './window-ref.js'
+
+export type Found = FindingData
+
+export interface Probe {
+  /** What `window` made that is still there now: handles open, listeners registered, objects alive. */
+  collect(window: Window): Found[]
+  /** Forgets what `window` recorded. */
+  drop(window: WindowRef): void
+  /** Its records are of objects that may be garbage: only after a full GC does `collect` tell. */
+  readonly afterGc: boolean
+}
+
+/** The same thing made by two runs of a test: same sort, same target, made at the same line. */
+export function findingKey(f: Found): string {
+  const at = (l: { file: string; line: number; column: number } | undefined): string => (l ? `${l.file}:${l.line}:${l.column}` : '')
+  switch (f.kind) {
+    case 'handle':
+      return `handle\0${f.type}\0${at(f.createdAt)}`
+    case 'listener':
+    case 'dom':
+      return domFindingKey(f)
+    case 'global':
+      return `global\0${f.name}`
+    case 'watched':
+      return `watched\0${f.label}\0${at(f.watchedAt)}`
+    case 'retained':
+      return 'retained'
+  }
+}
+
+export interface ProbeSettings {
+  handles: boolean
+  listeners: boolean
+  globals: boolean
+  dom: boolean
+  watched: boolean
+  /** The global object tests run against. */
+  scope: object
+  isHostGlobal: (name: string) => boolean
+}
+
+export interface Probes {
+  list: Probe[]
+  /** The DOM tests run against (jsdom, happy-dom), when there is one. */
+  dom: DomScope | undefined
+  /** The object behind a finding of an object still alive (a watched object, a detached tree's root), for the snapshot that explains it. */
+  objectOf: WeakMap<Found, WeakRef<object>>
+}
+
+/** Turns on the probes the options ask for (each patches what it watches once per process). */
+export function enableProbes(settings: ProbeSettings): Probes {
+  const list: Probe[] = []
+  const objectOf = new WeakMap<Found, WeakRef<object>>()
+  if (settings.handles) {
+    enableHandleProbe()
+    list.push({ collect: collectHandles, drop: dropHandles, afterGc: false })
+  }
+  if (settings.listeners) {
+    enableListenerProbe()
+    list.push({ collect: collectListeners, drop: dropListeners, afterGc: false })
+  }
+  if (settings.globals) {
+    const { scope, isHostGlobal } = settings
+    list.push({ collect: (w) => collectGlobals(scope, w.globals, isHostGlobal, w.rerunOf !== undefined), drop: () => {}, afterGc: false })
+  }
+  const dom = settings.listeners || settings.dom ? enableDomProbe(settings.scope, { listeners: settings.listeners, nodes: settings.dom }) : undefined
+  if (dom) {
+    list.push({
+      collect: (w) => {
+        const listeners = settings.listeners ? collectDomListeners(w, dom) : []
+        const detached = settings.dom ? collectDetached(w).map((group: DetachedGroup) => (objectOf.set(group.finding, group.root), group.finding)) : []
+        return [...listeners, ...detached]
+      },
+      drop: dropDomRecords,
+      afterGc: true,
+    })
+  }
+  if (settings.watched) {
+    // `leaks.watch()`ed objects still alive.
+    const collect = (window: Window): Found[] =>
+      window.watched.flatMap((w) => {
+        if (w.ref.deref() === undefined) return []
+        const finding: Found = { kind: 'watched', label: w.label, watchedAt: blameFrame(parseStack(w.trace.stack)) }
+        objectOf.set(finding, w.ref)
+        return [finding]
+      })
+    list.push({ collect, drop: () => {}, afterGc: true })
+  }
+  return { list, dom, objectOf }
+}
