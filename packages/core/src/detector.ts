@@ -8,17 +8,17 @@ import { fullGc, heapAndExternal } from './gc.js'
 import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
+import { liveAllocations, mark, release, startAllocationSampling } from './probes/allocations.js'
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
 import { snapshotGlobals } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
-import { cancelSampling, startSampling, stopSampling } from './profiler.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
-import { afterRerun, clearedBySpan, mayRetain, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
+import { afterRerun, clearedBySpan, heldByQueryCache, mayRetain, retainedBySamples, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 export interface DetectorHost {
@@ -81,6 +81,7 @@ export class Detector {
       scope: this.scope,
       isHostGlobal: host.isHostGlobal ?? (() => false),
     })
+    if (kinds.retained !== 'off') startAllocationSampling()
   }
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
@@ -126,6 +127,8 @@ export class Detector {
         fullGc()
         this.lastLive = heapAndExternal()
       }
+      // The mark before the scavenge: the cheap bound counts it at both ends, never as growth.
+      window.startMark = mark()
       window.heap = startHeapWindow()
       if (window.noRerun !== undefined) measureFromHere(window)
     }
@@ -136,7 +139,14 @@ export class Detector {
   discard(window: Window): void {
     this.closeTestWindow(window)
     if (window.heap) stopHeapWindow(window.heap)
+    this.releaseMarks(window)
     this.drop(window)
+  }
+
+  private releaseMarks(window: Window): void {
+    release(window.startMark)
+    release(window.endMark)
+    window.startMark = window.endMark = undefined
   }
 
   /**
@@ -151,15 +161,20 @@ export class Detector {
     }
     if (this.options.kinds.handle !== 'off') await settleHandles(window)
     this.closeTestWindow(window)
-    const bound = window.heap ? endHeapWindow(window.heap).growthBound : undefined
-    const threshold = retainedThreshold(this.budgetOf(window).bytes)
+    const measured = window.heap ? endHeapWindow(window.heap) : undefined
+    const bound = measured?.growthBound
+    window.externalGrowth = measured?.externalGrowth
+    window.endMark = window.startMark && mark()
+    const threshold = retainedThreshold(this.budgetOf(window).bytes, this.probes.dom !== undefined)
     const memory = this.options.kinds.retained !== 'off' && window.heap !== undefined && mayRetain(bound, threshold)
     if (!rerun || window.noRerun !== undefined) return this.judgeOnOneRun(window, memory, threshold, window.noRerun ?? 'this host cannot re-run the test')
+    for (const p of this.probes.list) p.seal?.(window)
     const waits = memory || this.collect(window, { exactOnly: true }).length > 0 || window.watched.length > 0 || this.probes.list.some((p) => p.afterGc && p.collect(window).length > 0)
     if (!waits) {
       this.drop(window)
       return this.verdict(window, [], [])
     }
+    if (!memory) this.releaseMarks(window)
     this.waiting.push({ window, rerun, threshold, memory: memory ? 'unjudged' : 'cleared' })
     return undefined
   }
@@ -180,24 +195,38 @@ export class Detector {
     this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((w) => !batch.includes(w)))
     // WeakRef targets stay alive until the end of the macrotask that created or read them.
     await nextMacrotask()
-    this.observeFullGc([...batch, ...this.waiting])
+    await this.observeFullGc([...batch, ...this.waiting])
+    // What each test left, as it is when judging begins: a re-run judged first may change it.
+    const atJudging = new Map(batch.map((w) => [w, this.collect(w.window)]))
     const judged: Judged[] = []
-    for (const waiting of batch) judged.push({ window: waiting.window, verdict: await this.judge(waiting) })
+    for (const waiting of batch) judged.push({ window: waiting.window, verdict: await this.judge(waiting, atJudging.get(waiting)!) })
     return judged
   }
 
-  /** One full GC: every window that ended since the previous one is judged for memory by the span's growth. */
-  private observeFullGc(windows: Waiting[]): void {
+  /**
+   * One full GC judges every window that ended since the previous one, for memory: none retained
+   * more than the whole span grew; and where the span grew, the allocation profiler's live samples
+   * say which windows allocated what is alive (rules.ts, `retainedBySamples`).
+   */
+  private async observeFullGc(windows: Waiting[]): Promise<void> {
     fullGc()
     const live = heapAndExternal()
     const growth = this.lastLive === undefined ? undefined : live - this.lastLive
-    for (const w of windows) if (w.memory === 'unjudged') w.memory = clearedBySpan(growth, w.threshold) ? 'cleared' : 'suspect'
     this.lastLive = live
+    const unjudged = windows.filter((w) => w.memory === 'unjudged')
+    const cleared = (w: Waiting): boolean => clearedBySpan(growth, w.threshold)
+    const allocations = unjudged.some((w) => !cleared(w) && w.window.startMark && w.window.endMark) ? await liveAllocations() : undefined
+    for (const w of unjudged) {
+      const { startMark, endMark, externalGrowth } = w.window
+      const sampled = allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
+      w.memory = cleared(w) || (sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold)) ? 'cleared' : 'suspect'
+      this.releaseMarks(w.window)
+    }
   }
 
-  private async judge({ window, rerun, memory, threshold }: Waiting): Promise<Verdict> {
+  private async judge({ window, rerun, memory, threshold }: Waiting, atJudging: Found[]): Promise<Verdict> {
     const notes: string[] = []
-    let found = this.collect(window)
+    let found = atJudging
     if (found.length > 0) found = await this.checking(window, 're-running it to tell a first use from a leak', () => this.standingAfterRerun(window, rerun, found, notes))
     let findings = await this.explained(window, this.withSeverity(found), notes)
     // A test that fails already for what it left (a server, a listener) is not re-run for memory as
@@ -212,6 +241,7 @@ export class Detector {
 
   /** A test that is not re-run: what its one run left stands, and only a lot of memory counts. */
   private async judgeOnOneRun(window: Window, memory: boolean, threshold: number, reason: string): Promise<Verdict> {
+    this.releaseMarks(window)
     const notes: string[] = []
     const gcProbes = window.watched.length > 0 || this.probes.list.some((p) => p.afterGc && p.collect(window).length > 0)
     let live: number | undefined
@@ -239,6 +269,7 @@ export class Detector {
    * re-run made it again. A re-run that fails leaves the findings unconfirmed: a note, never a failure.
    */
   private async standingAfterRerun(window: Window, rerun: Rerun, first: Found[], notes: string[]): Promise<Found[]> {
+    const before = new Set(this.collect(window).map(findingKey))
     const scratch = new Window('test', window.info, snapshotGlobals(this.scope))
     scratch.rerunOf = window
     try {
@@ -259,7 +290,7 @@ export class Detector {
       const key = findingKey(f)
       // A watched object is the user's own question: it must be gone, made again or not.
       if (f.kind === 'watched') return now.has(key)
-      const outcome = afterRerun(now.has(key), again.has(key))
+      const outcome = afterRerun({ atJudging: true, beforeRerun: before.has(key), afterRerun: now.has(key), madeAgain: again.has(key) })
       if (outcome === 'first-use') notes.push(`not a leak: ${describeFound(f, this.host.root)} was made on this test's first run and not again when the test ran again (a first-use singleton)`)
       return outcome === 'leak'
     })
@@ -276,7 +307,7 @@ export class Detector {
     let previous = heapAndExternal()
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
-    await startSampling()
+    const from = mark()
     try {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
@@ -289,19 +320,20 @@ export class Detector {
         }
       })
     } catch (error) {
-      await cancelSampling()
+      release(from)
       notes.push(`retained memory above the budget, not confirmed: re-running the test failed (${(error as Error)?.message ?? error})`)
       return undefined
     } finally {
       this.lastLive = previous
     }
-    if (outcome !== 'leak') {
-      await cancelSampling()
-      return undefined
-    }
+    const to = from && mark()
+    const sites = outcome === 'leak' && from && to ? ((await liveAllocations())?.sitesBetween(from, to, this.options.allocationSites) ?? []) : []
+    release(from)
+    release(to)
+    if (outcome !== 'leak') return undefined
     const bytes = growth.reduce((a, b) => a + b, 0)
     const budget = this.budgetOf(window).bytes
-    const finding: RetainedFinding = { kind: 'retained', bytes, runs: growth.length, perRun: Math.round(bytes / growth.length), minPerRun: Math.min(...growth), budget, sites: await stopSampling(this.options.allocationSites), confirmed: true }
+    const finding: RetainedFinding = { kind: 'retained', bytes, runs: growth.length, perRun: Math.round(bytes / growth.length), minPerRun: Math.min(...growth), budget, sites, confirmed: true }
     const spies = spiesThatGrew(this.scope, spyCallsBefore)
     if (spies.length > 0) finding.spies = spies
     if (this.options.explain) {
@@ -326,7 +358,10 @@ export class Detector {
       const holder = holders[i]
       if (holder === undefined) {
         gone.add(f)
-        notes.push(`not a leak: ${describeFound(f, this.host.root)} was collected before the heap snapshot that would show what holds it: nothing kept it for good`)
+        notes.push(`not a leak: ${describeFound(f, this.host.root)} was collected before the heap snapshot that would show what holds it (or only weak references held it): nothing kept it for good`)
+      } else if (f.kind === 'dom' && 'paths' in holder && holder.paths.some((p) => heldByQueryCache(p.steps))) {
+        gone.add(f)
+        notes.push(`not a leak: ${describeFound(f, this.host.root)} is held only by the DOM implementation's selector cache (the results of a recent query), which the next queries replace`)
       } else (f as { retainedBy?: unknown }).retainedBy = holder
     })
     return findings.filter((f) => !gone.has(f))

@@ -72,10 +72,12 @@ export function explainAlive(place: SnapshotPlace, refs: Array<WeakRef<object>>)
       if (id < 0) return undefined
       const i = next++
       const o = objects[i]!
+      // Held by weak references only (or gone): it goes at the next GC.
+      if (!('path' in o)) return undefined
       return {
         text: texts[i]!,
         groups: [],
-        paths: 'path' in o ? [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }] : [],
+        paths: [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }],
         ...(files.kept && { snapshots: { after: files.after } }),
       }
     })

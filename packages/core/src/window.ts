@@ -1,6 +1,7 @@
 import { fullGc, heapAndExternal } from './gc.js'
 import type { HeapWindow } from './probes/heap.js'
 import type { GlobalKeys } from './probes/globals.js'
+import type { Mark } from './probes/allocations.js'
 import type { WindowRef } from './probes/window-ref.js'
 
 export interface Watch {
@@ -34,6 +35,11 @@ export class Window implements WindowRef {
   noRerun: string | undefined
   /** Live memory after a full GC when the window was marked not to be re-run (see `measureFromHere`). */
   liveAtNoRerun: number | undefined
+  /** Where its allocations begin and end for the allocation profiler (probes/allocations.ts). */
+  startMark: Mark | undefined
+  endMark: Mark | undefined
+  /** Growth of memory outside the heap (Buffers, ArrayBuffers) between its ends, which the profiler does not sample. */
+  externalGrowth: number | undefined
   /** Set on the scratch window of a re-run: the window whose test it runs again. */
   rerunOf: Window | undefined
 

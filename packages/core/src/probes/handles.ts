@@ -20,6 +20,12 @@ interface HandleRecord {
   window: WindowRef
   /** `performance.now()` when it was made: when a one-shot timer is due. */
   made: number
+  /**
+   * A one-shot timer still pending at its window's end: the finding it made then, kept for when it
+   * fires later on its own (it outlived its test: that is what it left). A timer cleared by someone
+   * (`clearTimeout` drops its callback) did not fire, and is gone.
+   */
+  pendingAtEnd?: { finding: HandleFinding; fired: boolean }
 }
 
 let records: HandleRecord[] = []
@@ -185,8 +191,34 @@ export async function settleHandles(window: WindowRef): Promise<void> {
 /** The handles created in `window` that are still active now, minus those that are not the test's doing. */
 export function collectHandles(window: WindowRef): HandleFinding[] {
   return records.flatMap((record) => {
-    const finding = record.window === window ? findingOf(record) : undefined
+    if (record.window !== window) return []
+    const finding = findingOf(record) ?? (record.pendingAtEnd?.fired ? record.pendingAtEnd.finding : undefined)
     return finding ? [finding] : []
+  })
+}
+
+/**
+ * Keeps of `window`'s records only the handles still active, their stacks formatted: an unformatted
+ * V8 stack holds every frame's receiver (a timer set in a click handler holds the button) and would
+ * keep it alive while the window waits to be judged.
+ */
+export function sealHandles(window: WindowRef): void {
+  records = records.filter((r) => {
+    if (r.window !== window) return true
+    const resource = r.resource.deref()
+    if (!resource || !isActive(r.type, resource)) return false
+    void r.trace.stack
+    const timer = r.type === 'Timeout' ? (resource as TimeoutLike) : undefined
+    const finding = timer && !timer._repeat && typeof timer._onTimeout === 'function' ? findingOf(r) : undefined
+    if (timer && finding) {
+      const pending: { finding: HandleFinding; fired: boolean } = (r.pendingAtEnd = { finding, fired: false })
+      const callback = timer._onTimeout!
+      timer._onTimeout = function (this: unknown, ...args: unknown[]) {
+        pending.fired = true
+        return callback.apply(this, args)
+      }
+    }
+    return true
   })
 }
 
@@ -231,6 +263,7 @@ function ownerOf(resource: object): Record<string, unknown> | undefined {
 }
 
 interface TimeoutLike {
+  _onTimeout?: ((...args: unknown[]) => unknown) | null
   _destroyed?: boolean
   _idleTimeout?: number
   _repeat?: number | null

@@ -12,18 +12,21 @@ import { heapAndExternal, minorGc } from '../gc.js'
 export interface HeapWindow {
   profiler: v8.GCProfiler
   start: number
+  startExternal: number
 }
 
 export function startHeapWindow(): HeapWindow {
   minorGc()
   const profiler = new v8.GCProfiler()
   profiler.start()
-  return { profiler, start: heapAndExternal() }
+  return { profiler, start: heapAndExternal(), startExternal: v8.getHeapStatistics().external_memory }
 }
 
 export interface HeapWindowResult {
   /** Upper bound of bytes the window allocated and still holds, when no major GC ran inside it. */
   growthBound: number | undefined
+  /** Growth of external memory (Buffers, ArrayBuffers) between the ends. */
+  externalGrowth: number
 }
 
 const MINOR_GC_TYPES = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact'])
@@ -33,7 +36,7 @@ export function endHeapWindow(window: HeapWindow): HeapWindowResult {
   const end = heapAndExternal()
   const stats = window.profiler.stop() as { statistics?: Array<{ gcType: string }> } | undefined
   const majorRan = (stats?.statistics ?? []).some((s) => !MINOR_GC_TYPES.has(s.gcType))
-  return { growthBound: majorRan ? undefined : end - window.start }
+  return { growthBound: majorRan ? undefined : end - window.start, externalGrowth: v8.getHeapStatistics().external_memory - window.startExternal }
 }
 
 export function stopHeapWindow(window: HeapWindow): void {

@@ -76,6 +76,18 @@ export function collectListeners(window: WindowRef): ListenerFinding[] {
   return [...groups.values()]
 }
 
+/** Keeps of `window`'s records only listeners still registered, their stacks formatted (see sealHandles). */
+export function sealListeners(window: WindowRef): void {
+  records = records.filter((r) => {
+    if (r.window !== window) return true
+    const emitter = r.emitter.deref()
+    const listener = r.listener.deref()
+    if (!emitter || !listener || !isRegistered(emitter, r.event, listener)) return false
+    void r.trace.stack
+    return true
+  })
+}
+
 /** Forgets what `window` recorded (and records whose emitter is gone). */
 export function dropListeners(window: WindowRef): void {
   records = records.filter((r) => r.window !== window && r.emitter.deref() !== undefined)

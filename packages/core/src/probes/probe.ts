@@ -9,8 +9,8 @@ import { blameFrame, parseStack } from '../stack.js'
 import type { Window } from '../window.js'
 import { collectDetached, collectDomListeners, domFindingKey, dropDomRecords, enableDomProbe, type DetachedGroup, type DomScope } from './dom.js'
 import { collectGlobals } from './globals.js'
-import { collectHandles, dropHandles, enableHandleProbe } from './handles.js'
-import { collectListeners, dropListeners, enableListenerProbe } from './listeners.js'
+import { collectHandles, dropHandles, enableHandleProbe, sealHandles } from './handles.js'
+import { collectListeners, dropListeners, enableListenerProbe, sealListeners } from './listeners.js'
 import type { WindowRef } from './window-ref.js'
 
 export type Found = FindingData
@@ -20,6 +20,11 @@ export interface Probe {
   collect(window: Window): Found[]
   /** Forgets what `window` recorded. */
   drop(window: WindowRef): void
+  /**
+   * At the window's end: keeps only what may still be found, so that nothing it recorded keeps an
+   * object alive while the window waits to be judged.
+   */
+  seal?(window: Window): void
   /** Its records are of objects that may be garbage: only after a full GC does `collect` tell. */
   readonly afterGc: boolean
 }
@@ -67,11 +72,11 @@ export function enableProbes(settings: ProbeSettings): Probes {
   const objectOf = new WeakMap<Found, WeakRef<object>>()
   if (settings.handles) {
     enableHandleProbe()
-    list.push({ collect: collectHandles, drop: dropHandles, afterGc: false })
+    list.push({ collect: collectHandles, drop: dropHandles, seal: sealHandles, afterGc: false })
   }
   if (settings.listeners) {
     enableListenerProbe()
-    list.push({ collect: collectListeners, drop: dropListeners, afterGc: false })
+    list.push({ collect: collectListeners, drop: dropListeners, seal: sealListeners, afterGc: false })
   }
   if (settings.globals) {
     const { scope, isHostGlobal } = settings
@@ -98,7 +103,7 @@ export function enableProbes(settings: ProbeSettings): Probes {
         objectOf.set(finding, w.ref)
         return [finding]
       })
-    list.push({ collect, drop: () => {}, afterGc: true })
+    list.push({ collect, drop: () => {}, seal: (window) => window.watched.forEach((w) => void w.trace.stack), afterGc: true })
   }
   return { list, dom, objectOf }
 }

@@ -77,7 +77,7 @@ export function formatNotesSummary(report: LeakReport, options: TerminalOptions)
     const warnings = t.findings.filter((f) => f.severity === 'warn')
     if (warnings.length === 0 && t.notes.length === 0) continue
     const lines = [`  ${t.fullName ? `${t.file} > ${t.fullName}` : `${t.file} (after all)`}`]
-    if (warnings.length > 0) lines.push(...formatFindings(warnings, { root: options.root, color: options.color }).split('\n').map((l, i) => `    ${i === 0 ? `${c.yellow('warning')}: ${l}` : l}`))
+    if (warnings.length > 0) lines.push(...formatFindings(warnings, { root: options.root, color: options.color }).split('\n').map((l, i) => (i === 0 ? `    ${c.yellow('warning')}: ${l}` : l ? `    ${l}` : '')))
     for (const note of t.notes) lines.push(`    ${c.dim('note')}: ${note}`)
     entries.push(lines.join('\n'))
   }

@@ -1,0 +1,98 @@
+import { describe, expect, test } from 'vitest'
+import type { Finding, Verdict } from '../src/findings.js'
+import { afterRerun, clearedBySpan, DOM_NOISE_FLOOR, heldByQueryCache, retainedBySamples, failsTest, fullNameOf, judgingOf, majority, mayRetain, NOISE_FLOOR, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, SINGLE_RUN_FLOOR, stateOf } from '../src/rules.js'
+
+const KB = 1024
+const MB = 1024 * KB
+
+describe('judgingOf', () => {
+  test('a test alone is judged alone', () => expect(judgingOf({})).toBe('alone'))
+  test('a concurrent test is judged with its file, even when expected to fail', () => expect(judgingOf({ concurrent: true, expectedToFail: true })).toBe('with-file'))
+  test('a test expected to fail is not judged', () => expect(judgingOf({ expectedToFail: true })).toBe('not-judged'))
+})
+
+describe('retainedThreshold', () => {
+  test('a budget under the noise floor counts as the floor', () => expect(retainedThreshold(0)).toBe(NOISE_FLOOR))
+  test('under a DOM, the floor is higher (libraries keep the latest event and query results)', () => expect(retainedThreshold(0, true)).toBe(DOM_NOISE_FLOOR))
+  test('a larger budget is the threshold', () => expect(retainedThreshold(2 * MB)).toBe(2 * MB))
+})
+
+describe('mayRetain: the cheap bound of one window', () => {
+  test('growth within the threshold clears the window without a GC', () => expect(mayRetain(40 * KB, NOISE_FLOOR)).toBe(false))
+  test('growth above it makes the window wait for a full GC', () => expect(mayRetain(200 * KB, NOISE_FLOOR)).toBe(true))
+  test('no bound (a major GC ran inside the window) says nothing: it waits', () => expect(mayRetain(undefined, NOISE_FLOOR)).toBe(true))
+})
+
+describe('clearedBySpan: one full GC for many windows', () => {
+  test('the whole span grew less than the threshold: no window in it retained more', () => expect(clearedBySpan(30 * KB, NOISE_FLOOR)).toBe(true))
+  test('the span grew more: its windows above the bound are suspects', () => expect(clearedBySpan(3 * MB, NOISE_FLOOR)).toBe(false))
+  test('the span shrank (older memory died meanwhile and may hide growth): only re-runs can tell', () => expect(clearedBySpan(-2 * MB, NOISE_FLOOR)).toBe(false))
+  test('no reading before the span: nothing is cleared', () => expect(clearedBySpan(undefined, NOISE_FLOOR)).toBe(false))
+})
+
+describe('retainedBySamples: which windows of a span that grew are suspects', () => {
+  test('two live samples (one per 16 KB) at the noise floor make a suspect', () => expect(retainedBySamples(33 * KB, 0, NOISE_FLOOR)).toBe(true))
+  test('one sample of framework bookkeeping does not', () => expect(retainedBySamples(16 * KB, 0, NOISE_FLOOR)).toBe(false))
+  test('Buffers are not sampled: external growth over the threshold makes a suspect', () => expect(retainedBySamples(0, 2 * MB, NOISE_FLOOR)).toBe(true))
+  test('a budget raises the bar', () => expect(retainedBySamples(1 * MB, 0, 4 * MB)).toBe(false))
+})
+
+describe('retainedAcrossRuns', () => {
+  const t = NOISE_FLOOR
+  test('majority', () => expect([1, 2, 3, 4, 5].map(majority)).toEqual([1, 2, 2, 3, 3]))
+  test('growth on every run is a leak', () => expect(retainedAcrossRuns([2 * MB, 2 * MB, 2 * MB], t, 3)).toBe('leak'))
+  test('a first use grows once and stops: cleared after two flat runs, without the third', () => {
+    expect(retainedAcrossRuns([2 * MB, 1 * KB], t, 3)).toBe('undecided')
+    expect(retainedAcrossRuns([1 * KB, 2 * KB], t, 3)).toBe('clean')
+  })
+  test('one run that freed other memory does not hide a leak that grew in the majority', () => expect(retainedAcrossRuns([2 * MB, -300 * KB, 2 * MB], t, 3)).toBe('leak'))
+  test('growth just over the threshold in total is not enough', () => expect(retainedAcrossRuns([t + 1, t + 1, -t], t, 3)).toBe('clean'))
+  test('undecided until the runs are done', () => expect(retainedAcrossRuns([2 * MB], t, 3)).toBe('undecided'))
+})
+
+describe('retainedOnOneRun', () => {
+  test('below the single-run floor, a first run is not told from a leak', () => expect(retainedOnOneRun(500 * KB, NOISE_FLOOR)).toBe(false))
+  test('well above it, one run is enough', () => expect(retainedOnOneRun(SINGLE_RUN_FLOOR + 1, NOISE_FLOOR)).toBe(true))
+  test('a budget above the floor is the bar', () => expect(retainedOnOneRun(3 * MB, 4 * MB)).toBe(false))
+})
+
+describe('afterRerun: the one rule for first use', () => {
+  const seen = (atJudging: boolean, beforeRerun: boolean, after: boolean, madeAgain: boolean) => afterRerun({ atJudging, beforeRerun, afterRerun: after, madeAgain })
+  test('made again and the first one kept: a leak (one more per run)', () => expect(seen(true, true, true, true)).toBe('leak'))
+  test('not made again: a first-use singleton (a global set with ??=, a helper process, a cached node)', () => expect(seen(true, true, true, false)).toBe('first-use'))
+  test('replaced by its own re-run: an idempotent registration, not kept', () => expect(seen(true, true, false, true)).toBe('gone'))
+  test('closed by a later test before judging (tests that share a connection): not left behind', () => expect(seen(false, false, false, true)).toBe('gone'))
+  test("removed by another test's re-run (a cleanup of everything mounted): made again is enough", () => {
+    expect(seen(true, false, false, true)).toBe('leak')
+    expect(seen(true, false, false, false)).toBe('first-use')
+  })
+})
+
+describe('verdicts', () => {
+  const finding = (severity: 'error' | 'warn'): Finding => ({ kind: 'global', name: 'x', valueType: 'object', severity })
+  test('an error-severity finding makes a leak; warnings alone do not', () => {
+    expect(stateOf([finding('warn'), finding('error')])).toBe('leak')
+    expect(stateOf([finding('warn')])).toBe('clean')
+    expect(stateOf([])).toBe('clean')
+  })
+  test('only a leak fails the test; a known (baseline) leak does not', () => {
+    const v = (state: Verdict['state']): Verdict => ({ state, findings: [], notes: [] })
+    expect([v('leak'), v('known'), v('clean'), v('skipped')].map(failsTest)).toEqual([true, false, false, false])
+  })
+  test('full names join describe blocks and the test with " > "', () => expect(fullNameOf(['auth', 'session', 'creates one'])).toBe('auth > session > creates one'))
+})
+
+describe('heldByQueryCache', () => {
+  const step = (edge: string, node: string, file?: string) => ({ edge, node, ...(file && { file }) })
+  test("jsdom's nwsapi resolver cache holding the last query's results", () => {
+    const path = [step('', 'global'), step('jsdom', 'JSDOM'), step('_document', 'Document'), step('_nwsapi', 'Object {matchLambdas}'), step('clear', 'closure clear', '/p/node_modules/nwsapi/src/nwsapi.js'), step('[0]', 'HTMLButtonElement')]
+    expect(heldByQueryCache(path)).toBe(true)
+  })
+  test('the newer selector engine remembering the last event', () => {
+    expect(heldByQueryCache([step('', 'global'), step('_domSelector', 'DOMSelector'), step('#finder', 'Finder'), step('#event', 'MouseEvent'), step('target', 'HTMLButtonElement')])).toBe(true)
+  })
+  test("a user's module array or listener closure is a path to act on", () => {
+    expect(heldByQueryCache([step('', 'module', '/p/src/rows.ts'), step('kept', 'Array'), step('[3]', 'HTMLTableRowElement')])).toBe(false)
+    expect(heldByQueryCache([step('', 'global'), step('_document', 'Document'), step('listener', 'closure onResize', '/p/src/widget.ts'), step('node', 'HTMLDivElement')])).toBe(false)
+  })
+})
