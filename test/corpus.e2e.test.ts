@@ -50,7 +50,7 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
 
   test('exactly the leaking tests fail, and a test that fails on its own keeps its own failure', () => {
     const leaking = shared(named(run, 'leaks:'))
-    expect(leaking.length).toBe(14)
+    expect(leaking.length).toBe(15)
     expect(shared(failed(run))).toEqual([...leaking, ...named(run, 'fails on its own')].sort())
     for (const test of leaking) expect(message(test), test).toMatch(/^LeakError: /)
     const own = message('tests/own-failure.test.ts > fails on its own: leaks an interval, then an assertion fails')
@@ -130,6 +130,18 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     expect(run.tests.get('tests/snapshots.test.ts > clean: the test above was not re-run before this one: later tests see what its one run left')?.status).toBe('passed')
     expect(run.output).not.toContain('re-running the test failed')
     expect(run.output).not.toMatch(/Snapshots\s*:?\s+.*(written|obsolete)/)
+  })
+
+  test('tests that build on each other: a suspect first in the block is re-run only after the last, and no test sees its re-runs', () => {
+    const file = 'tests/order-dependent.test.ts'
+    for (const variant of ['clean', 'leaks']) {
+      const block = `${file} > ${variant}: a session made by the first test`
+      expect(run.tests.get(`${block} > clean: the next test reads the session the first one made`)?.status).toBe('passed')
+      expect(run.tests.get(`${block} > clean: and so does the one after it, with the same cookie`)?.status).toBe('passed')
+    }
+    expect(run.tests.get(`${file} > clean: a session made by the first test > clean: signs in (and builds a lookup table once)`)?.status).toBe('passed')
+    expect(message(`${file} > leaks: a session made by the first test > leaks: signs in (and keeps 1 MB in an audit log on every run)`)).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
+    expect(run.output).not.toContain("expected { session: { id: '2' } }")
   })
 
   test('a file is checked after afterAll, without blaming its tests', () => {

@@ -198,8 +198,10 @@ export class Detector {
     await this.observeFullGc([...batch, ...this.waiting])
     // What each test left, as it is when judging begins: a re-run judged first may change it.
     const atJudging = new Map(batch.map((w) => [w, this.collect(w.window)]))
+    // The last test first: tests build on the ones before them, so a re-run of an earlier test
+    // (signing in again) would change what the later tests' re-runs see, never the other way round.
     const judged: Judged[] = []
-    for (const waiting of batch) judged.push({ window: waiting.window, verdict: await this.judge(waiting, atJudging.get(waiting)!) })
+    for (const waiting of [...batch].reverse()) judged.unshift({ window: waiting.window, verdict: await this.judge(waiting, atJudging.get(waiting)!) })
     return judged
   }
 
@@ -270,10 +272,14 @@ export class Detector {
    */
   private async standingAfterRerun(window: Window, rerun: Rerun, first: Found[], notes: string[]): Promise<Found[]> {
     const before = new Set(this.collect(window).map(findingKey))
-    const scratch = new Window('test', window.info, snapshotGlobals(this.scope))
+    const scratch = new Window('test', window.info, snapshotGlobals(this.scope, true))
     scratch.rerunOf = window
     try {
-      await this.replaying(window, scratch, () => quietly(rerun, this.scope))
+      // Settled as a test's end is: a short timer's continuation (the next step of a chain) is the re-run's.
+      await this.replaying(window, scratch, async () => {
+        await quietly(rerun, this.scope)
+        if (this.options.kinds.handle !== 'off') await settleHandles(scratch)
+      })
     } catch (error) {
       this.drop(scratch)
       notes.push(`not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`)
@@ -403,7 +409,7 @@ export class Detector {
     closeWindow(window)
     setCurrentWindow(undefined)
     const file = this.fileWindow
-    if (file) for (const [key, value] of snapshotGlobals(this.scope)) file.globals.set(key, value)
+    if (file) for (const key of snapshotGlobals(this.scope).keys()) file.globals.set(key, undefined)
   }
 
   /** What the probes find of `window` now; `exactOnly`: without the probes that need a full GC first. */

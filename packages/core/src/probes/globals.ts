@@ -12,10 +12,14 @@ const NODE_LAZY_GLOBALS = [/^Symbol\(undici\./]
  */
 const FRAME_INDEX = /^\d+$/
 
-/** `scope` is the global object the tests run against: Jest runs them in a vm context of their own. */
-export function snapshotGlobals(scope: object): GlobalKeys {
+/**
+ * `scope` is the global object the tests run against: Jest runs them in a vm context of their own.
+ * Values are kept only when asked (a re-run's window, to see what it assigned again): a window's
+ * snapshot must not keep a global's old value alive after a test replaced it.
+ */
+export function snapshotGlobals(scope: object, withValues = false): GlobalKeys {
   const keys: GlobalKeys = new Map()
-  for (const key of Reflect.ownKeys(scope)) keys.set(key, valueOf(scope, key))
+  for (const key of Reflect.ownKeys(scope)) keys.set(key, withValues ? valueOf(scope, key) : undefined)
   return keys
 }
 

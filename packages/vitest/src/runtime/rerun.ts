@@ -1,4 +1,4 @@
-import { expect, TestRunner, type TestContext } from 'vitest'
+import { chai, expect, TestRunner, type TestContext } from 'vitest'
 
 type Hook = (context: TestContext, suite: unknown) => unknown
 type Suite = { suite?: Suite; file?: Suite; filepath?: string }
@@ -24,6 +24,7 @@ export async function rerunTest(test: Test, sequence: string): Promise<void> {
   }
   const cleanups: Array<() => unknown> = []
   test.onFinished = undefined
+  const restore = asCurrentTest(test)
   // As Vitest does before a retry: forget this test's snapshots of the previous run, so the re-run
   // matches `name 1` again instead of adding `name 2`.
   ;(expect.getState() as { snapshotState?: { clearTest?: (id: string) => void } }).snapshotState?.clearTest?.(test.id)
@@ -43,5 +44,23 @@ export async function rerunTest(test: Test, sequence: string): Promise<void> {
     const finished = (test.onFinished as Test['onFinished']) ?? []
     test.onFinished = undefined
     for (const callback of [...finished].reverse()) await callback(test.context)
+    restore()
+  }
+}
+
+/**
+ * The re-run may come after later tests ran (see setup.ts): the test Vitest has as current is then
+ * another one. Assertions made with the global `expect` are bound to the current test (snapshots
+ * are named after it), so while the re-run goes, they are bound to the re-run's test; and what it
+ * counts in `expect`'s state (assertion calls) is put back afterwards.
+ */
+function asCurrentTest(test: Test): () => void {
+  const proto = chai.Assertion.prototype as unknown as { withTest?: (this: unknown, t: unknown) => unknown }
+  const withTest = proto.withTest
+  const state = { ...expect.getState() }
+  if (withTest) proto.withTest = function (this: unknown) { return withTest.call(this, test) }
+  return () => {
+    if (withTest) proto.withTest = withTest
+    expect.setState(state)
   }
 }
