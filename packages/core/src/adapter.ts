@@ -8,13 +8,14 @@
  * - `startTest(test, info)` — before the test's beforeEach hooks.
  * - `endTest(test, ownFailure, rerun)` — after its afterEach hooks. A verdict comes back when it is
  *   known already; otherwise (undefined) the test waits.
- * - `judgeWaiting(select)` — where no later test of the file can see a re-run's side effects: after
- *   the last test of the block whose afterAll hooks would tear down what the waiting tests need,
- *   before those hooks (the file's last test when no block has any). The verdicts of the waiting
- *   tests come back; the adapter fails the leaking ones before the file's result is final.
- * - `endFile()` — after the file's afterAll hooks (judges what the file as a whole left).
+ * - `judgeWaiting()` — where no test of the file is left to see a re-run's side effects: after the
+ *   file's last test, before its afterAll hooks. Verdicts come back for the waiting tests a full GC
+ *   and re-runs can judge; the adapter fails the leaking ones before the file's result is final.
+ * - `endFile()` — after the file's afterAll hooks: the tests that left handles, listeners or
+ *   globals are judged on what is still there (a server a suite closes in afterAll is not left
+ *   behind), then what the file as a whole left.
  */
-import type { Detector, Rerun } from './detector.js'
+import type { Detector, Judged, Rerun } from './detector.js'
 import { LeakError } from './errors.js'
 import type { SourceLocation, Verdict } from './findings.js'
 import { formatVerdict, leakLocation } from './format.js'
@@ -80,19 +81,26 @@ export class FileCheck<T> {
     return this.detector.hasWaiting((w) => this.waiting.has(w) && select(this.waiting.get(w)!))
   }
 
-  async judgeWaiting(select: (test: T) => boolean = () => true): Promise<Array<[T, Verdict]>> {
-    const judged = await this.detector.judgeWaiting((w) => this.waiting.has(w) && select(this.waiting.get(w)!))
+  /** After the file's last test, before its afterAll hooks: the verdicts a full GC and re-runs give. */
+  async judgeWaiting(): Promise<Array<[T, Verdict]>> {
+    return this.testsOf(await this.detector.judgeWaiting())
+  }
+
+  /**
+   * After the file's afterAll hooks: every test still waiting is judged (what it left that the hooks
+   * did not take down), then the file itself.
+   */
+  async endFile(): Promise<{ file: Verdict; tests: Array<[T, Verdict]> }> {
+    const tests = [...(await this.judgeWaiting()), ...this.testsOf(await this.detector.judgeAfterTeardown())]
+    return { file: this.detector.endFile(this.fileWindow), tests }
+  }
+
+  private testsOf(judged: Judged[]): Array<[T, Verdict]> {
     return judged.map(({ window, verdict }) => {
       const test = this.waiting.get(window)!
       this.waiting.delete(window)
       return [test, verdict]
     })
-  }
-
-  /** The file's verdict, after its afterAll hooks: every test still waiting is judged first. */
-  async endFile(): Promise<{ file: Verdict; tests: Array<[T, Verdict]> }> {
-    const tests = await this.judgeWaiting()
-    return { file: this.detector.endFile(this.fileWindow), tests }
   }
 
   /**

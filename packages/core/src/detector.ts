@@ -2,6 +2,7 @@ import { relative, sep } from 'node:path'
 import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { resolveBudget, type ResolvedBudget } from './budget.js'
 import { describeFound } from './format.js'
+import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
 import type { Finding, RetainedFinding, Verdict } from './findings.js'
 import { fullGc, heapAndExternal } from './gc.js'
@@ -18,7 +19,7 @@ import { closeWindow, openWindow } from './probes/window-ref.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
-import { afterRerun, clearedBySpan, heldByQueryCache, mayRetain, retainedBySamples, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
+import { afterRerun, clearedBySpan, heldByQueryCache, keptBetweenSnapshots, mayRetain, retainedBySamples, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 export interface DetectorHost {
@@ -40,6 +41,8 @@ interface Waiting {
   threshold: number
   /** The retained-memory check: 'unjudged' until the first full GC after the window ended. */
   memory: 'unjudged' | 'suspect' | 'cleared'
+  /** What the full GC decided, for a window that waits for the afterAll hooks too. */
+  partial?: { findings: Finding[]; notes: string[] }
 }
 
 export interface Judged {
@@ -60,6 +63,8 @@ export class Detector {
   private fileWindow: Window | undefined
   private readonly concurrentTests: string[] = []
   private readonly waiting: Waiting[] = []
+  /** Windows judged after the GC that also left handles, listeners or globals: judged after afterAll. */
+  private readonly afterTeardown: Waiting[] = []
   private readonly scope: object
   private readonly probes: Probes
   /** Known leaks by test id: they are reported, not failed, until they grow. */
@@ -169,7 +174,7 @@ export class Detector {
     const memory = this.options.kinds.retained !== 'off' && window.heap !== undefined && mayRetain(bound, threshold)
     if (!rerun || window.noRerun !== undefined) return this.judgeOnOneRun(window, memory, threshold, window.noRerun ?? 'this host cannot re-run the test')
     for (const p of this.probes.list) p.seal?.(window)
-    const waits = memory || this.collect(window, { exactOnly: true }).length > 0 || window.watched.length > 0 || this.probes.list.some((p) => p.afterGc && p.collect(window).length > 0)
+    const waits = memory || this.collect(window).length > 0
     if (!waits) {
       this.drop(window)
       return this.verdict(window, [], [])
@@ -179,29 +184,62 @@ export class Detector {
     return undefined
   }
 
-  /** True while some test's window waits for `judgeWaiting`. */
+  /** True while some test's window waits for its verdict. */
   hasWaiting(select: (window: Window) => boolean = () => true): boolean {
-    return this.waiting.some((w) => select(w.window))
+    return this.waiting.some((w) => select(w.window)) || this.afterTeardown.some((w) => select(w.window))
   }
 
   /**
-   * Judges the waiting windows `select` picks, at a point where no later test of the file can see
-   * what their re-runs do. One full GC judges them all (and every other window that ended since the
-   * last one, for memory); only the suspects are re-run.
+   * Judges what only a full GC can tell, for every waiting test: after the file's last test, before
+   * its afterAll hooks, where no test of the file is left to see what re-runs do. One full GC judges
+   * them all for memory; only the suspects are re-run. Tests that also left handles, listeners or
+   * globals are not done: those are judged after the afterAll hooks (`judgeAfterTeardown`), and
+   * their verdict comes then.
    */
-  async judgeWaiting(select: (window: Window) => boolean = () => true): Promise<Judged[]> {
-    const batch = this.waiting.filter((w) => select(w.window))
+  async judgeWaiting(): Promise<Judged[]> {
+    const batch = this.waiting.splice(0)
     if (batch.length === 0) return []
-    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((w) => !batch.includes(w)))
     // WeakRef targets stay alive until the end of the macrotask that created or read them.
     await nextMacrotask()
-    await this.observeFullGc([...batch, ...this.waiting])
+    await this.observeFullGc(batch)
     // What each test left, as it is when judging begins: a re-run judged first may change it.
-    const atJudging = new Map(batch.map((w) => [w, this.collect(w.window)]))
+    const atJudging = new Map(batch.map((w) => [w, this.collect(w.window, 'after-gc')]))
     // The last test first: tests build on the ones before them, so a re-run of an earlier test
     // (signing in again) would change what the later tests' re-runs see, never the other way round.
     const judged: Judged[] = []
-    for (const waiting of [...batch].reverse()) judged.unshift({ window: waiting.window, verdict: await this.judge(waiting, atJudging.get(waiting)!) })
+    for (const waiting of [...batch].reverse()) {
+      const partial = await this.judgeAfterGc(waiting, atJudging.get(waiting)!)
+      if (this.collect(waiting.window, 'exact').length > 0) this.afterTeardown.unshift({ ...waiting, partial })
+      else {
+        this.drop(waiting.window)
+        judged.unshift({ window: waiting.window, verdict: this.verdict(waiting.window, partial.findings, partial.notes) })
+      }
+    }
+    return judged
+  }
+
+  /**
+   * Handles, listeners and globals a test left, judged after the file's afterAll hooks: what they
+   * closed, removed or deleted was the suite's (a server a step-by-step suite opens in one test and
+   * closes in afterAll), not left behind. What is still there gets the first-use rule: one re-run.
+   */
+  async judgeAfterTeardown(): Promise<Judged[]> {
+    const batch = this.afterTeardown.splice(0)
+    if (batch.length === 0) return []
+    // A listener on a node out of the document is judged with the node: garbage must be gone first.
+    await nextMacrotask()
+    fullGc()
+    this.lastLive = heapAndExternal()
+    const atJudging = new Map(batch.map((w) => [w, this.collect(w.window, 'exact')]))
+    const judged: Judged[] = []
+    for (const waiting of [...batch].reverse()) {
+      const { window, rerun, partial } = waiting
+      const notes = [...partial!.notes]
+      let found = atJudging.get(waiting)!
+      if (found.length > 0) found = await this.checking(window, 're-running it to tell a first use from a leak', () => this.standingAfterRerun(window, rerun, found, notes))
+      this.drop(window)
+      judged.unshift({ window, verdict: this.verdict(window, [...partial!.findings, ...this.withSeverity(found)], notes) })
+    }
     return judged
   }
 
@@ -226,26 +264,26 @@ export class Detector {
     }
   }
 
-  private async judge({ window, rerun, memory, threshold }: Waiting, atJudging: Found[]): Promise<Verdict> {
+  /** The part of a waiting test's verdict a full GC decides: detached trees, watched objects, memory. */
+  private async judgeAfterGc({ window, rerun, memory, threshold }: Waiting, atJudging: Found[]): Promise<{ findings: Finding[]; notes: string[] }> {
     const notes: string[] = []
     let found = atJudging
     if (found.length > 0) found = await this.checking(window, 're-running it to tell a first use from a leak', () => this.standingAfterRerun(window, rerun, found, notes))
     let findings = await this.explained(window, this.withSeverity(found), notes)
-    // A test that fails already for what it left (a server, a listener) is not re-run for memory as
-    // well: those re-runs cost seconds and the leak is reported anyway (unless the baseline knows it).
+    // A test that fails already for what it left is not re-run for memory as well: those re-runs
+    // cost seconds and the leak is reported anyway (unless the baseline knows it).
     if (memory === 'suspect' && this.verdict(window, findings, []).state !== 'leak') {
       const confirmed = await this.checking(window, 're-running it to confirm a retained-memory leak, then taking heap snapshots', () => this.confirmRetained(window, rerun, threshold, notes))
       if (confirmed) findings = [...findings, ...this.withSeverity([confirmed])]
     }
-    this.drop(window)
-    return this.verdict(window, findings, notes)
+    return { findings, notes }
   }
 
   /** A test that is not re-run: what its one run left stands, and only a lot of memory counts. */
   private async judgeOnOneRun(window: Window, memory: boolean, threshold: number, reason: string): Promise<Verdict> {
     this.releaseMarks(window)
     const notes: string[] = []
-    const gcProbes = window.watched.length > 0 || this.probes.list.some((p) => p.afterGc && p.collect(window).length > 0)
+    const gcProbes = this.collect(window, 'after-gc').length > 0
     let live: number | undefined
     if (gcProbes || memory) {
       await nextMacrotask()
@@ -318,6 +356,8 @@ export class Detector {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
           await quietly(rerun, this.scope)
+          // What the run left queued (a promise's reactions, an immediate) goes before it is measured.
+          await nextMacrotask()
           fullGc()
           const now = heapAndExternal()
           growth.push(now - previous)
@@ -343,8 +383,13 @@ export class Detector {
     const spies = spiesThatGrew(this.scope, spyCallsBefore)
     if (spies.length > 0) finding.spies = spies
     if (this.options.explain) {
-      finding.retainedBy = await this.replaying(window, window, () => explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope)))
+      const { newSelfSize, ...retainedBy } = await this.replaying(window, window, () => explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope)))
       this.afterAnalysis()
+      if ('groups' in retainedBy && newSelfSize !== undefined && !keptBetweenSnapshots(retainedBy.groups, newSelfSize, threshold)) {
+        notes.push(`retained memory grew in ${growth.length} re-runs (${formatBytes(bytes)}), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`)
+        return undefined
+      }
+      finding.retainedBy = retainedBy
     }
     return finding
   }
@@ -412,9 +457,9 @@ export class Detector {
     if (file) for (const key of snapshotGlobals(this.scope).keys()) file.globals.set(key, undefined)
   }
 
-  /** What the probes find of `window` now; `exactOnly`: without the probes that need a full GC first. */
-  private collect(window: Window, { exactOnly = false } = {}): Found[] {
-    return this.probes.list.flatMap((p) => (exactOnly && p.afterGc ? [] : p.collect(window)))
+  /** What the probes find of `window` now: all, the exact ones, or those only a full GC makes sure of. */
+  private collect(window: Window, which: 'all' | 'exact' | 'after-gc' = 'all'): Found[] {
+    return this.probes.list.flatMap((p) => (which === 'all' || (which === 'after-gc') === p.afterGc ? p.collect(window) : []))
   }
 
   private drop(window: Window): void {

@@ -38,13 +38,13 @@ const ANALYSIS_PROCESS = 'child-process'
  * One more run of a confirmed leak between two heap snapshots: the objects new in the second
  * are the leak, and the shortest strong path from a GC root to them is what holds it.
  */
-export function explainRetained(place: SnapshotPlace, runOnce: () => Promise<void>): Promise<RetainedBy> {
-  return withSnapshotFiles(place, async (files): Promise<RetainedBy> => {
+export function explainRetained(place: SnapshotPlace, runOnce: () => Promise<void>): Promise<RetainedBy & { newSelfSize?: number }> {
+  return withSnapshotFiles(place, async (files): Promise<RetainedBy & { newSelfSize?: number }> => {
     await writeHeapSnapshot(files.before)
     await runOnce()
     await writeHeapSnapshot(files.after)
-    const { text, groups, paths } = await explainLeak({ before: files.before, after: files.after, root: place.root, parseIn: ANALYSIS_PROCESS })
-    return { text, groups, paths, ...(files.kept && { snapshots: { before: files.before, after: files.after } }) }
+    const { text, groups, paths, total } = await explainLeak({ before: files.before, after: files.after, root: place.root, parseIn: ANALYSIS_PROCESS })
+    return { text, groups, paths, newSelfSize: total.selfSize, ...(files.kept && { snapshots: { before: files.before, after: files.after } }) }
   }, (unavailable) => ({ unavailable }))
 }
 

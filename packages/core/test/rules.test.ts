@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { Finding, Verdict } from '../src/findings.js'
-import { afterRerun, clearedBySpan, DOM_NOISE_FLOOR, heldByQueryCache, retainedBySamples, failsTest, fullNameOf, judgingOf, majority, mayRetain, NOISE_FLOOR, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, SINGLE_RUN_FLOOR, stateOf } from '../src/rules.js'
+import { afterRerun, clearedBySpan, keptBetweenSnapshots, DOM_NOISE_FLOOR, heldByQueryCache, retainedBySamples, failsTest, fullNameOf, judgingOf, majority, mayRetain, NOISE_FLOOR, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, SINGLE_RUN_FLOOR, stateOf } from '../src/rules.js'
 
 const KB = 1024
 const MB = 1024 * KB
@@ -95,4 +95,10 @@ describe('heldByQueryCache', () => {
     expect(heldByQueryCache([step('', 'module', '/p/src/rows.ts'), step('kept', 'Array'), step('[3]', 'HTMLTableRowElement')])).toBe(false)
     expect(heldByQueryCache([step('', 'global'), step('_document', 'Document'), step('listener', 'closure onResize', '/p/src/widget.ts'), step('node', 'HTMLDivElement')])).toBe(false)
   })
+})
+
+describe('keptBetweenSnapshots: the explaining run repeats the leak', () => {
+  test('a group that keeps megabytes confirms it', () => expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }], 96, NOISE_FLOOR)).toBe(true))
+  test('a run that kept a few promises does not: the growth was passing', () => expect(keptBetweenSnapshots([{ retainedSize: 864 }], 864, NOISE_FLOOR)).toBe(false))
+  test("Buffers: the ArrayBuffer's retained size carries its backing store", () => expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }, { retainedSize: 2 * MB }], 184, NOISE_FLOOR)).toBe(true))
 })

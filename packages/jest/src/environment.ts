@@ -46,7 +46,7 @@ export function withLeakproof<T extends EnvironmentClass>(Base: T): T {
 
 /**
  * One per test file: maps jest-circus's events onto the engine's `FileCheck`. Tests that wait for a
- * verdict are judged before the afterAll hooks of the block they need (see `teardownBlockOf`), and
+ * verdict are judged after the file's last test and after its afterAll hooks (see FileCheck), and
  * fail then: jest-circus reads a test's errors when the file's run is over.
  */
 class TestWindows {
@@ -55,6 +55,7 @@ class TestWindows {
   private check: FileCheck<Circus.TestEntry> | undefined
   private readonly snapshotCounts = new Map<Circus.TestEntry, number>()
   private readonly records: TestReport[] = []
+  private rootTornDown = false
 
   constructor(
     private readonly global: JestEnvironment['global'],
@@ -89,18 +90,23 @@ class TestWindows {
         const snapshotCount = this.snapshotCounts.get(test) ?? 0
         this.snapshotCounts.delete(test)
         if (!this.check?.isJudged(test)) break
-        const verdict = await this.check.endTest(test, test.errors.length > 0, () => rerunTest(this.global, test, state, snapshotCount))
+        // Re-runs come after the file's last test: every block but the root has run its afterAll
+        // hooks then, and the root too once run_finish comes.
+        const isTornDown = (block: Circus.DescribeBlock): boolean => block.parent !== undefined || this.rootTornDown
+        const verdict = await this.check.endTest(test, test.errors.length > 0, () => rerunTest(this.global, test, state, snapshotCount, isTornDown))
         if (verdict) this.apply(test, verdict)
         break
       }
-      // The first afterAll hook of a block: its tests that wait are judged while what they need is up.
+      // After the file's last test, before its afterAll hooks (the root block's first one, or the
+      // root block's end when it has none): no test is left to see what re-runs do.
       case 'hook_start':
-        if (event.hook.type === 'afterAll') await this.judgeWaitingIn(event.hook.parent)
+        if (event.hook.type === 'afterAll' && !event.hook.parent.parent) await this.judgeWaiting()
         break
       case 'run_describe_finish':
-        if (!event.describeBlock.parent) await this.judgeWaitingIn(event.describeBlock)
+        if (!event.describeBlock.parent) await this.judgeWaiting()
         break
       case 'run_finish': {
+        this.rootTornDown = true
         if (!this.check) break
         const { file, tests } = await this.check.endFile()
         for (const [test, verdict] of tests) this.apply(test, verdict)
@@ -112,9 +118,9 @@ class TestWindows {
     }
   }
 
-  private async judgeWaitingIn(block: Circus.DescribeBlock): Promise<void> {
-    if (!this.check?.hasWaiting((test) => isInside(test, block))) return
-    for (const [test, verdict] of await this.check.judgeWaiting((test) => isInside(test, block))) this.apply(test, verdict)
+  private async judgeWaiting(): Promise<void> {
+    if (!this.check?.hasWaiting()) return
+    for (const [test, verdict] of await this.check.judgeWaiting()) this.apply(test, verdict)
   }
 
   /** A verdict goes to the report; a leak also fails the test, with the leak's line as its code frame. */
@@ -130,12 +136,6 @@ class TestWindows {
   publish(): void {
     writeRecords(this.context.testPath, this.records)
   }
-}
-
-/** `block` is the test's own describe block or one around it. */
-function isInside(test: Circus.TestEntry, block: Circus.DescribeBlock): boolean {
-  for (let b: Circus.DescribeBlock | undefined = test.parent; b; b = b.parent) if (b === block) return true
-  return false
 }
 
 /** Where the test was declared: Jest keeps the stack of the `test()` call. */

@@ -36,7 +36,22 @@ export function snapshotCounterOf(scope: Scope): number {
  * per-test state (the running test, `expect`'s assertion counts, snapshots) is put back as the
  * first run left it.
  */
-export async function rerunTest(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number): Promise<void> {
+export async function rerunTest(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number, isTornDown: (block: Circus.DescribeBlock) => boolean): Promise<void> {
+  // Blocks whose afterAll hooks have run (the re-run comes after the file's last test) are set up
+  // again around it, and taken down again after: the test needs what their beforeAll hooks made.
+  const tornDown: Circus.DescribeBlock[] = []
+  for (let block: Circus.DescribeBlock | undefined = test.parent; block; block = block.parent) if (isTornDown(block)) tornDown.unshift(block)
+  const context = Object.create(null) as object
+  const timeoutOf = (entry: { timeout?: number | null }): number => entry.timeout || state.testTimeout
+  for (const block of tornDown) for (const hook of block.hooks.filter((h) => h.type === 'beforeAll')) await call(hook.fn, context, timeoutOf(hook), 'a beforeAll hook')
+  try {
+    await rerunWindow(scope, test, state, snapshotCountAtStart)
+  } finally {
+    for (const block of [...tornDown].reverse()) for (const hook of block.hooks.filter((h) => h.type === 'afterAll')) await call(hook.fn, context, timeoutOf(hook), 'an afterAll hook')
+  }
+}
+
+async function rerunWindow(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number): Promise<void> {
   const expectState = expectStateOf(scope)
   const savedExpect = expectState && { ...expectState }
   // The re-run may come after later tests ran (see FileCheck): `expect` names this test again, as

@@ -83,16 +83,16 @@ export function enableProbes(settings: ProbeSettings): Probes {
     list.push({ collect: (w) => collectGlobals(scope, w.globals, isHostGlobal, w.rerunOf !== undefined), drop: () => {}, afterGc: false })
   }
   const dom = settings.listeners || settings.dom ? enableDomProbe(settings.scope, { listeners: settings.listeners, nodes: settings.dom }) : undefined
-  if (dom) {
-    list.push({
-      collect: (w) => {
-        const listeners = settings.listeners ? collectDomListeners(w, dom) : []
-        const detached = settings.dom ? collectDetached(w).map((group: DetachedGroup) => (objectOf.set(group.finding, group.root), group.finding)) : []
-        return [...listeners, ...detached]
-      },
-      drop: dropDomRecords,
-      afterGc: true,
-    })
+  if (dom && settings.listeners) {
+    // A DOM listener on the window, the document or a node in it is there or not: exact. One on a
+    // node out of the document goes with the node (a detached tree, judged after a GC).
+    list.push({ collect: (w) => collectDomListeners(w, dom), drop: () => {}, afterGc: false })
+  }
+  if (dom && settings.dom) {
+    const collect = (w: Window): Found[] => collectDetached(w).map((group: DetachedGroup) => (objectOf.set(group.finding, group.root), group.finding))
+    list.push({ collect, drop: dropDomRecords, afterGc: true })
+  } else if (dom) {
+    list.push({ collect: () => [], drop: dropDomRecords, afterGc: true })
   }
   if (settings.watched) {
     // `leaks.watch()`ed objects still alive.

@@ -1,7 +1,7 @@
 import { chai, expect, TestRunner, type TestContext } from 'vitest'
 
 type Hook = (context: TestContext, suite: unknown) => unknown
-type Suite = { suite?: Suite; file?: Suite; filepath?: string }
+type Suite = { suite?: Suite; file?: Suite; filepath?: string; result?: { state?: string } }
 type Test = Suite & { id: string; context: TestContext; onFinished?: Array<(context: TestContext) => unknown> }
 
 function suitesOf(test: Test): Suite[] {
@@ -11,17 +11,36 @@ function suitesOf(test: Test): Suite[] {
 }
 
 /**
- * Runs a test's window once more in place, as Vitest's runner does: beforeEach hooks outermost
+ * Runs a test's window once more, as Vitest's runner does: beforeEach hooks outermost
  * suite first, the test body, then afterEach hooks innermost first (reversed within a suite when
  * `sequence.hooks` is 'stack', the default), cleanups returned by beforeEach hooks, and
  * `onTestFinished` callbacks registered by this run. Snapshot state is reset first, as for a retry.
  */
-export async function rerunTest(test: Test, sequence: string): Promise<void> {
+export async function rerunTest(test: Test, sequence: string, isTornDown: (suite: Suite) => boolean): Promise<void> {
   const suites = suitesOf(test)
-  const hooksOf = (suite: Suite, name: 'beforeEach' | 'afterEach'): Hook[] => {
+  const hooksOf = (suite: Suite, name: 'beforeEach' | 'afterEach' | 'beforeAll' | 'afterAll'): Hook[] => {
     const hooks = (TestRunner.getSuiteHooks(suite as never) as unknown as Record<string, Hook[]>)[name] ?? []
-    return name === 'afterEach' && sequence === 'stack' ? [...hooks].reverse() : hooks
+    return (name === 'afterEach' || name === 'afterAll') && sequence === 'stack' ? [...hooks].reverse() : hooks
   }
+  // Blocks whose afterAll hooks have run (the re-run comes after the file's last test) are set up
+  // again around it, and taken down again after: the test needs what their beforeAll hooks made.
+  const tornDown = suites.filter(isTornDown)
+  const suiteCleanups: Array<() => unknown> = []
+  for (const suite of tornDown) {
+    for (const hook of hooksOf(suite, 'beforeAll')) {
+      const cleanup = await (hook as unknown as (suite: Suite) => unknown)(suite)
+      if (typeof cleanup === 'function') suiteCleanups.unshift(cleanup as () => unknown)
+    }
+  }
+  try {
+    await rerunWindow(test, suites, hooksOf)
+  } finally {
+    for (const suite of [...tornDown].reverse()) for (const hook of hooksOf(suite, 'afterAll')) await (hook as unknown as (suite: Suite) => unknown)(suite)
+    for (const cleanup of suiteCleanups) await cleanup()
+  }
+}
+
+async function rerunWindow(test: Test, suites: Suite[], hooksOf: (suite: Suite, name: 'beforeEach' | 'afterEach') => Hook[]): Promise<void> {
   const cleanups: Array<() => unknown> = []
   test.onFinished = undefined
   const restore = asCurrentTest(test)

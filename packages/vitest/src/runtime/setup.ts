@@ -40,7 +40,7 @@ let fileTask: { meta: TaskMeta } | undefined
 /**
  * Findings also travel as the test's annotations (Vitest's UI, HTML and GitHub Actions reporters
  * show them), kept heap snapshots as their attachments. Vitest accepts annotations only while a
- * test runs; a verdict comes after its afterEach hooks (or later, see `judgeFinishedBlocks`), so
+ * test runs; a verdict comes after its afterEach hooks (or later, see `judgeAfterLastTest`), so
  * the test is marked running again for these calls.
  */
 async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
@@ -106,19 +106,6 @@ function reasonOf(value: string | true | undefined, setting: string): string | u
   return value === undefined ? undefined : value === true ? `meta.leakproof.${setting}` : value
 }
 
-/**
- * Where a test's re-runs must happen by: before the teardown of the innermost block that has any
- * (afterAll or aroundAll hooks, or beforeAll hooks, which may return a cleanup), else the file's
- * end. Until then, what they need is up, and after its last test no test of the block sees them.
- */
-function teardownBlockOf(test: VitestTest): VitestSuite {
-  for (let s = test.suite; s && !s.filepath; s = s.suite) {
-    const hooks = TestRunner.getSuiteHooks(s as never) as unknown as Record<string, unknown[] | undefined>
-    if ((hooks.afterAll?.length ?? 0) + (hooks.aroundAll?.length ?? 0) + (hooks.beforeAll?.length ?? 0) > 0) return s
-  }
-  return test.file
-}
-
 /** The last test that runs in `suite` (statically: Vitest settles tests' modes before running). */
 function lastTestOf(suite: VitestSuite): VitestTest | undefined {
   for (let i = (suite.tasks?.length ?? 0) - 1; i >= 0; i--) {
@@ -131,26 +118,33 @@ function lastTestOf(suite: VitestSuite): VitestTest | undefined {
 }
 
 /**
- * After `test`, the last test of some blocks: the tests waiting to be judged before those blocks'
- * teardown are judged now. Returns `test`'s own verdict when it was one of them.
+ * After the file's last test, before its afterAll hooks, the waiting tests are judged: no test of
+ * the file is left to see what their re-runs do. Returns `test`'s own verdict when it was one of them.
  */
-async function judgeFinishedBlocks(test: VitestTest): Promise<Verdict | undefined> {
-  const finished: VitestSuite[] = []
-  for (let s: VitestSuite | undefined = test.suite ?? test.file; s; s = s.filepath ? undefined : (s.suite ?? test.file)) if (lastTestOf(s) === test) finished.push(s)
-  const select = (t: VitestTest): boolean => finished.includes(teardownBlockOf(t))
-  if (finished.length === 0 || !check.hasWaiting(select)) return undefined
+async function judgeAfterLastTest(test: VitestTest): Promise<Verdict | undefined> {
+  if (lastTestOf(test.file) !== test || !check.hasWaiting()) return undefined
   let own: Verdict | undefined
-  for (const [waiting, verdict] of await check.judgeWaiting(select)) {
+  for (const [waiting, verdict] of await check.judgeWaiting()) {
     if (waiting === test) own = verdict
     else await applyLate(waiting, verdict)
   }
   return own
 }
 
+/** Set once the file's afterAll hooks have run: re-runs after that set the file up again. */
+let fileTornDown = false
+
+/** A suite whose afterAll hooks have run: Vitest gives it its final state after them. */
+function isTornDown(suite: { filepath?: string; result?: { state?: string } }): boolean {
+  return suite.filepath ? fileTornDown : suite.result?.state !== undefined && suite.result.state !== 'run'
+}
+
 aroundAll(async (runSuite) => {
   await runSuite()
-  // Tests still waiting (none, unless the order was not the one foreseen: shuffled tests) are
-  // judged now, after the afterAll hooks: a re-run that fails then is a note, never a failure.
+  fileTornDown = true
+  // After the afterAll hooks: the tests that left handles, listeners or globals are judged on what
+  // is still there; any other test still waiting (shuffled tests, whose last one was not foreseen)
+  // is judged now too, and a re-run that fails then is a note, never a failure.
   const { file, tests } = await check.endFile()
   for (const [test, verdict] of tests) await applyLate(test, verdict)
   if (fileTask) fileTask.meta.leakproofFile = file
@@ -179,8 +173,8 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     await runTest()
   } finally {
     const ownFailure = test.result?.state !== 'pass'
-    verdict = await check.endTest(test, ownFailure, () => clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks)))
-    const judgedNow = await judgeFinishedBlocks(test)
+    verdict = await check.endTest(test, ownFailure, () => clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks, isTornDown)))
+    const judgedNow = await judgeAfterLastTest(test)
     verdict ??= judgedNow
     // Still waiting: its 'test-finished' event waits with it (see applyLate).
     if (!verdict && check.hasWaiting((t) => t === test)) held.hold(test)
