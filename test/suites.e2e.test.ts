@@ -53,7 +53,7 @@ for (const framework of ['vitest', 'jest'] as const) {
       expect(message('tests/shared/libraries.test.ts > leaks: a library that starts a timer on every call')).toContain('Timeout (setInterval 15 s) created at tests/shared/libraries.test.ts:27:')
       expect(message('tests/shared/libraries.test.ts > leaks: starts a retry chain and does not wait for it')).toContain('Timeout (setTimeout 5 s) created at tests/shared/libraries.test.ts:42:34')
       // A request on a keep-alive connection an earlier test opened is the doing of the test that sent it.
-      expect(message('tests/shared/keep-alive.test.ts > leaks: its request starts a 5 s timer on the server that outlives it')).toContain('Timeout (setTimeout 5 s) created at tests/shared/keep-alive.test.ts:13:20')
+      expect(message('tests/shared/keep-alive.test.ts > leaks: its request starts a 5 s timer on the server that outlives it')).toContain('Timeout (setTimeout 5 s) created at tests/shared/keep-alive.test.ts:12:7')
       // Re-runs are silent: the test's console line is printed by its own run only.
       expect(run.output.match(/printed once, not again by re-runs/g)).toHaveLength(1)
     })

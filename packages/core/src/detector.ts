@@ -5,7 +5,7 @@ import { describeFound } from './format.js'
 import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
 import type { Finding, RetainedFinding, Verdict } from './findings.js'
-import { fullGc, heapAndExternal } from './gc.js'
+import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
@@ -19,7 +19,7 @@ import { closeWindow, openWindow } from './probes/window-ref.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
-import { afterRerun, clearedBySpan, heldByQueryCache, keptBetweenSnapshots, mayRetain, retainedBySamples, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
+import { afterRerun, heldByQueryCache, keptBetweenSnapshots, mayRetain, retainedBySamples, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 export interface DetectorHost {
@@ -43,6 +43,10 @@ interface Waiting {
   memory: 'unjudged' | 'suspect' | 'cleared'
   /** What the full GC decided, for a window that waits for the afterAll hooks too. */
   partial?: { findings: Finding[]; notes: string[] }
+  /** Its handles, listeners and globals when judging began, before any re-run. */
+  exactAtJudging?: Found[]
+  /** Keys of those that the re-runs of judging removed (a cleanup of everything mounted): not the afterAll hooks' doing. */
+  removedByReruns?: Set<string>
 }
 
 export interface Judged {
@@ -126,12 +130,9 @@ export class Detector {
     openWindow(window)
     setCurrentWindow(window)
     if (this.options.kinds.retained !== 'off') {
-      // The first reading of live memory: taken at the first test, after the test file's
-      // imports, so that loading modules is not the first test's growth.
-      if (this.lastLive === undefined) {
-        fullGc()
-        this.lastLive = heapAndExternal()
-      }
+      // No full GC here for a first reading of live memory (it cost 200–300 ms per file in a Jest
+      // worker): until the first judging GC there is no span to clear windows by, and the
+      // allocation profiler's samples tell the windows apart on their own.
       // The mark before the scavenge: the cheap bound counts it at both ends, never as growth.
       window.startMark = mark()
       window.heap = startHeapWindow()
@@ -204,15 +205,22 @@ export class Detector {
     await this.observeFullGc(batch)
     // What each test left, as it is when judging begins: a re-run judged first may change it.
     const atJudging = new Map(batch.map((w) => [w, this.collect(w.window, 'after-gc')]))
+    const exactAtJudging = new Map(batch.map((w) => [w, this.collect(w.window, 'exact')]))
     // The last test first: tests build on the ones before them, so a re-run of an earlier test
     // (signing in again) would change what the later tests' re-runs see, never the other way round.
     const judged: Judged[] = []
-    for (const waiting of [...batch].reverse()) {
-      const partial = await this.judgeAfterGc(waiting, atJudging.get(waiting)!)
-      if (this.collect(waiting.window, 'exact').length > 0) this.afterTeardown.unshift({ ...waiting, partial })
-      else {
+    const partials = new Map<Waiting, { findings: Finding[]; notes: string[] }>()
+    for (const waiting of [...batch].reverse()) partials.set(waiting, await this.judgeAfterGc(waiting, atJudging.get(waiting)!))
+    for (const waiting of batch) {
+      const partial = partials.get(waiting)!
+      const exact = exactAtJudging.get(waiting)!
+      if (exact.length > 0) {
+        const now = new Set(this.collect(waiting.window, 'exact').map(findingKey))
+        const removedByReruns = new Set(exact.map(findingKey).filter((k) => !now.has(k)))
+        this.afterTeardown.push({ ...waiting, partial, exactAtJudging: exact, removedByReruns })
+      } else {
         this.drop(waiting.window)
-        judged.unshift({ window: waiting.window, verdict: this.verdict(waiting.window, partial.findings, partial.notes) })
+        judged.push({ window: waiting.window, verdict: this.verdict(waiting.window, partial.findings, partial.notes) })
       }
     }
     return judged
@@ -230,7 +238,13 @@ export class Detector {
     await nextMacrotask()
     fullGc()
     this.lastLive = heapAndExternal()
-    const atJudging = new Map(batch.map((w) => [w, this.collect(w.window, 'exact')]))
+    // Still there after the afterAll hooks, or removed by another test's re-run (which says nothing
+    // about this test): those get the first-use rule. What the hooks took down was the suite's.
+    const stillThere = (w: Waiting): Found[] => {
+      const now = new Set(this.collect(w.window, 'exact').map(findingKey))
+      return w.exactAtJudging!.filter((f) => now.has(findingKey(f)) || w.removedByReruns!.has(findingKey(f)))
+    }
+    const atJudging = new Map(batch.map((w) => [w, stillThere(w)]))
     const judged: Judged[] = []
     for (const waiting of [...batch].reverse()) {
       const { window, rerun, partial } = waiting
@@ -244,22 +258,22 @@ export class Detector {
   }
 
   /**
-   * One full GC judges every window that ended since the previous one, for memory: none retained
-   * more than the whole span grew; and where the span grew, the allocation profiler's live samples
-   * say which windows allocated what is alive (rules.ts, `retainedBySamples`).
+   * One full GC judges every waiting window for memory: the allocation profiler's live samples say
+   * which windows allocated what is still alive (rules.ts, `retainedBySamples`). The growth of live
+   * memory over the whole span would say it more cheaply, but memory alive before the span may die
+   * in it (the previous test file's, under Jest's --runInBand) and hide a leak.
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
     fullGc()
-    const live = heapAndExternal()
-    const growth = this.lastLive === undefined ? undefined : live - this.lastLive
-    this.lastLive = live
+    this.lastLive = heapAndExternal()
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
-    const cleared = (w: Waiting): boolean => clearedBySpan(growth, w.threshold)
-    const allocations = unjudged.some((w) => !cleared(w) && w.window.startMark && w.window.endMark) ? await liveAllocations() : undefined
+    const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark) ? await liveAllocations() : undefined
     for (const w of unjudged) {
       const { startMark, endMark, externalGrowth } = w.window
       const sampled = allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
-      w.memory = cleared(w) || (sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold)) ? 'cleared' : 'suspect'
+      // Without the profiler's samples (it could not be started, or a mark was missed), every
+      // window over its cheap bound is a suspect.
+      w.memory = sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold) ? 'cleared' : 'suspect'
       this.releaseMarks(w.window)
     }
   }
@@ -347,8 +361,7 @@ export class Detector {
   private async confirmRetained(window: Window, rerun: Rerun, threshold: number, notes: string[]): Promise<RetainedFinding | undefined> {
     const n = this.options.repetitions
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
-    fullGc()
-    let previous = heapAndExternal()
+    let previous = settledLiveMemory()
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
     const from = mark()
@@ -377,9 +390,12 @@ export class Detector {
     release(from)
     release(to)
     if (outcome !== 'leak') return undefined
-    const bytes = growth.reduce((a, b) => a + b, 0)
+    // A run in which other memory died (a previous Jest file's environment, freed over several
+    // GCs) reads low, even negative: the runs that grew say what the test keeps.
+    const grew = growth.filter((g) => g > threshold)
+    const bytes = grew.reduce((a, b) => a + b, 0)
     const budget = this.budgetOf(window).bytes
-    const finding: RetainedFinding = { kind: 'retained', bytes, runs: growth.length, perRun: Math.round(bytes / growth.length), minPerRun: Math.min(...growth), budget, sites, confirmed: true }
+    const finding: RetainedFinding = { kind: 'retained', bytes, runs: grew.length, perRun: Math.round(bytes / grew.length), minPerRun: Math.min(...grew), budget, sites, confirmed: true }
     const spies = spiesThatGrew(this.scope, spyCallsBefore)
     if (spies.length > 0) finding.spies = spies
     if (this.options.explain) {

@@ -29,6 +29,24 @@ export function fullGc(): void {
   gc()
 }
 
+/**
+ * Full GCs until live memory stops falling, at most `limit` of them; returns the last reading. What
+ * died before may take several to go: V8 frees a disposed context (a previous Jest test file's
+ * environment) over a few mark-compacts, and a re-run measured meanwhile would show the drop.
+ */
+export function settledLiveMemory(limit = 6, tolerance = 64 * 1024): number {
+  fullGc()
+  let live = heapAndExternal()
+  for (let i = 1; i < limit; i++) {
+    fullGc()
+    const now = heapAndExternal()
+    const fell = live - now
+    live = now
+    if (fell < tolerance) break
+  }
+  return live
+}
+
 /** A scavenge of the young generation: well under a millisecond, frees short-lived garbage only. */
 export function minorGc(): void {
   getGc()({ type: 'minor' })

@@ -61,20 +61,9 @@ export function mayRetain(bound: number | undefined, threshold: number): boolean
 }
 
 /**
- * One full GC judges every window since the previous one: live memory grew by `growth` over all of
- * them together, so none of them retained more than that — unless memory alive at the previous GC
- * died meanwhile (the previous test file's, under Jest's --runInBand) and hides it, which a negative
- * growth says: then only re-runs can tell.
- */
-export function clearedBySpan(growth: number | undefined, threshold: number): boolean {
-  return growth !== undefined && growth >= 0 && growth <= threshold
-}
-
-/**
- * Where one full GC did not clear a span, the windows in it are told apart by the allocation
- * profiler: `sampled` is its estimate of what the window allocated and is still alive (one sample
- * per 16 KB), `externalGrowth` the growth of Buffers and ArrayBuffers it made, which it does not
- * sample. Half the threshold in samples makes a suspect: a leak at the noise floor leaves about
+ * After one full GC, the waiting windows are told apart by the allocation profiler: `sampled` is its estimate of what the window allocated and is still alive (one sample
+ * per 16 KB), `externalGrowth` what it allocated of Buffers and ArrayBuffers at most, which the profiler
+ * does not sample. Half the threshold in samples makes a suspect: a leak at the noise floor leaves about
  * four samples, and one that is missed at this bar keeps so little that a re-run could not
  * confirm it either.
  */
@@ -89,17 +78,17 @@ export function majority(n: number): number {
 
 /**
  * Re-runs of a memory suspect, each followed by a full GC, grew live memory by `growth`. A leak
- * grows by more than the threshold in a majority of the runs (not every run: other work in the
- * process, a reporter under --runInBand, can free a few hundred KB during one and hide its growth);
- * a lazy singleton, a filled cache or a first import grows once and stops.
+ * grows by more than the threshold in a majority of the runs (not every run: other memory dying
+ * during one — a reporter's under --runInBand, a previous test file's environment — can hide its
+ * growth, even make it negative); a lazy singleton, a filled cache or a first import grows once
+ * and stops: cleared as soon as a majority cannot grow any more.
  */
 export function retainedAcrossRuns(growth: readonly number[], threshold: number, repetitions: number): 'leak' | 'clean' | 'undecided' {
   const grew = growth.filter((g) => g > threshold).length
-  const flat = growth.length - grew
-  if (flat >= repetitions - majority(repetitions) + 1) return 'clean'
+  if (growth.length - grew >= repetitions - majority(repetitions) + 1) return 'clean'
+  // A leak runs every repetition: the report's per-run figures are then the same for every leak.
   if (growth.length < repetitions) return 'undecided'
-  const bytes = growth.reduce((a, b) => a + b, 0)
-  return grew >= majority(repetitions) && bytes > repetitions * threshold ? 'leak' : 'clean'
+  return grew >= majority(repetitions) ? 'leak' : 'clean'
 }
 
 /**

@@ -25,18 +25,29 @@ export function startHeapWindow(): HeapWindow {
 export interface HeapWindowResult {
   /** Upper bound of bytes the window allocated and still holds, when no major GC ran inside it. */
   growthBound: number | undefined
-  /** Growth of external memory (Buffers, ArrayBuffers) between the ends. */
+  /** External memory (Buffers, ArrayBuffers) allocated between the ends, at most: growth plus what GCs inside freed. */
   externalGrowth: number
 }
 
 const MINOR_GC_TYPES = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact'])
 
+interface GcStatistics {
+  gcType: string
+  beforeGC?: { heapStatistics?: { externalMemory?: number } }
+  afterGC?: { heapStatistics?: { externalMemory?: number } }
+}
+
 export function endHeapWindow(window: HeapWindow): HeapWindowResult {
   minorGc()
   const end = heapAndExternal()
-  const stats = window.profiler.stop() as { statistics?: Array<{ gcType: string }> } | undefined
-  const majorRan = (stats?.statistics ?? []).some((s) => !MINOR_GC_TYPES.has(s.gcType))
-  return { growthBound: majorRan ? undefined : end - window.start, externalGrowth: v8.getHeapStatistics().external_memory - window.startExternal }
+  const stats = window.profiler.stop() as { statistics?: GcStatistics[] } | undefined
+  const gcs = stats?.statistics ?? []
+  const majorRan = gcs.some((s) => !MINOR_GC_TYPES.has(s.gcType))
+  // What GCs inside the window freed of external memory is added back: the growth is then an upper
+  // bound of what the window allocated there, which other memory dying meanwhile (the previous test
+  // file's Buffers, under Jest's --runInBand) cannot hide.
+  const freed = gcs.reduce((n, s) => n + Math.max(0, (s.beforeGC?.heapStatistics?.externalMemory ?? 0) - (s.afterGC?.heapStatistics?.externalMemory ?? 0)), 0)
+  return { growthBound: majorRan ? undefined : end - window.start, externalGrowth: v8.getHeapStatistics().external_memory - window.startExternal + freed }
 }
 
 export function stopHeapWindow(window: HeapWindow): void {
