@@ -38,7 +38,13 @@ for (let r = 0; r < ROUNDS; r++) {
   closeWindow(window)
 }
 console.log(`node ${process.version}, ${N} awaits per round, median of ${ROUNDS} rounds`)
-for (const [label, times] of [['plain', plain], ['hook, no window', hookOnly], ['hook, test window', windowOpen]]) {
+for (const [label, times] of [
+  ['plain', plain],
+  ['hook, no window', hookOnly],
+  ['hook, test window', windowOpen],
+]) {
   const ms = median(times)
-  console.log(`  ${label.padEnd(18)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / median(plain)).toFixed(2)}×  ${((ms - median(plain)) * 1000 / N).toFixed(2)} µs per await over plain`)
+  console.log(
+    `  ${label.padEnd(18)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / median(plain)).toFixed(2)}×  ${(((ms - median(plain)) * 1000) / N).toFixed(2)} µs per await over plain`,
+  )
 }

@@ -20,12 +20,20 @@ for (const fixture of ['dom', 'react']) {
   for (const env of ['jsdom', 'happy-dom']) {
     setups.push({
       name: `fixtures/${fixture}, Vitest ${env}`,
-      run: (leakproof) => spawnRun([vitest, 'run', '--root', root, '--config', join(here, 'configs/dom.config.mts'), ...clean], root, { BENCH_ENV: env, BENCH_LEAKPROOF: leakproof ? '1' : '0' }),
+      run: (leakproof) =>
+        spawnRun([vitest, 'run', '--root', root, '--config', join(here, 'configs/dom.config.mts'), ...clean], root, {
+          BENCH_ENV: env,
+          BENCH_LEAKPROOF: leakproof ? '1' : '0',
+        }),
     })
   }
   setups.push({
     name: `fixtures/${fixture}, Jest jsdom`,
-    run: (leakproof) => spawnRun([jest, '--config', join(here, 'configs/jest-dom.config.cjs'), '--forceExit', ...clean], root, { BENCH_ROOT: fixture, BENCH_LEAKPROOF: leakproof ? '1' : '0' }),
+    run: (leakproof) =>
+      spawnRun([jest, '--config', join(here, 'configs/jest-dom.config.cjs'), '--forceExit', ...clean], root, {
+        BENCH_ROOT: fixture,
+        BENCH_LEAKPROOF: leakproof ? '1' : '0',
+      }),
   })
 }
 
@@ -34,7 +42,9 @@ function mustPass(run, what) {
   return run.ms
 }
 
-console.log(`node ${process.version}, ${runs} rounds per mode, modes interleaved; wall time of the whole process, clean tests only\n`)
+console.log(
+  `node ${process.version}, ${runs} rounds per mode, modes interleaved; wall time of the whole process, clean tests only\n`,
+)
 console.log(`  ${'suite'.padEnd(32)} ${'plain'.padStart(8)} ${'leakproof'.padStart(10)}   ratio`)
 for (const setup of setups) {
   mustPass(setup.run(false), `${setup.name}, warm-up`) // transform caches
@@ -45,5 +55,7 @@ for (const setup of setups) {
   }
   const plain = median(times.plain)
   const lp = median(times.leakproof)
-  console.log(`  ${setup.name.padEnd(32)} ${(plain / 1000).toFixed(2).padStart(7)}s ${(lp / 1000).toFixed(2).padStart(9)}s   ${(lp / plain).toFixed(2)}×`)
+  console.log(
+    `  ${setup.name.padEnd(32)} ${(plain / 1000).toFixed(2).padStart(7)}s ${(lp / 1000).toFixed(2).padStart(9)}s   ${(lp / plain).toFixed(2)}×`,
+  )
 }

@@ -13,6 +13,7 @@ const node = heap.getNodeById(Number(idText.replace(/^@/, '')))
 console.log(`memlab read ${file}: ${heap.nodes.length} nodes, ${heap.edges.length} edges`)
 if (!node) throw new Error(`no node @${idText}`)
 const path = []
-for (let at = node; at?.pathEdge; at = at.pathEdge.fromNode) path.unshift(`${at.pathEdge.name_or_index} → ${at.name || at.type} @${at.id}`)
+for (let at = node; at?.pathEdge; at = at.pathEdge.fromNode)
+  path.unshift(`${at.pathEdge.name_or_index} → ${at.name || at.type} @${at.id}`)
 console.log(`  @${node.id} ${node.name}: self ${node.self_size} B, retained ${node.retainedSize} B`)
 console.log(`  memlab's path from a root:\n    ${path.slice(-6).join('\n    ')}`)

@@ -46,7 +46,17 @@ const suites = [
     name: 'fixtures/corpus, clean half',
     root: corpus,
     // Files whose clean tests do not call leaks.* (which needs the plugin), clean tests only.
-    args: ['tests/handles.test.ts', 'tests/listeners.test.ts', 'tests/globals.test.ts', 'tests/retained.test.ts', 'tests/fetch.test.ts', 'tests/tiny.test.ts', 'tests/typed.test.ts', '-t', '^clean:'],
+    args: [
+      'tests/handles.test.ts',
+      'tests/listeners.test.ts',
+      'tests/globals.test.ts',
+      'tests/retained.test.ts',
+      'tests/fetch.test.ts',
+      'tests/tiny.test.ts',
+      'tests/typed.test.ts',
+      '-t',
+      '^clean:',
+    ],
   },
   { name: 'synthetic, 500 small tests', root: writeSyntheticSuite(), args: [] },
 ]
@@ -60,7 +70,8 @@ const modes = {
 const spawnRun = (args, cwd = repo) => spawnIn(args, cwd)
 
 const vitestRun = (root, config, args) => spawnRun([vitest, 'run', '--root', root, '--config', config, ...args])
-const jestRun = (config, args) => spawnRun([jest, '--config', join(here, 'configs', config), '--forceExit', ...args], corpus)
+const jestRun = (config, args) =>
+  spawnRun([jest, '--config', join(here, 'configs', config), '--forceExit', ...args], corpus)
 
 /** Wall time of a run that must pass (the clean suites). */
 function mustPass(run, what) {
@@ -69,11 +80,14 @@ function mustPass(run, what) {
 }
 const time = (root, config, args) => mustPass(vitestRun(root, config, args), config)
 
-console.log(`node ${process.version}, ${runs} rounds per mode, modes interleaved; wall time of the whole vitest process\n`)
+console.log(
+  `node ${process.version}, ${runs} rounds per mode, modes interleaved; wall time of the whole vitest process\n`,
+)
 for (const suite of suites) {
   const times = Object.fromEntries(Object.keys(modes).map((m) => [m, []]))
   time(suite.root, modes.plain, suite.args) // warm Vite's transform cache for every mode alike
-  for (let i = 0; i < runs; i++) for (const [mode, config] of Object.entries(modes)) times[mode].push(time(suite.root, config, suite.args))
+  for (let i = 0; i < runs; i++)
+    for (const [mode, config] of Object.entries(modes)) times[mode].push(time(suite.root, config, suite.args))
   const base = median(times.plain)
   console.log(suite.name)
   for (const mode of Object.keys(modes)) {
@@ -84,7 +98,17 @@ for (const suite of suites) {
 }
 
 // Vitest's own --detectAsyncLeaks on the whole fixture suite (leaks included): time and what it flags.
-const detectFiles = ['tests/handles.test.ts', 'tests/processes.test.ts', 'tests/listeners.test.ts', 'tests/globals.test.ts', 'tests/retained.test.ts', 'tests/fetch.test.ts', 'tests/tiny.test.ts', 'tests/typed.test.ts', 'tests/file-level.test.ts']
+const detectFiles = [
+  'tests/handles.test.ts',
+  'tests/processes.test.ts',
+  'tests/listeners.test.ts',
+  'tests/globals.test.ts',
+  'tests/retained.test.ts',
+  'tests/fetch.test.ts',
+  'tests/tiny.test.ts',
+  'tests/typed.test.ts',
+  'tests/file-level.test.ts',
+]
 const plainTimes = []
 const detectTimes = []
 let detectOutput = ''
@@ -94,7 +118,9 @@ for (let i = 0; i < runs; i++) {
   detectTimes.push(detect.ms)
   detectOutput = detect.output
 }
-const flagged = [...detectOutput.matchAll(/^(\S+) leaking in (\S+)[\s\S]*?❯ (\S+:\d+:\d+)/gm)].map((m) => `${m[1]} at ${m[3]}`)
+const flagged = [...detectOutput.matchAll(/^(\S+) leaking in (\S+)[\s\S]*?❯ (\S+:\d+:\d+)/gm)].map(
+  (m) => `${m[1]} at ${m[3]}`,
+)
 console.log(`vitest --detectAsyncLeaks on ${detectFiles.length} fixture files (leaking tests included)`)
 console.log(`  time vs plain       ${(median(detectTimes) / median(plainTimes)).toFixed(2)}×`)
 console.log(`  flagged (${flagged.length}, none fails a test):`)
@@ -120,7 +146,9 @@ for (let i = 0; i < runs; i++) {
 console.log(`\nfixtures/corpus, clean half, under Jest ${require('jest/package.json').version}`)
 for (const mode of ['plain', 'leakproof']) {
   const m = median(jestTimes[mode])
-  console.log(`  ${mode.padEnd(18)} ${(m / 1000).toFixed(2).padStart(6)} s   ${(m / median(jestTimes.plain)).toFixed(2)}×`)
+  console.log(
+    `  ${mode.padEnd(18)} ${(m / 1000).toFixed(2).padStart(6)} s   ${(m / median(jestTimes.plain)).toFixed(2)}×`,
+  )
 }
 
 const jestPlain = []

@@ -24,11 +24,27 @@ else compare(Number(mode ?? 20000))
 function compare(entries) {
   const dir = mkdtempSync(join(tmpdir(), 'leakproof-crosscheck-'))
   let t = performance.now()
-  execFileSync(process.execPath, [join(core, 'test', 'fixtures', 'snapshot', 'make-snapshots.cjs'), dir, 'user-cache', String(entries)], { env: { ...process.env, LEAKPROOF_CORE: join(core, 'dist', 'cjs', 'index.js') } })
+  execFileSync(
+    process.execPath,
+    [join(core, 'test', 'fixtures', 'snapshot', 'make-snapshots.cjs'), dir, 'user-cache', String(entries)],
+    { env: { ...process.env, LEAKPROOF_CORE: join(core, 'dist', 'cjs', 'index.js') } },
+  )
   const after = join(dir, 'after.heapsnapshot')
   const mb = statSync(after).size / 1024 ** 2
-  console.log(`fixture: ${entries} entries, before+after captured in ${((performance.now() - t) / 1000).toFixed(1)} s; after.heapsnapshot ${mb.toFixed(1)} MB\n`)
-  const run = (engine, ...args) => JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(import.meta.url), engine, after, ...args], { encoding: 'utf8' }).trim().split('\n').at(-1))
+  console.log(
+    `fixture: ${entries} entries, before+after captured in ${((performance.now() - t) / 1000).toFixed(1)} s; after.heapsnapshot ${mb.toFixed(1)} MB\n`,
+  )
+  const run = (engine, ...args) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--max-old-space-size=4096', fileURLToPath(import.meta.url), engine, after, ...args],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .at(-1),
+    )
   t = performance.now()
   const lp = run('leakproof')
   const ml = run('memlab', JSON.stringify(lp.ids))
@@ -44,7 +60,10 @@ function compare(entries) {
     ['root distance of leaked closure', lp.distance, ml.distance],
   ]
   console.log(`leakproof path: ${lp.path}\nmemlab path:    ${ml.path}\n`)
-  for (const [what, a, b] of [['', 'leakproof', 'memlab'], ...rows]) console.log(`${String(what).padEnd(34)} ${String(a).padStart(12)} ${String(b).padStart(12)}${a !== b && typeof a === 'number' && !/ s$|MB/.test(what) ? '   differs' : ''}`)
+  for (const [what, a, b] of [['', 'leakproof', 'memlab'], ...rows])
+    console.log(
+      `${String(what).padEnd(34)} ${String(a).padStart(12)} ${String(b).padStart(12)}${a !== b && typeof a === 'number' && !/ s$|MB/.test(what) ? '   differs' : ''}`,
+    )
 }
 
 async function runLeakproof() {
@@ -60,13 +79,33 @@ async function runLeakproof() {
   const hops = pathFromRoot(s, representative)
   // Named objects both engines can look up by id: the global object, the leaking Map, one leaked closure.
   const ids = {
-    global: s.nodeId(s.edgeTarget(Array.from({ length: s.firstEdge[s.rootNode + 1] }, (_, e) => e).find((e) => s.edgeType(e) === 'shortcut'))),
+    global: s.nodeId(
+      s.edgeTarget(
+        Array.from({ length: s.firstEdge[s.rootNode + 1] }, (_, e) => e).find((e) => s.edgeType(e) === 'shortcut'),
+      ),
+    ),
     'Map (cache)': s.nodeId(hops.findLast((h) => s.nodeName(h.node) === 'Map').node),
     'closure onUserLoaded': s.nodeId(representative),
   }
-  const retained = Object.fromEntries(Object.entries(ids).map(([k, id]) => [`${k} @${id}`, retainedSize[s.nodeOfId(id)]]))
+  const retained = Object.fromEntries(
+    Object.entries(ids).map(([k, id]) => [`${k} @${id}`, retainedSize[s.nodeOfId(id)]]),
+  )
   const path = `(root) ${hops.map((h) => `-${s.edgeName(h.edge)}→ ${s.nodeName(h.node)}`).join(' ')}`
-  console.log(JSON.stringify({ nodes: s.nodeCount, edges: s.edgeCount, parseSeconds, dominatorSeconds, retained, ids, path, distance: distance[representative], heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 ** 2), arrayBuffersMb: Math.round(process.memoryUsage().arrayBuffers / 1024 ** 2), peakRssMb: peakRssMb() }))
+  console.log(
+    JSON.stringify({
+      nodes: s.nodeCount,
+      edges: s.edgeCount,
+      parseSeconds,
+      dominatorSeconds,
+      retained,
+      ids,
+      path,
+      distance: distance[representative],
+      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 ** 2),
+      arrayBuffersMb: Math.round(process.memoryUsage().arrayBuffers / 1024 ** 2),
+      peakRssMb: peakRssMb(),
+    }),
+  )
 }
 
 async function runMemlab() {
@@ -75,10 +114,24 @@ async function runMemlab() {
   const finder = memlab.analysis.preparePathFinder(heap) // memlab: BFS shortest paths + dominators + retained sizes
   const dominatorSeconds = since(t)
   const ids = JSON.parse(idsJson)
-  const retained = Object.fromEntries(Object.entries(ids).map(([k, id]) => [`${k} @${id}`, heap.getNodeById(id).retainedSize]))
+  const retained = Object.fromEntries(
+    Object.entries(ids).map(([k, id]) => [`${k} @${id}`, heap.getNodeById(id).retainedSize]),
+  )
   const names = []
-  for (let item = finder.getPathToGCRoots(heap, heap.getNodeById(ids['closure onUserLoaded'])); item; item = item.next) names.push(`${item.node?.name}${item.edge ? ` -${item.edge.name_or_index}→` : ''}`)
+  for (let item = finder.getPathToGCRoots(heap, heap.getNodeById(ids['closure onUserLoaded'])); item; item = item.next)
+    names.push(`${item.node?.name}${item.edge ? ` -${item.edge.name_or_index}→` : ''}`)
   const distance = names.length - 1
   const path = names.join(' ')
-  console.log(JSON.stringify({ nodes: heap.nodes.length, edges: heap.edges.length, parseSeconds, dominatorSeconds, retained, distance, path, peakRssMb: peakRssMb() }))
+  console.log(
+    JSON.stringify({
+      nodes: heap.nodes.length,
+      edges: heap.edges.length,
+      parseSeconds,
+      dominatorSeconds,
+      retained,
+      distance,
+      path,
+      peakRssMb: peakRssMb(),
+    }),
+  )
 }

@@ -14,7 +14,16 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { core, devtoolsLoad, leakproofLoad, memlabLoad, peakRssMb, runChild, since, v8HeapsnapshotLoad } from './lib/heap-engines.mjs'
+import {
+  core,
+  devtoolsLoad,
+  leakproofLoad,
+  memlabLoad,
+  peakRssMb,
+  runChild,
+  since,
+  v8HeapsnapshotLoad,
+} from './lib/heap-engines.mjs'
 
 const self = fileURLToPath(import.meta.url)
 const here = dirname(self)
@@ -64,7 +73,21 @@ async function childLeakproof(file) {
   t = performance.now()
   engine.dominators(s) // Lengauer–Tarjan + retained sizes
   const dominatorSeconds = since(t)
-  emit({ done: true, parseSeconds, pathsSeconds, dominatorSeconds, nodes: s.nodeCount, edges: s.edgeCount, ...census(s.nodeCount, (n) => s.nodeType(n), (n) => s.selfSize(n)), baseRssMb, peakRssMb: peakRssMb() })
+  emit({
+    done: true,
+    parseSeconds,
+    pathsSeconds,
+    dominatorSeconds,
+    nodes: s.nodeCount,
+    edges: s.edgeCount,
+    ...census(
+      s.nodeCount,
+      (n) => s.nodeType(n),
+      (n) => s.selfSize(n),
+    ),
+    baseRssMb,
+    peakRssMb: peakRssMb(),
+  })
 }
 
 async function childMemlab(file) {
@@ -82,7 +105,21 @@ async function childMemlab(file) {
   finder.calculateAllNodesRetainedSizes(heap)
   const dominatorSeconds = since(t)
   const nodes = heap.nodes
-  emit({ done: true, parseSeconds, pathsSeconds, dominatorSeconds, nodes: nodes.length, edges: heap.edges.length, ...census(nodes.length, (n) => nodes.get(n).type, (n) => nodes.get(n).self_size), baseRssMb, peakRssMb: peakRssMb() })
+  emit({
+    done: true,
+    parseSeconds,
+    pathsSeconds,
+    dominatorSeconds,
+    nodes: nodes.length,
+    edges: heap.edges.length,
+    ...census(
+      nodes.length,
+      (n) => nodes.get(n).type,
+      (n) => nodes.get(n).self_size,
+    ),
+    baseRssMb,
+    peakRssMb: peakRssMb(),
+  })
 }
 
 async function childDevtools(file) {
@@ -91,13 +128,38 @@ async function childDevtools(file) {
   emit({ phase: 'parse', parseSeconds })
   const { snapshot: s, buildSeconds } = await build()
   const { nodes, nodeFieldCount: f, nodeTypeOffset, nodeSelfSizeOffset, nodeTypes } = s
-  emit({ done: true, parseSeconds, buildSeconds, nodes: s.nodeCount, edges: s.containmentEdges.length / s.edgeFieldsCount, ...census(s.nodeCount, (n) => nodeTypes[nodes.getValue(n * f + nodeTypeOffset)], (n) => nodes.getValue(n * f + nodeSelfSizeOffset)), baseRssMb, peakRssMb: peakRssMb() })
+  emit({
+    done: true,
+    parseSeconds,
+    buildSeconds,
+    nodes: s.nodeCount,
+    edges: s.containmentEdges.length / s.edgeFieldsCount,
+    ...census(
+      s.nodeCount,
+      (n) => nodeTypes[nodes.getValue(n * f + nodeTypeOffset)],
+      (n) => nodes.getValue(n * f + nodeSelfSizeOffset),
+    ),
+    baseRssMb,
+    peakRssMb: peakRssMb(),
+  })
 }
 
 async function childV8Heapsnapshot(file) {
   const baseRssMb = await baseline('v8-heapsnapshot')
   const { snapshot: s, parseSeconds } = await v8HeapsnapshotLoad(file)
-  emit({ done: true, parseSeconds, nodes: s.nodes.length, edges: s.edges.length, ...census(s.nodes.length, (n) => s.nodes[n].type, (n) => s.nodes[n].self_size), baseRssMb, peakRssMb: peakRssMb() })
+  emit({
+    done: true,
+    parseSeconds,
+    nodes: s.nodes.length,
+    edges: s.edges.length,
+    ...census(
+      s.nodes.length,
+      (n) => s.nodes[n].type,
+      (n) => s.nodes[n].self_size,
+    ),
+    baseRssMb,
+    peakRssMb: peakRssMb(),
+  })
 }
 
 // ---------------------------------------------------------------- parent
@@ -108,13 +170,19 @@ async function main() {
   const timeoutS = Number(process.env.TIMEOUT_S ?? 300)
   // Large enough for the hungriest engine, below the machine's RAM (RSS is measured, not capped).
   const maxOldSpaceMb = Math.min(16384, Math.floor((totalmem() / MB) * 0.6))
-  console.log(`Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / MB)} MB RAM; each engine in its own child with --max-old-space-size=${maxOldSpaceMb}, timeout ${timeoutS} s`)
-  console.log('peak RSS: the child\'s process.resourceUsage().maxRSS (whole process); base = the same once Node and the library are loaded, before the file is read')
+  console.log(
+    `Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / MB)} MB RAM; each engine in its own child with --max-old-space-size=${maxOldSpaceMb}, timeout ${timeoutS} s`,
+  )
+  console.log(
+    "peak RSS: the child's process.resourceUsage().maxRSS (whole process); base = the same once Node and the library are loaded, before the file is read",
+  )
   console.log('(polled from /proc/<pid>/status VmHWM for a child that dies or is killed)\n')
 
   const files = []
   for (const size of sizes) files.push(await snapshotOf(size, maxOldSpaceMb))
-  console.log(`snapshots: ${files.map((f) => `${f.size} MB target → ${f.mb.toFixed(1)} MB (${f.entries} sessions)`).join(', ')}\n`)
+  console.log(
+    `snapshots: ${files.map((f) => `${f.size} MB target → ${f.mb.toFixed(1)} MB (${f.entries} sessions)`).join(', ')}\n`,
+  )
 
   for (const [i, f] of files.entries()) {
     const results = {}
@@ -143,10 +211,15 @@ async function snapshotOf(size, maxOldSpaceMb) {
   const tmp = `${path}.tmp`
   for (let attempt = 0; ; attempt++) {
     const t = performance.now()
-    const r = await runChild(join(here, 'lib', 'make-heap.cjs'), [tmp, String(entries)], { timeoutMs: 900_000, maxOldSpaceMb })
+    const r = await runChild(join(here, 'lib', 'make-heap.cjs'), [tmp, String(entries)], {
+      timeoutMs: 900_000,
+      maxOldSpaceMb,
+    })
     if (r.outcome !== 'ok') throw new Error(`generating a ${size} MB snapshot: ${r.outcome}\n${r.stderr}`)
     const bytes = statSync(tmp).size
-    console.log(`generated ${(bytes / MB).toFixed(1)} MB snapshot of ${entries} sessions (heapUsed ${r.last.heapUsedMb} MB) in ${since(t)} s, capture ${r.last.seconds} s, generator peak RSS ${r.polledPeakMb} MB`)
+    console.log(
+      `generated ${(bytes / MB).toFixed(1)} MB snapshot of ${entries} sessions (heapUsed ${r.last.heapUsedMb} MB) in ${since(t)} s, capture ${r.last.seconds} s, generator peak RSS ${r.polledPeakMb} MB`,
+    )
     if (Math.abs(bytes / MB - size) / size < 0.1 || attempt === 2) break
     entries = Math.max(1000, Math.round((entries * (size * MB - BASE)) / Math.max(bytes - BASE, 1)))
   }
@@ -159,8 +232,20 @@ async function snapshotOf(size, maxOldSpaceMb) {
 const fmt = (x, digits = 2) => (x === undefined ? '—' : x.toFixed(digits))
 
 function printTable(f, engines, results, timeoutS) {
-  console.log(`=== ${f.mb.toFixed(1)} MB snapshot (${f.size} MB target, ${results.leakproof?.nodes ?? results[engines[0]]?.nodes ?? '?'} nodes, ${results.leakproof?.edges ?? results[engines[0]]?.edges ?? '?'} edges)`)
-  const head = ['engine', 'parse s', 'parse MB/s', 'paths s', 'dominators+retained s', 'parse+paths+dom s', 'peak RSS MB', 'RSS/file', '(RSS-base)/file']
+  console.log(
+    `=== ${f.mb.toFixed(1)} MB snapshot (${f.size} MB target, ${results.leakproof?.nodes ?? results[engines[0]]?.nodes ?? '?'} nodes, ${results.leakproof?.edges ?? results[engines[0]]?.edges ?? '?'} edges)`,
+  )
+  const head = [
+    'engine',
+    'parse s',
+    'parse MB/s',
+    'paths s',
+    'dominators+retained s',
+    'parse+paths+dom s',
+    'peak RSS MB',
+    'RSS/file',
+    '(RSS-base)/file',
+  ]
   const rows = [head]
   for (const engine of engines) {
     const r = results[engine]
@@ -173,22 +258,46 @@ function printTable(f, engines, results, timeoutS) {
     if (engine === 'v8hs') row.push('n/a', 'n/a', failed ? why : 'n/a')
     else if (engine === 'devtools') {
       // DevTools computes paths (distances), dominators and retained sizes together in buildSnapshot.
-      row.push('in build', r.buildSeconds === undefined ? (parse === undefined ? '—' : why) : `build ${fmt(r.buildSeconds)}`, r.buildSeconds === undefined ? (parse === undefined ? '—' : why) : fmt(parse + r.buildSeconds))
+      row.push(
+        'in build',
+        r.buildSeconds === undefined ? (parse === undefined ? '—' : why) : `build ${fmt(r.buildSeconds)}`,
+        r.buildSeconds === undefined ? (parse === undefined ? '—' : why) : fmt(parse + r.buildSeconds),
+      )
     } else {
-      row.push(r.pathsSeconds === undefined ? (parse === undefined ? '—' : why) : fmt(r.pathsSeconds), r.dominatorSeconds === undefined ? (r.pathsSeconds === undefined ? '—' : why) : fmt(r.dominatorSeconds), failed ? why : fmt(parse + r.pathsSeconds + r.dominatorSeconds))
+      row.push(
+        r.pathsSeconds === undefined ? (parse === undefined ? '—' : why) : fmt(r.pathsSeconds),
+        r.dominatorSeconds === undefined ? (r.pathsSeconds === undefined ? '—' : why) : fmt(r.dominatorSeconds),
+        failed ? why : fmt(parse + r.pathsSeconds + r.dominatorSeconds),
+      )
     }
     const ge = failed ? '≥' : ''
-    row.push(rss === undefined ? '—' : `${ge}${rss}`, rss === undefined ? '—' : `${ge}${(rss / f.mb).toFixed(1)}×`, rss === undefined || r.baseRssMb === undefined ? '—' : `${ge}${((rss - r.baseRssMb) / f.mb).toFixed(1)}×`)
+    row.push(
+      rss === undefined ? '—' : `${ge}${rss}`,
+      rss === undefined ? '—' : `${ge}${(rss / f.mb).toFixed(1)}×`,
+      rss === undefined || r.baseRssMb === undefined ? '—' : `${ge}${((rss - r.baseRssMb) / f.mb).toFixed(1)}×`,
+    )
     rows.push(row)
   }
   const widths = head.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)))
-  for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '))
+  for (const r of rows)
+    console.log(
+      r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '),
+    )
   const lp = results.leakproof
   if (lp?.outcome === 'ok') {
-    const ratios = engines.filter((e) => e !== 'leakproof' && results[e].outcome === 'ok').map((e) => `${ENGINES[e].label} parse ${(results[e].parseSeconds / lp.parseSeconds).toFixed(1)}×, RSS ${(results[e].peakRssMb / lp.peakRssMb).toFixed(1)}×`)
+    const ratios = engines
+      .filter((e) => e !== 'leakproof' && results[e].outcome === 'ok')
+      .map(
+        (e) =>
+          `${ENGINES[e].label} parse ${(results[e].parseSeconds / lp.parseSeconds).toFixed(1)}×, RSS ${(results[e].peakRssMb / lp.peakRssMb).toFixed(1)}×`,
+      )
     if (ratios.length) console.log(`vs leakproof (same run): ${ratios.join('; ')}`)
   }
-  for (const engine of engines) if (results[engine].outcome !== 'ok' && results[engine].outcome !== 'timeout') console.log(`${ENGINES[engine].label} stderr (tail): ${results[engine].stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  for (const engine of engines)
+    if (results[engine].outcome !== 'ok' && results[engine].outcome !== 'timeout')
+      console.log(
+        `${ENGINES[engine].label} stderr (tail): ${results[engine].stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      )
   console.log()
 }
 
@@ -199,14 +308,21 @@ function printAgreement(f, engines, results) {
   for (const e of ok) {
     const r = results[e]
     const same = r.nodes === ref.nodes && r.edges === ref.edges && r.selfSize === ref.selfSize
-    console.log(`${ENGINES[e].label.padEnd(32)} nodes ${String(r.nodes).padStart(9)}  edges ${String(r.edges).padStart(9)}  self sizes ${String(r.selfSize).padStart(11)}  ${same ? 'agrees' : 'DIFFERS'}`)
+    console.log(
+      `${ENGINES[e].label.padEnd(32)} nodes ${String(r.nodes).padStart(9)}  edges ${String(r.edges).padStart(9)}  self sizes ${String(r.selfSize).padStart(11)}  ${same ? 'agrees' : 'DIFFERS'}`,
+    )
     if (!same) {
       const types = new Set([...Object.keys(ref.types), ...Object.keys(r.types)])
-      const diffs = [...types].filter((t) => ref.types[t] !== r.types[t]).map((t) => `${t}: ${ref.types[t] ?? 0} → ${r.types[t] ?? 0}`)
-      console.log(`  node types that differ from ${ENGINES[ok[0]].label}: ${diffs.join(', ') || 'none (same nodes; edges or sizes differ)'}`)
+      const diffs = [...types]
+        .filter((t) => ref.types[t] !== r.types[t])
+        .map((t) => `${t}: ${ref.types[t] ?? 0} → ${r.types[t] ?? 0}`)
+      console.log(
+        `  node types that differ from ${ENGINES[ok[0]].label}: ${diffs.join(', ') || 'none (same nodes; edges or sizes differ)'}`,
+      )
     }
   }
-  for (const e of engines.filter((e) => !ok.includes(e))) console.log(`${ENGINES[e].label.padEnd(32)} ${results[e].outcome}`)
+  for (const e of engines.filter((e) => !ok.includes(e)))
+    console.log(`${ENGINES[e].label.padEnd(32)} ${results[e].outcome}`)
   console.log()
 }
 

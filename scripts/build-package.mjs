@@ -19,8 +19,22 @@ const run = (args) => {
 rmSync('dist', { recursive: true, force: true })
 run(['-p', 'tsconfig.json'])
 if (process.argv.includes('--cjs-copy')) {
-  run(['-p', 'tsconfig.json', '--module', 'commonjs', '--moduleResolution', 'node10', '--outDir', 'dist/cjs',
-    '--composite', 'false', '--incremental', 'false', '--declarationMap', 'false'])
+  run([
+    '-p',
+    'tsconfig.json',
+    '--module',
+    'commonjs',
+    '--moduleResolution',
+    'node10',
+    '--outDir',
+    'dist/cjs',
+    '--composite',
+    'false',
+    '--incremental',
+    'false',
+    '--declarationMap',
+    'false',
+  ])
   mkdirSync('dist/cjs', { recursive: true })
   writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
 }

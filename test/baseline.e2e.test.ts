@@ -48,7 +48,9 @@ describe.each(frameworks)('a baseline round trip under %s', (framework) => {
       const fixed = RUNS[framework]!({ FIX_INTERVAL: '1' })
       expect(fixed.exitCode, fixed.output).toBe(0)
       expect(fixed.output).toContain('leakproof: 1 known leak in leakproof.baseline.json passed')
-      expect(fixed.output).toMatch(new RegExp(`fixed since the baseline \\(1\\).*\\n\\s+${test1.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+      expect(fixed.output).toMatch(
+        new RegExp(`fixed since the baseline \\(1\\).*\\n\\s+${test1.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      )
     } finally {
       rmSync(baselineFile, { force: true })
     }
@@ -59,7 +61,9 @@ describe.each(frameworks)('a baseline round trip under %s', (framework) => {
       writeFileSync(baselineFile, '{ "schemaVersion": 1, "leaks": [ { "id": 3 } ] }')
       const run = RUNS[framework]!()
       expect(run.exitCode).toBe(1)
-      expect(run.output).toContain('leakproof: option "baseline" is "<root>/leakproof.baseline.json"; expected leaks[0] to be { id, kinds, perRun?, count? } with known kinds; it is {"id":3}.')
+      expect(run.output).toContain(
+        'leakproof: option "baseline" is "<root>/leakproof.baseline.json"; expected leaks[0] to be { id, kinds, perRun?, count? } with known kinds; it is {"id":3}.',
+      )
       expect(run.output).not.toMatch(/at \S*packages[\\/]core/)
     } finally {
       rmSync(baselineFile, { force: true })

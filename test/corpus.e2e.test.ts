@@ -65,8 +65,12 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
   })
 
   test('handles: what was left open and the line that created it', () => {
-    expect(message('tests/handles.test.ts > leaks: an interval that is never cleared')).toContain('Timeout (setInterval 60 s) created at tests/handles.test.ts:4:3')
-    expect(message('tests/handles.test.ts > leaks: an unref timer is still left behind')).toContain('Timeout (setTimeout 30 s, unref) created at tests/handles.test.ts:8:3')
+    expect(message('tests/handles.test.ts > leaks: an interval that is never cleared')).toContain(
+      'Timeout (setInterval 60 s) created at tests/handles.test.ts:4:3',
+    )
+    expect(message('tests/handles.test.ts > leaks: an unref timer is still left behind')).toContain(
+      'Timeout (setTimeout 30 s, unref) created at tests/handles.test.ts:8:3',
+    )
     const server = message('tests/handles.test.ts > leaks: a server that is never closed')
     expect(server).toMatch(/^LeakError: left 1 handle open/)
     expect(server).toMatch(/Server \(listening on 127\.0\.0\.1:\d+\) created at tests\/handles\.test\.ts:13:47/)
@@ -74,17 +78,27 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
 
   test('handles: child processes and sockets', () => {
     // Columns differ by transform: Babel calls an imported `spawn` as `(0, _child_process.spawn)(…)`.
-    expect(message('tests/processes.test.ts > leaks: a child process that is never waited for')).toMatch(/ChildProcess \(pid \d+, \S+\) created at tests\/processes\.test\.ts:8:\d+/)
-    expect(message('tests/processes.test.ts > leaks: a client socket left connected')).toMatch(/Socket \(connected to 127\.0\.0\.1:\d+\) created at tests\/processes\.test\.ts:29:\d+/)
+    expect(message('tests/processes.test.ts > leaks: a child process that is never waited for')).toMatch(
+      /ChildProcess \(pid \d+, \S+\) created at tests\/processes\.test\.ts:8:\d+/,
+    )
+    expect(message('tests/processes.test.ts > leaks: a client socket left connected')).toMatch(
+      /Socket \(connected to 127\.0\.0\.1:\d+\) created at tests\/processes\.test\.ts:29:\d+/,
+    )
   })
 
   test('handles: source-mapped to the TypeScript line, which stripping types would move', () => {
-    expect(message('tests/typed.test.ts > leaks: a poller started in a TypeScript file and never stopped')).toContain('Timeout (setInterval 60 s) created at tests/typed.test.ts:13:17')
+    expect(message('tests/typed.test.ts > leaks: a poller started in a TypeScript file and never stopped')).toContain(
+      'Timeout (setInterval 60 s) created at tests/typed.test.ts:13:17',
+    )
   })
 
   test('listeners: the emitter, the event and the line that added it', () => {
-    expect(message('tests/listeners.test.ts > leaks: a process listener that is never removed')).toContain('process "uncaughtException" added at tests/listeners.test.ts:5:11')
-    expect(message('tests/listeners.test.ts > leaks: a listener on a module-level bus')).toContain('EventEmitter "user:created" added at tests/listeners.test.ts:9:7')
+    expect(message('tests/listeners.test.ts > leaks: a process listener that is never removed')).toContain(
+      'process "uncaughtException" added at tests/listeners.test.ts:5:11',
+    )
+    expect(message('tests/listeners.test.ts > leaks: a listener on a module-level bus')).toContain(
+      'EventEmitter "user:created" added at tests/listeners.test.ts:9:7',
+    )
   })
 
   test('globals and watched objects by name, and what holds a watched object', () => {
@@ -92,7 +106,9 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     const watched = message('tests/watched.test.ts > leaks: a watched session that is kept in a module array')
     expect(watched).toContain('"session" watched at tests/watched.test.ts:6:')
     // What holds it, from a heap snapshot: the module's `kept` array.
-    expect(watched).toMatch(/retained by \(shortest path from a GC root\)\n\s+module tests\/watched\.test\.ts\n\s+→ kept  Array\n\s+→ \[0\]  Object \{user\}/)
+    expect(watched).toMatch(
+      /retained by \(shortest path from a GC root\)\n\s+module tests\/watched\.test\.ts\n\s+→ kept  Array\n\s+→ \[0\]  Object \{user\}/,
+    )
   })
 
   test('retained: total and per-run growth, budget, and source-mapped allocation sites', () => {
@@ -107,11 +123,19 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     // What holds it, from heap snapshots around one more run: the module's Map, 20,000 new users.
     expect(cache).toContain('retained by (shortest path from a GC root)')
     // 20,000 users per run; Node 24 in a Vitest 5 worker has been seen to count one fewer as new.
-    expect(cache).toMatch(/module src\/user-cache\.ts\n\s+→ cache\s+Map \([\d,]+ entries\)\n\s+→ value\s+Object \{requestId, name, tags\}\s+×(20,000|19,99\d)/)
-    expect(cache).toMatch(/new objects \(alive only in the second snapshot\)[\s\S]*×(20,000|19,99\d) .*Object \{requestId, name, tags\}/)
+    expect(cache).toMatch(
+      /module src\/user-cache\.ts\n\s+→ cache\s+Map \([\d,]+ entries\)\n\s+→ value\s+Object \{requestId, name, tags\}\s+×(20,000|19,99\d)/,
+    )
+    expect(cache).toMatch(
+      /new objects \(alive only in the second snapshot\)[\s\S]*×(20,000|19,99\d) .*Object \{requestId, name, tags\}/,
+    )
     // 2 MB of Buffers per run, measured among whatever else the worker frees meanwhile.
-    expect(perRunKB(message('tests/retained.test.ts > leaks: Buffers kept in a module array (external memory)'))).toBeGreaterThan(1800)
-    expect(perRunKB(message('tests/retained.test.ts > leaks: Buffers kept in a module array (external memory)'))).toBeLessThan(2300)
+    expect(
+      perRunKB(message('tests/retained.test.ts > leaks: Buffers kept in a module array (external memory)')),
+    ).toBeGreaterThan(1800)
+    expect(
+      perRunKB(message('tests/retained.test.ts > leaks: Buffers kept in a module array (external memory)')),
+    ).toBeLessThan(2300)
   })
 
   test('budgets: a file rule, a test-name rule and leaks.budget()', () => {
@@ -123,11 +147,17 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
   })
 
   test('opt-outs: ignore skips, noRerun judges one run', () => {
-    expect(message('tests/opt-outs.test.ts > leaks: a test that must not be re-run is judged on its one run')).toMatch(/^LeakError: retained [\d.]+ MB in its one run \(not re-run, budget 0 B\)/)
+    expect(message('tests/opt-outs.test.ts > leaks: a test that must not be re-run is judged on its one run')).toMatch(
+      /^LeakError: retained [\d.]+ MB in its one run \(not re-run, budget 0 B\)/,
+    )
   })
 
   test('a re-run leaves snapshot state as a retry would: no "name 2", no failed re-run', () => {
-    expect(run.tests.get('tests/snapshots.test.ts > clean: the test above was not re-run before this one: later tests see what its one run left')?.status).toBe('passed')
+    expect(
+      run.tests.get(
+        'tests/snapshots.test.ts > clean: the test above was not re-run before this one: later tests see what its one run left',
+      )?.status,
+    ).toBe('passed')
     expect(run.output).not.toMatch(/re-running the test failed \([^)]*[Ss]napshot/)
     expect(run.output).not.toMatch(/Snapshots\s*:?\s+.*(written|obsolete)/)
   })
@@ -136,29 +166,62 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     const file = 'tests/order-dependent.test.ts'
     for (const variant of ['clean', 'leaks']) {
       const block = `${file} > ${variant}: a session made by the first test`
-      expect(run.tests.get(`${block} > clean: the next test reads the session the first one made`)?.status).toBe('passed')
-      expect(run.tests.get(`${block} > clean: and so does the one after it, with the same cookie`)?.status).toBe('passed')
+      expect(run.tests.get(`${block} > clean: the next test reads the session the first one made`)?.status).toBe(
+        'passed',
+      )
+      expect(run.tests.get(`${block} > clean: and so does the one after it, with the same cookie`)?.status).toBe(
+        'passed',
+      )
     }
-    expect(run.tests.get(`${file} > clean: a session made by the first test > clean: signs in (and builds a lookup table once)`)?.status).toBe('passed')
-    expect(message(`${file} > leaks: a session made by the first test > leaks: signs in (and keeps 1 MB in an audit log on every run)`)).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
+    expect(
+      run.tests.get(
+        `${file} > clean: a session made by the first test > clean: signs in (and builds a lookup table once)`,
+      )?.status,
+    ).toBe('passed')
+    expect(
+      message(
+        `${file} > leaks: a session made by the first test > leaks: signs in (and keeps 1 MB in an audit log on every run)`,
+      ),
+    ).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
     expect(run.output).not.toContain("expected { session: { id: '2' } }")
   })
 
   test('a file is checked after afterAll, without blaming its tests', () => {
-    expect(run.files.get('tests/file-level.test.ts')).toContain('Timeout (setInterval 60 s) created at tests/file-level.test.ts:5:3')
-    expect(run.tests.get('tests/file-level.test.ts > clean: a test in a file whose beforeAll leaks')?.status).toBe('passed')
+    expect(run.files.get('tests/file-level.test.ts')).toContain(
+      'Timeout (setInterval 60 s) created at tests/file-level.test.ts:5:3',
+    )
+    expect(run.tests.get('tests/file-level.test.ts > clean: a test in a file whose beforeAll leaks')?.status).toBe(
+      'passed',
+    )
   })
 })
 
 describe.runIf(frameworks.length === 2)('Vitest and Jest agree', () => {
   /** What a verdict says, without the numbers that vary between runs (sizes, ports, pids, columns). */
-  const gist = (message: string): string => message.split('\n').filter((l) => l.startsWith('LeakError') || / (created|added|watched) at /.test(l))
-    .map((l) => l.replace(/[\d.]+ (B|KB|MB)/g, 'N').replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'ADDR').replace(/pid \d+/g, 'pid N').replace(/(:\d+):\d+/g, '$1').trim()).join('\n')
+  const gist = (message: string): string =>
+    message
+      .split('\n')
+      .filter((l) => l.startsWith('LeakError') || / (created|added|watched) at /.test(l))
+      .map((l) =>
+        l
+          .replace(/[\d.]+ (B|KB|MB)/g, 'N')
+          .replace(/\d+\.\d+\.\d+\.\d+:\d+/g, 'ADDR')
+          .replace(/pid \d+/g, 'pid N')
+          .replace(/(:\d+):\d+/g, '$1')
+          .trim(),
+      )
+      .join('\n')
 
   test('the same verdict and the same report for every shared test', () => {
     const vitest = runOf('vitest, forks pool')
     const jest = runOf('jest, worker processes')
-    const verdicts = (run: FixtureRun): Record<string, string> => Object.fromEntries(shared([...run.tests.keys()]).map((k) => [k, `${run.tests.get(k)!.status}${run.tests.get(k)!.message.startsWith('LeakError') ? `\n${gist(run.tests.get(k)!.message)}` : ''}`]))
+    const verdicts = (run: FixtureRun): Record<string, string> =>
+      Object.fromEntries(
+        shared([...run.tests.keys()]).map((k) => [
+          k,
+          `${run.tests.get(k)!.status}${run.tests.get(k)!.message.startsWith('LeakError') ? `\n${gist(run.tests.get(k)!.message)}` : ''}`,
+        ]),
+      )
     expect(verdicts(jest)).toEqual(verdicts(vitest))
     expect(Object.keys(verdicts(jest)).length).toBeGreaterThan(230)
   })

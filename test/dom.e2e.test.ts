@@ -47,19 +47,25 @@ describe.each(runs)('fixtures/dom under %s', (name) => {
   })
 
   test('a capture listener on document.body', () => {
-    expect(message('tests/listeners.test.ts > leaks: a capture listener left on document.body')).toContain('document.body "keydown" (capture) added at tests/listeners.test.ts:10:17')
+    expect(message('tests/listeners.test.ts > leaks: a capture listener left on document.body')).toContain(
+      'document.body "keydown" (capture) added at tests/listeners.test.ts:10:17',
+    )
   })
 
   test('rows removed but kept in a module-level list: the tree root, its size, its line and what holds it', () => {
     const text = message('tests/detached.test.ts > leaks: rows removed from a table but kept in a module-level list')
     expect(text).toMatch(/^LeakError: left 3 detached DOM trees \(9 nodes\) alive/)
-    expect(text).toContain('detached DOM trees (alive after GC, not in the document)\n    <tr.user-row> ×3 (9 nodes) created at src/table.ts:13:24')
+    expect(text).toContain(
+      'detached DOM trees (alive after GC, not in the document)\n    <tr.user-row> ×3 (9 nodes) created at src/table.ts:13:24',
+    )
     expect(text).toContain('retained by (shortest path from a GC root)')
     expect(text).toMatch(/removedRows {2}Array\n\s+→ \[0\] {2}HTMLTableRowElement/)
   })
 
   test('a testing-library style render with no cleanup', () => {
-    expect(message('tests/render.test.ts > leaks: a render with no cleanup')).toContain('<div> "click" added at src/render.ts:17:13')
+    expect(message('tests/render.test.ts > leaks: a render with no cleanup')).toContain(
+      '<div> "click" added at src/render.ts:17:13',
+    )
   })
 })
 
@@ -68,7 +74,8 @@ describe.each(runs)('fixtures/react under %s', (name) => {
   beforeAll(() => {
     run = RUNS[name]!('react')
   })
-  const message = (test: string): string => run.tests.get(test)?.message ?? `no test named ${test}; ran: ${[...run.tests.keys()].join('\n')}\n${run.output}`
+  const message = (test: string): string =>
+    run.tests.get(test)?.message ?? `no test named ${test}; ran: ${[...run.tests.keys()].join('\n')}\n${run.output}`
 
   test('exactly the leaking tests fail; every clean test passes', () => {
     expect(run.exitCode, run.output).toBe(1)
@@ -83,10 +90,14 @@ describe.each(runs)('fixtures/react under %s', (name) => {
     const text = message('tests/forgot-cleanup.test.jsx > leaks: render without cleanup leaves the component mounted')
     expect(text).toContain('window "keydown" added at src/Shortcuts.jsx:8:12')
     // React's root listeners on the container testing-library appended to document.body.
-    expect(text).toMatch(/<div> "[a-z]+", "[a-z]+", "[a-z]+" and \d+ more event types \(\d+ listeners\) added at tests\/forgot-cleanup\.test\.jsx:10:\d+/)
+    expect(text).toMatch(
+      /<div> "[a-z]+", "[a-z]+", "[a-z]+" and \d+ more event types \(\d+ listeners\) added at tests\/forgot-cleanup\.test\.jsx:10:\d+/,
+    )
   })
 
   test('a useEffect without teardown: the event type and the component line', () => {
-    expect(message('tests/components.test.jsx > leaks: an effect that subscribes to resize without a teardown')).toContain('window "resize" added at src/WindowWidth.jsx:7:12')
+    expect(
+      message('tests/components.test.jsx > leaks: an effect that subscribes to resize without a teardown'),
+    ).toContain('window "resize" added at src/WindowWidth.jsx:7:12')
   })
 })

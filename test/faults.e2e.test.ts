@@ -26,12 +26,29 @@ describe.each(frameworks)('a worker that dies mid-check, under %s', (framework) 
     rmSync(reportFile, { force: true })
     const run = RUNS[framework]!()
     expect(run.exitCode).toBe(1)
-    expect(run.output).toContain("leakproof: a worker died while leakproof was checking a test (see the framework's error for the file; the other files' results are kept)")
-    expect(run.output).toContain('tests/dies-mid-check.test.js > leaks: its worker is killed while leakproof re-runs it: re-running it to confirm a retained-memory leak, then taking heap snapshots')
-    expect(run.tests.get('tests/other-file.test.js > leaks: an interval that is never cleared')?.message).toContain('Timeout (setInterval 60 s) created at tests/other-file.test.js:7:3')
+    expect(run.output).toContain(
+      "leakproof: a worker died while leakproof was checking a test (see the framework's error for the file; the other files' results are kept)",
+    )
+    expect(run.output).toContain(
+      'tests/dies-mid-check.test.js > leaks: its worker is killed while leakproof re-runs it: re-running it to confirm a retained-memory leak, then taking heap snapshots',
+    )
+    expect(run.tests.get('tests/other-file.test.js > leaks: an interval that is never cleared')?.message).toContain(
+      'Timeout (setInterval 60 s) created at tests/other-file.test.js:7:3',
+    )
     expect(run.tests.get('tests/other-file.test.js > clean: a cleared timer')?.status).toBe('passed')
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { tests: Array<{ id: string; verdict: string; interrupted?: string }> }
-    expect(report.tests.find((t) => t.id === 'tests/dies-mid-check.test.js > leaks: its worker is killed while leakproof re-runs it')).toMatchObject({ verdict: 'skipped', interrupted: 're-running it to confirm a retained-memory leak, then taking heap snapshots' })
-    expect(report.tests.find((t) => t.id === 'tests/other-file.test.js > leaks: an interval that is never cleared')?.verdict).toBe('leak')
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+      tests: Array<{ id: string; verdict: string; interrupted?: string }>
+    }
+    expect(
+      report.tests.find(
+        (t) => t.id === 'tests/dies-mid-check.test.js > leaks: its worker is killed while leakproof re-runs it',
+      ),
+    ).toMatchObject({
+      verdict: 'skipped',
+      interrupted: 're-running it to confirm a retained-memory leak, then taking heap snapshots',
+    })
+    expect(
+      report.tests.find((t) => t.id === 'tests/other-file.test.js > leaks: an interval that is never cleared')?.verdict,
+    ).toBe('leak')
   })
 })

@@ -10,15 +10,27 @@ describe('Jest-only set-ups (fixtures/corpus/tests/jest-only)', () => {
 
   test('a docblock with jest-environment-options sets the file budget', () => {
     const result = run('docblock-options.test.ts')
-    expect(failed(result)).toEqual(['tests/jest-only/docblock-options.test.ts > leaks: 6 MB per run is over the docblock budget'])
-    expect(result.tests.get(failed(result)[0]!)?.message).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs \(\+[\d.]+ MB per run, budget 4\.0 MB\)/)
+    expect(failed(result)).toEqual([
+      'tests/jest-only/docblock-options.test.ts > leaks: 6 MB per run is over the docblock budget',
+    ])
+    expect(result.tests.get(failed(result)[0]!)?.message).toMatch(
+      /^LeakError: retained [\d.]+ MB across 3 runs \(\+[\d.]+ MB per run, budget 4\.0 MB\)/,
+    )
   })
 
   test('withLeakproof() adds leakproof to a custom environment, which keeps its own setup and events', () => {
     const result = run('custom-environment.test.ts')
-    expect(result.tests.get('tests/jest-only/custom-environment.test.ts > clean: the custom environment set up its global and still sees its own events')?.status).toBe('passed')
-    expect(failed(result)).toEqual(['tests/jest-only/custom-environment.test.ts > leaks: an interval under a custom environment'])
-    expect(result.tests.get(failed(result)[0]!)?.message).toContain('Timeout (setInterval 60 s) created at tests/jest-only/custom-environment.test.ts:14:3')
+    expect(
+      result.tests.get(
+        'tests/jest-only/custom-environment.test.ts > clean: the custom environment set up its global and still sees its own events',
+      )?.status,
+    ).toBe('passed')
+    expect(failed(result)).toEqual([
+      'tests/jest-only/custom-environment.test.ts > leaks: an interval under a custom environment',
+    ])
+    expect(result.tests.get(failed(result)[0]!)?.message).toContain(
+      'Timeout (setInterval 60 s) created at tests/jest-only/custom-environment.test.ts:14:3',
+    )
   })
 
   test('@leakproof/jest/jsdom: handles and new window properties, clean DOM work passes', () => {
@@ -27,14 +39,22 @@ describe('Jest-only set-ups (fixtures/corpus/tests/jest-only)', () => {
       'tests/jest-only/jsdom.test.ts > leaks: a new property on the window',
       'tests/jest-only/jsdom.test.ts > leaks: an interval started through the window',
     ])
-    expect(result.tests.get('tests/jest-only/jsdom.test.ts > leaks: a new property on the window')?.message).toContain('globalThis.leakedStore (object)')
-    expect(result.tests.get('tests/jest-only/jsdom.test.ts > leaks: an interval started through the window')?.message).toContain('created at tests/jest-only/jsdom.test.ts:6:10')
-    expect(result.tests.get('tests/jest-only/jsdom.test.ts > clean: a subtree built, attached and removed')?.status).toBe('passed')
+    expect(result.tests.get('tests/jest-only/jsdom.test.ts > leaks: a new property on the window')?.message).toContain(
+      'globalThis.leakedStore (object)',
+    )
+    expect(
+      result.tests.get('tests/jest-only/jsdom.test.ts > leaks: an interval started through the window')?.message,
+    ).toContain('created at tests/jest-only/jsdom.test.ts:6:10')
+    expect(
+      result.tests.get('tests/jest-only/jsdom.test.ts > clean: a subtree built, attached and removed')?.status,
+    ).toBe('passed')
   })
 
   test('fake timers (modern and legacy) are not handles; a real timer left after them is', () => {
     const result = run('fake-timers.test.ts')
-    expect(failed(result)).toEqual(['tests/jest-only/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'])
+    expect(failed(result)).toEqual([
+      'tests/jest-only/fake-timers.test.ts > leaks: a real interval started after fake timers were put back',
+    ])
     expect(result.output).not.toContain('not confirmed')
   })
 })
@@ -56,7 +76,14 @@ describe("Jest's own flags keep working", () => {
   })
 
   test('--coverage (Babel instrumentation): the same verdicts and lines, and a coverage table', () => {
-    const result = runJest('corpus', { files, args: ['--coverage', '--coverageReporters=text-summary', `--coverageDirectory=${join(fixturesDir, '..', 'node_modules', '.coverage-e2e')}`] })
+    const result = runJest('corpus', {
+      files,
+      args: [
+        '--coverage',
+        '--coverageReporters=text-summary',
+        `--coverageDirectory=${join(fixturesDir, '..', 'node_modules', '.coverage-e2e')}`,
+      ],
+    })
     expect(failed(result)).toEqual(expected)
     expect(result.tests.get(expected[1]!)?.message).toContain('created at tests/handles.test.ts:4:3')
     expect(result.output).toContain('Coverage summary')
@@ -64,24 +91,29 @@ describe("Jest's own flags keep working", () => {
 
   test('--watchAll: a re-run after a change gives the same verdicts, nothing carried over', async () => {
     const root = join(fixturesDir, 'corpus')
-    const child = spawn(process.env.LEAKPROOF_NODE ?? process.execPath, [jestBin(), '--config', join(root, 'jest.config.cjs'), '--watchAll', 'tests/handles.test.ts'], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '' },
-    })
+    const child = spawn(
+      process.env.LEAKPROOF_NODE ?? process.execPath,
+      [jestBin(), '--config', join(root, 'jest.config.cjs'), '--watchAll', 'tests/handles.test.ts'],
+      {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '' },
+      },
+    )
     let output = ''
     const runs = (): string[] => output.split('Ran all test suites').slice(0, -1)
-    const waitForRuns = (n: number): Promise<void> => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no run ${n} within 120 s:\n${output}`)), 120_000)
-      const check = (): void => {
-        if (runs().length >= n) {
-          clearTimeout(timer)
-          resolve()
+    const waitForRuns = (n: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no run ${n} within 120 s:\n${output}`)), 120_000)
+        const check = (): void => {
+          if (runs().length >= n) {
+            clearTimeout(timer)
+            resolve()
+          }
         }
-      }
-      child.stdout.on('data', check)
-      child.stderr.on('data', check)
-      check()
-    })
+        child.stdout.on('data', check)
+        child.stderr.on('data', check)
+        check()
+      })
     child.stdout.on('data', (d: Buffer) => (output += d))
     child.stderr.on('data', (d: Buffer) => (output += d))
     try {
@@ -103,7 +135,9 @@ describe('options', () => {
   test('a malformed size fails every file before its tests run, naming the option and the value', () => {
     const result = runJest('jest-bad-options')
     expect(result.exitCode).toBe(1)
-    expect(result.output).toContain('LeakproofConfigError: leakproof: option "testEnvironmentOptions.leakproof.budget" is "2 MBs"; expected a size such as "512 KB" or "2 MB"')
+    expect(result.output).toContain(
+      'LeakproofConfigError: leakproof: option "testEnvironmentOptions.leakproof.budget" is "2 MBs"; expected a size such as "512 KB" or "2 MB"',
+    )
     expect(result.output).not.toMatch(/at \S*packages[\\/]core/)
     expect(result.output).toContain('Tests:       0 total')
   })
@@ -111,6 +145,8 @@ describe('options', () => {
   test("the reporter's reportFile given to the environment is refused, saying where it goes", () => {
     const result = runJest('jest-bad-options', { env: { LEAKPROOF_BAD_OPTION: 'reportFile' } })
     expect(result.exitCode).toBe(1)
-    expect(result.output).toContain(`LeakproofConfigError: leakproof: option "testEnvironmentOptions.leakproof.reportFile" is "reports/leaks.json"; expected to be an option of the reporter, which writes the report: reporters: ['default', ['@leakproof/jest/reporter', { reportFile: "reports/leaks.json" }]]`)
+    expect(result.output).toContain(
+      `LeakproofConfigError: leakproof: option "testEnvironmentOptions.leakproof.reportFile" is "reports/leaks.json"; expected to be an option of the reporter, which writes the report: reporters: ['default', ['@leakproof/jest/reporter', { reportFile: "reports/leaks.json" }]]`,
+    )
   })
 })

@@ -13,14 +13,22 @@ describe.each(frameworks)('JUnit output under %s', (framework) => {
     const dir = mkdtempSync(join(tmpdir(), 'leakproof-junit-'))
     const xml = join(dir, 'junit.xml')
     try {
-      const run = framework === 'vitest'
-        ? runVitest('corpus', { files, args: ['--reporter=junit', `--outputFile.junit=${xml}`] })
-        : runJest('corpus', { files, args: ['--reporters=default', '--reporters=jest-junit'], env: { JEST_JUNIT_OUTPUT_FILE: xml } })
+      const run =
+        framework === 'vitest'
+          ? runVitest('corpus', { files, args: ['--reporter=junit', `--outputFile.junit=${xml}`] })
+          : runJest('corpus', {
+              files,
+              args: ['--reporters=default', '--reporters=jest-junit'],
+              env: { JEST_JUNIT_OUTPUT_FILE: xml },
+            })
       expect(failed(run)).toHaveLength(3)
       const junit = readFileSync(xml, 'utf8')
-      const testcase = /<testcase[^>]*name="[^"]*leaks: an interval that is never cleared"[^>]*>([\s\S]*?)<\/testcase>/.exec(junit)
+      const testcase =
+        /<testcase[^>]*name="[^"]*leaks: an interval that is never cleared"[^>]*>([\s\S]*?)<\/testcase>/.exec(junit)
       expect(testcase, junit).not.toBeNull()
-      expect(testcase![1]).toMatch(/<failure[\s\S]*LeakError: left 1 handle open[\s\S]*Timeout \(setInterval 60 s\) created at tests\/handles\.test\.ts:4:3/)
+      expect(testcase![1]).toMatch(
+        /<failure[\s\S]*LeakError: left 1 handle open[\s\S]*Timeout \(setInterval 60 s\) created at tests\/handles\.test\.ts:4:3/,
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

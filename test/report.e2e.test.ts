@@ -14,7 +14,12 @@ const frameworks = (process.env.LEAKPROOF_FRAMEWORKS ?? 'vitest,jest').split(','
 // Each with its own GitHub Actions reporter on: Vitest's built-in one, Jest's `github-actions`.
 const RUNS: Record<string, (env: Record<string, string>) => FixtureRun> = {
   vitest: (env) => runVitest('corpus', { files, env, args: ['--reporter=github-actions'] }),
-  jest: (env) => runJest('corpus', { files, env, args: ['--reporters=default', '--reporters=github-actions', '--reporters=@leakproof/jest/reporter'] }),
+  jest: (env) =>
+    runJest('corpus', {
+      files,
+      env,
+      args: ['--reporters=default', '--reporters=github-actions', '--reporters=@leakproof/jest/reporter'],
+    }),
 }
 const schema = JSON.parse(readFileSync(join(repoRoot, 'node_modules/@leakproof/core/report-schema.json'), 'utf8'))
 
@@ -32,23 +37,47 @@ describe.each(frameworks)('the run report under %s, on GitHub Actions', (framewo
       const validate = new Ajv2020.default({ strict: false }).compile(schema)
       expect(validate(report), JSON.stringify(validate.errors)).toBe(true)
       expect(report.framework.name).toBe(framework)
-      const leaking = report.tests.filter((t: { verdict: string }) => t.verdict === 'leak').map((t: { id: string }) => t.id).sort()
+      const leaking = report.tests
+        .filter((t: { verdict: string }) => t.verdict === 'leak')
+        .map((t: { id: string }) => t.id)
+        .sort()
       expect(leaking).toEqual([...failed(run), 'tests/file-level.test.ts'].sort())
-      const interval = report.tests.find((t: { id: string }) => t.id === 'tests/handles.test.ts > leaks: an interval that is never cleared')
-      expect(interval).toMatchObject({ line: 3, verdict: 'leak', findings: [{ kind: 'handle', type: 'Timeout', createdAt: { line: 4, column: 3 }, stack: expect.stringContaining('handles.test.ts') }] })
-      expect(report.tests.find((t: { id: string }) => t.id === 'tests/handles.test.ts > clean: a timer cleared before the end')).toMatchObject({ verdict: 'clean', findings: [] })
+      const interval = report.tests.find(
+        (t: { id: string }) => t.id === 'tests/handles.test.ts > leaks: an interval that is never cleared',
+      )
+      expect(interval).toMatchObject({
+        line: 3,
+        verdict: 'leak',
+        findings: [
+          {
+            kind: 'handle',
+            type: 'Timeout',
+            createdAt: { line: 4, column: 3 },
+            stack: expect.stringContaining('handles.test.ts'),
+          },
+        ],
+      })
+      expect(
+        report.tests.find(
+          (t: { id: string }) => t.id === 'tests/handles.test.ts > clean: a timer cleared before the end',
+        ),
+      ).toMatchObject({ verdict: 'clean', findings: [] })
 
       expect(run.output).toMatch(/leakproof: 6 leaking tests in 3 files\n\s+test\s+kind\s+left\s+per run\s+cause/)
       // The framework's GitHub reporter annotates each failing test (with the LeakError's message);
       // leakproof adds where each leak was made, and no second annotation of the test.
       expect(run.output).toMatch(/^::error file=.*handles\.test\.ts,.*::.*left 1 handle open/m)
-      expect(run.output).toContain('::error file=tests/handles.test.ts,line=4,col=3,title=leakproof%3A leaks%3A an interval that is never cleared (left here)::left 1 handle open')
+      expect(run.output).toContain(
+        '::error file=tests/handles.test.ts,line=4,col=3,title=leakproof%3A leaks%3A an interval that is never cleared (left here)::left 1 handle open',
+      )
       expect(run.output).not.toContain('title=leakproof%3A leaks%3A an interval that is never cleared::')
       expect(run.output.match(/\(left here\)::left 1 handle open/g)?.length).toBe(4)
 
       const summary = readFileSync(summaryFile, 'utf8')
       expect(summary).toContain('### leakproof: 6 leaking tests of')
-      expect(summary).toContain('| tests/handles.test.ts > leaks: an interval that is never cleared | handle | 1 handle |  | Timeout (setInterval 60 s) at tests/handles.test.ts:4:3 |')
+      expect(summary).toContain(
+        '| tests/handles.test.ts > leaks: an interval that is never cleared | handle | 1 handle |  | Timeout (setInterval 60 s) at tests/handles.test.ts:4:3 |',
+      )
       expect(summary).toContain('```mermaid\npie title Leaking tests by kind')
     } finally {
       rmSync(dir, { recursive: true, force: true })

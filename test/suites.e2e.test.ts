@@ -18,7 +18,9 @@ function expectedFailures(framework: 'vitest' | 'jest'): string[] {
     'tests/shared/libraries.test.ts > leaks: starts a retry chain and does not wait for it',
     'tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run',
     'tests/shared/timeout.test.ts > fails on its own: times out after leaving an interval',
-    ...(framework === 'vitest' ? ['tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'] : []),
+    ...(framework === 'vitest'
+      ? ['tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back']
+      : []),
   ].sort()
 }
 
@@ -37,11 +39,14 @@ for (const framework of ['vitest', 'jest'] as const) {
 
     test('a budget rule whose files match no test file is a warning that names it', () => {
       const which = framework === 'vitest' ? "this project's test files" : 'the test files this run ran'
-      expect(run.output).toContain(`leakproof: option "budgets[0].files" is "tests/perf/**", which matches none of ${which}`)
+      expect(run.output).toContain(
+        `leakproof: option "budgets[0].files" is "tests/perf/**", which matches none of ${which}`,
+      )
     })
 
     test('concurrent tests are judged with their file, and none of them is blamed', () => {
-      for (const [name, outcome] of run.tests) if (name.startsWith('tests/shared/concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
+      for (const [name, outcome] of run.tests)
+        if (name.startsWith('tests/shared/concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
       const file = run.files.get('tests/shared/concurrent.test.ts') ?? ''
       expect(file).toContain('left 1 handle open')
       expect(file).toContain('Timeout (setInterval 60 s) created at tests/shared/concurrent.test.ts:8:3')
@@ -49,11 +54,20 @@ for (const framework of ['vitest', 'jest'] as const) {
     })
 
     test("what real suites do that is not a leak passes; a chain left running is its test's, not the next one's", () => {
-      for (const [name, outcome] of run.tests) if (name.startsWith('tests/shared/libraries.test.ts > clean:')) expect(outcome.status, name).toBe('passed')
-      expect(message('tests/shared/libraries.test.ts > leaks: a library that starts a timer on every call')).toContain('Timeout (setInterval 15 s) created at tests/shared/libraries.test.ts:27:')
-      expect(message('tests/shared/libraries.test.ts > leaks: starts a retry chain and does not wait for it')).toContain('Timeout (setTimeout 5 s) created at tests/shared/libraries.test.ts:42:34')
+      for (const [name, outcome] of run.tests)
+        if (name.startsWith('tests/shared/libraries.test.ts > clean:')) expect(outcome.status, name).toBe('passed')
+      expect(message('tests/shared/libraries.test.ts > leaks: a library that starts a timer on every call')).toContain(
+        'Timeout (setInterval 15 s) created at tests/shared/libraries.test.ts:27:',
+      )
+      expect(
+        message('tests/shared/libraries.test.ts > leaks: starts a retry chain and does not wait for it'),
+      ).toContain('Timeout (setTimeout 5 s) created at tests/shared/libraries.test.ts:42:34')
       // A request on a keep-alive connection an earlier test opened is the doing of the test that sent it.
-      expect(message('tests/shared/keep-alive.test.ts > leaks: its request starts a 5 s timer on the server that outlives it')).toContain('Timeout (setTimeout 5 s) created at tests/shared/keep-alive.test.ts:12:7')
+      expect(
+        message(
+          'tests/shared/keep-alive.test.ts > leaks: its request starts a 5 s timer on the server that outlives it',
+        ),
+      ).toContain('Timeout (setTimeout 5 s) created at tests/shared/keep-alive.test.ts:12:7')
       // Re-runs are silent: the test's console line is printed by its own run only.
       expect(run.output.match(/printed once, not again by re-runs/g)).toHaveLength(1)
     })
@@ -67,7 +81,9 @@ for (const framework of ['vitest', 'jest'] as const) {
     })
 
     test('inline snapshots match again in the re-runs; the leak beside them is confirmed', () => {
-      expect(message('tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run')).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
+      expect(
+        message('tests/shared/snapshots.test.ts > leaks: matches its inline snapshot, and keeps 2 MB per run'),
+      ).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs/)
       expect(run.output).not.toContain('re-running the test failed')
       expect(run.output).not.toMatch(/Snapshots\s*:?\s+.*(written|obsolete|updated)/)
     })
@@ -76,15 +92,20 @@ for (const framework of ['vitest', 'jest'] as const) {
       const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
       expect(run.tests.get(`${own}/retry.test.ts > clean: fails once, passes on its retry`)?.status).toBe('passed')
       // Vitest lists every attempt's error (a LeakError ends its retries), Jest the last attempt's.
-      const leak = message(`${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`)
+      const leak = message(
+        `${own}/retry.test.ts > leaks: fails once, then keeps 2 MB per run on the attempt that passes`,
+      )
       expect(leak.match(/LeakError: retained [\d.]+ MB across 3 runs/g)).toHaveLength(1)
       expect(leak.match(/flaky on the first attempt/g)?.length ?? 0).toBe(framework === 'vitest' ? 1 : 0)
-      expect([...run.tests.keys()].filter((k) => k.startsWith(`${own}/retry.test.ts`)).length).toBe(framework === 'vitest' ? 4 : 2)
+      expect([...run.tests.keys()].filter((k) => k.startsWith(`${own}/retry.test.ts`)).length).toBe(
+        framework === 'vitest' ? 4 : 2,
+      )
     })
 
     test("mocks are the framework's bookkeeping; a spy left on a global is reported with the advice to restore it", () => {
       const own = framework === 'vitest' ? 'tests/vitest' : 'tests/jest'
-      for (const [name, outcome] of run.tests) if (name.startsWith(`${own}/mocks.test.ts > clean:`)) expect(outcome.status, name).toBe('passed')
+      for (const [name, outcome] of run.tests)
+        if (name.startsWith(`${own}/mocks.test.ts > clean:`)) expect(outcome.status, name).toBe('passed')
       const spy = message(`${own}/mocks.test.ts > leaks: a spy left on console keeps every call`)
       expect(spy).toMatch(/^LeakError: retained [\d.]+ (KB|MB) across 3 runs/)
       expect(spy).toContain('console.debug is a spy left in place, recording every call of the re-runs.')
@@ -92,41 +113,66 @@ for (const framework of ['vitest', 'jest'] as const) {
     })
 
     test.runIf(framework === 'vitest')('describe.concurrent: its tests are judged with their file too', () => {
-      for (const [name, outcome] of run.tests) if (name.startsWith('tests/vitest/describe-concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
-      expect(run.files.get('tests/vitest/describe-concurrent.test.ts')).toContain('process "SIGUSR2" added at tests/vitest/describe-concurrent.test.ts:10:13')
+      for (const [name, outcome] of run.tests)
+        if (name.startsWith('tests/vitest/describe-concurrent.test.ts')) expect(outcome.status, name).toBe('passed')
+      expect(run.files.get('tests/vitest/describe-concurrent.test.ts')).toContain(
+        'process "SIGUSR2" added at tests/vitest/describe-concurrent.test.ts:10:13',
+      )
     })
 
     test.runIf(framework === 'vitest')('fake timers are not handles; a real timer left after them is', () => {
-      expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: an interval on fake timers')?.status).toBe('passed')
-      expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: fake timers left on by the test, cleared in afterEach')?.status).toBe('passed')
-      expect(message('tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back')).toContain('Timeout (setInterval 60 s) created at tests/vitest/fake-timers.test.ts:23:3')
+      expect(run.tests.get('tests/vitest/fake-timers.test.ts > clean: an interval on fake timers')?.status).toBe(
+        'passed',
+      )
+      expect(
+        run.tests.get('tests/vitest/fake-timers.test.ts > clean: fake timers left on by the test, cleared in afterEach')
+          ?.status,
+      ).toBe('passed')
+      expect(
+        message('tests/vitest/fake-timers.test.ts > leaks: a real interval started after fake timers were put back'),
+      ).toContain('Timeout (setInterval 60 s) created at tests/vitest/fake-timers.test.ts:23:3')
     })
 
     test.runIf(framework === 'vitest')('repeats: each repetition is judged; no extra tests appear', () => {
       expect(run.tests.get('tests/vitest/retry.test.ts > clean: repeated three times')?.status).toBe('passed')
-      expect(message('tests/vitest/retry.test.ts > leaks: repeated, leaves a process listener every time')).toContain('process "SIGUSR2" added at tests/vitest/retry.test.ts:24:11')
+      expect(message('tests/vitest/retry.test.ts > leaks: repeated, leaves a process listener every time')).toContain(
+        'process "SIGUSR2" added at tests/vitest/retry.test.ts:24:11',
+      )
     })
   })
 }
 
 // The same suite in Vitest's other pools and without isolation: the same tests fail, with the
 // same concurrent-file verdict. A slow matrix: .ci/run sets LEAKPROOF_POOL_MATRIX, `npm test` skips it.
-describe.runIf(frameworks.includes('vitest') && process.env.LEAKPROOF_POOL_MATRIX)('fixtures/suites in other Vitest pools', () => {
-  for (const args of [['--pool=vmThreads'], ['--pool=vmForks'], ['--no-isolate']]) {
-    test(args.join(' '), () => {
-      const run = runVitest('suites', { args })
-      expect(failed(run)).toEqual(expectedFailures('vitest'))
-      expect(run.files.get('tests/shared/concurrent.test.ts')).toContain('Timeout (setInterval 60 s) created at tests/shared/concurrent.test.ts:8:3')
-    })
-  }
-})
+describe.runIf(frameworks.includes('vitest') && process.env.LEAKPROOF_POOL_MATRIX)(
+  'fixtures/suites in other Vitest pools',
+  () => {
+    for (const args of [['--pool=vmThreads'], ['--pool=vmForks'], ['--no-isolate']]) {
+      test(args.join(' '), () => {
+        const run = runVitest('suites', { args })
+        expect(failed(run)).toEqual(expectedFailures('vitest'))
+        expect(run.files.get('tests/shared/concurrent.test.ts')).toContain(
+          'Timeout (setInterval 60 s) created at tests/shared/concurrent.test.ts:8:3',
+        )
+      })
+    }
+  },
+)
 
 // A package of native ES modules ("type": "module"), untransformed: Jest through Node's VM modules.
 describe.each(frameworks)('fixtures/esm under %s', (framework) => {
   test('the same verdicts from ES modules', () => {
-    const run = framework === 'vitest' ? runVitest('esm') : runJest('esm', { env: { NODE_OPTIONS: '--experimental-vm-modules' } })
-    expect(failed(run)).toEqual(['tests/modules.test.js > leaks: 2 MB per run kept in an ES module', 'tests/modules.test.js > leaks: an interval from an ES module'])
-    expect(run.tests.get('tests/modules.test.js > leaks: an interval from an ES module')?.message).toContain('Timeout (setInterval 60 s) created at tests/modules.test.js:11:3')
-    expect(run.tests.get('tests/modules.test.js > leaks: 2 MB per run kept in an ES module')?.message).toMatch(/^LeakError: retained [\d.]+ MB across 3 runs[\s\S]*→ kept {2}Array/)
+    const run =
+      framework === 'vitest' ? runVitest('esm') : runJest('esm', { env: { NODE_OPTIONS: '--experimental-vm-modules' } })
+    expect(failed(run)).toEqual([
+      'tests/modules.test.js > leaks: 2 MB per run kept in an ES module',
+      'tests/modules.test.js > leaks: an interval from an ES module',
+    ])
+    expect(run.tests.get('tests/modules.test.js > leaks: an interval from an ES module')?.message).toContain(
+      'Timeout (setInterval 60 s) created at tests/modules.test.js:11:3',
+    )
+    expect(run.tests.get('tests/modules.test.js > leaks: 2 MB per run kept in an ES module')?.message).toMatch(
+      /^LeakError: retained [\d.]+ MB across 3 runs[\s\S]*→ kept {2}Array/,
+    )
   })
 })

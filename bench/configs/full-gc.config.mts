@@ -4,5 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  test: { globals: true, include: ['tests/**/*.test.ts'], setupFiles: [fileURLToPath(new URL('./full-gc.setup.ts', import.meta.url))] },
+  test: {
+    globals: true,
+    include: ['tests/**/*.test.ts'],
+    setupFiles: [fileURLToPath(new URL('./full-gc.setup.ts', import.meta.url))],
+  },
 })

@@ -40,11 +40,16 @@ export async function memlabLoad(file) {
 export async function devtoolsLoad(file, onStatus = () => {}) {
   const { DevToolsAPI } = await import('heap-snapshot-toolkit')
   const t0 = performance.now()
-  const dispatcher = { sendEvent: (_type, text) => onStatus(typeof text === 'string' ? text : JSON.stringify(text), since(t0)) }
+  const dispatcher = {
+    sendEvent: (_type, text) => onStatus(typeof text === 'string' ? text : JSON.stringify(text), since(t0)),
+  }
   const loader = new DevToolsAPI.HeapSnapshotLoader.HeapSnapshotLoader(dispatcher)
   await new Promise((resolve, reject) => {
     const stream = createReadStream(file, { encoding: 'utf-8' })
-    stream.on('error', reject).on('end', resolve).on('data', (chunk) => loader.write(chunk))
+    stream
+      .on('error', reject)
+      .on('end', resolve)
+      .on('data', (chunk) => loader.write(chunk))
   })
   loader.close()
   await loader.parsingComplete
@@ -124,7 +129,13 @@ export function runChild(script, args, { timeoutMs = 300_000, maxOldSpaceMb } = 
       clearInterval(poll)
       clearTimeout(timer)
       const oom = /heap out of memory|Allocation failed|invalid array length|Array buffer allocation failed/i.test(err)
-      const outcome = timedOut ? 'timeout' : oom ? 'out of memory' : code === 0 ? 'ok' : `failed (${signal ?? `exit ${code}`})`
+      const outcome = timedOut
+        ? 'timeout'
+        : oom
+          ? 'out of memory'
+          : code === 0
+            ? 'ok'
+            : `failed (${signal ?? `exit ${code}`})`
       resolve({ outcome, lines, last: lines.at(-1), stderr: err, polledPeakMb, wallSeconds: since(t) })
     })
   })

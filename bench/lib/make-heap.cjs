@@ -20,7 +20,11 @@ class Session {
     this.name = name
     this.prev = prev
     this.tags = TAGS[id % TAGS.length]
-    this.items = [{ sku: id * 3, label: `item ${id % 97}` }, { sku: id * 3 + 1, qty: 2 }, { sku: id * 3 + 2, qty: id % 5 }]
+    this.items = [
+      { sku: id * 3, label: `item ${id % 97}` },
+      { sku: id * 3 + 1, qty: 2 },
+      { sku: id * 3 + 2, qty: id % 5 },
+    ]
     let hits = 0
     this.onEvent = (event) => {
       hits += 1
@@ -42,9 +46,18 @@ for (let i = 0; i < entries; i++) {
 }
 
 const t = performance.now()
-writeHeapSnapshot(out).then(({ bytes }) => {
-  console.log(JSON.stringify({ bytes, seconds: +((performance.now() - t) / 1000).toFixed(1), heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 ** 2) }))
-}, (error) => {
-  console.error(error)
-  process.exit(1)
-})
+writeHeapSnapshot(out).then(
+  ({ bytes }) => {
+    console.log(
+      JSON.stringify({
+        bytes,
+        seconds: +((performance.now() - t) / 1000).toFixed(1),
+        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 ** 2),
+      }),
+    )
+  },
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

@@ -9,7 +9,8 @@ const [dir, liveText] = process.argv.slice(2)
 const sessions = new Map()
 let next = 0
 function leak(count) {
-  for (let i = 0; i < count; i++, next++) sessions.set(`session-${next}`, { id: next, user: `user-${next % 1000}`, scopes: ['read', 'write'] })
+  for (let i = 0; i < count; i++, next++)
+    sessions.set(`session-${next}`, { id: next, user: `user-${next % 1000}`, scopes: ['read', 'write'] })
 }
 
 async function main() {
@@ -19,18 +20,26 @@ async function main() {
   leak(20_000)
   const captured = await writeHeapSnapshot(join(dir, 'after.heapsnapshot'))
   const captureSeconds = (Date.now() - started) / 1000
-  const explanation = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: dir, maxGroups: 3, maxPaths: 1 })
+  const explanation = await explainLeak({
+    before: join(dir, 'before.heapsnapshot'),
+    after: join(dir, 'after.heapsnapshot'),
+    root: dir,
+    maxGroups: 3,
+    maxPaths: 1,
+  })
   const { heap_size_limit: limit } = v8.getHeapStatistics()
-  console.log(JSON.stringify({
-    heapLimitMB: Math.round(limit / 2 ** 20),
-    heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
-    snapshotMB: Math.round(captured.bytes / 2 ** 20),
-    captureSeconds,
-    totalSeconds: (Date.now() - started) / 1000,
-    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    parsedIn: explanation.parsedIn,
-    text: explanation.text,
-  }))
+  console.log(
+    JSON.stringify({
+      heapLimitMB: Math.round(limit / 2 ** 20),
+      heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+      snapshotMB: Math.round(captured.bytes / 2 ** 20),
+      captureSeconds,
+      totalSeconds: (Date.now() - started) / 1000,
+      maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      parsedIn: explanation.parsedIn,
+      text: explanation.text,
+    }),
+  )
 }
 main().catch((error) => {
   console.error(error)

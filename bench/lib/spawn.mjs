@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process'
 /** One whole framework process: its wall time, exit code and everything it printed. */
 export function spawnRun(args, cwd, env = {}) {
   const start = performance.now()
-  const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } })
+  const result = spawnSync(process.execPath, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  })
   return { ms: performance.now() - start, status: result.status, output: result.stdout + result.stderr }
 }
 

@@ -6,7 +6,15 @@ export default class AnnotationsReporter {
   annotations = []
 
   onTestCaseAnnotate(test, annotation) {
-    this.annotations.push({ test: test.fullName, type: annotation.type, message: annotation.message, attachment: annotation.attachment && { path: annotation.attachment.path, contentType: annotation.attachment.contentType } })
+    this.annotations.push({
+      test: test.fullName,
+      type: annotation.type,
+      message: annotation.message,
+      attachment: annotation.attachment && {
+        path: annotation.attachment.path,
+        contentType: annotation.attachment.contentType,
+      },
+    })
   }
 
   onTestRunEnd() {

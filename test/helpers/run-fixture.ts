@@ -37,7 +37,16 @@ export const fixturesDir = process.env.LEAKPROOF_FIXTURES ?? join(repoRoot, 'fix
  */
 export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun {
   const bin = process.env.LEAKPROOF_VITEST_BIN ?? join(repoRoot, 'node_modules/vitest/vitest.mjs')
-  return runFixture(fixture, options, (root, json) => [bin, 'run', '--root', root, ...(options.files ?? []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`])
+  return runFixture(fixture, options, (root, json) => [
+    bin,
+    'run',
+    '--root',
+    root,
+    ...(options.files ?? []),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${json}`,
+  ])
 }
 
 /**
@@ -46,7 +55,16 @@ export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun
  * handles on purpose, which would keep Jest's process alive.
  */
 export function runJest(fixture: string, options: RunOptions = {}): FixtureRun {
-  return runFixture(fixture, options, (root, json) => [jestBin(), '--config', join(root, 'jest.config.cjs'), '--ci', '--forceExit', '--json', `--outputFile=${json}`, ...(options.files ?? [])])
+  return runFixture(fixture, options, (root, json) => [
+    jestBin(),
+    '--config',
+    join(root, 'jest.config.cjs'),
+    '--ci',
+    '--forceExit',
+    '--json',
+    `--outputFile=${json}`,
+    ...(options.files ?? []),
+  ])
 }
 
 export function jestBin(): string {
@@ -55,10 +73,23 @@ export function jestBin(): string {
 
 /** Both frameworks write the same JSON shape (Vitest's json reporter copies Jest's). */
 interface JsonReport {
-  testResults: Array<{ name: string; message: string; assertionResults: Array<{ ancestorTitles: string[]; title: string; status: TestOutcome['status']; failureMessages: string[] }> }>
+  testResults: Array<{
+    name: string
+    message: string
+    assertionResults: Array<{
+      ancestorTitles: string[]
+      title: string
+      status: TestOutcome['status']
+      failureMessages: string[]
+    }>
+  }>
 }
 
-function runFixture(fixture: string, options: RunOptions, command: (root: string, json: string) => string[]): FixtureRun {
+function runFixture(
+  fixture: string,
+  options: RunOptions,
+  command: (root: string, json: string) => string[],
+): FixtureRun {
   const root = join(fixturesDir, fixture)
   const out = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'))
   const json = join(out, 'results.json')
@@ -77,9 +108,13 @@ function runFixture(fixture: string, options: RunOptions, command: (root: string
     for (const file of report.testResults) {
       const rel = file.name.slice(root.length + 1)
       // Jest's file message repeats every failed test's; only "Test suite failed to run" is the file's own.
-      if (file.message && (!file.message.includes('●') || file.message.includes('● Test suite failed to run'))) files.set(rel, clean(file.message, root))
+      if (file.message && (!file.message.includes('●') || file.message.includes('● Test suite failed to run')))
+        files.set(rel, clean(file.message, root))
       for (const t of file.assertionResults) {
-        tests.set([rel, ...t.ancestorTitles, t.title].join(' > '), { status: t.status, message: clean(t.failureMessages.join('\n'), root) })
+        tests.set([rel, ...t.ancestorTitles, t.title].join(' > '), {
+          status: t.status,
+          message: clean(t.failureMessages.join('\n'), root),
+        })
       }
     }
   } catch {
@@ -92,7 +127,10 @@ function runFixture(fixture: string, options: RunOptions, command: (root: string
 
 function clean(text: string, root: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split(root).join('<root>')
+  return text
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split(root)
+    .join('<root>')
 }
 
 /** The tests whose names start with `prefix`, e.g. every `leaks:` test of a run. */
@@ -101,5 +139,8 @@ export function named(run: FixtureRun, prefix: string): string[] {
 }
 
 export function failed(run: FixtureRun): string[] {
-  return [...run.tests].filter(([, t]) => t.status === 'failed').map(([k]) => k).sort()
+  return [...run.tests]
+    .filter(([, t]) => t.status === 'failed')
+    .map(([k]) => k)
+    .sort()
 }

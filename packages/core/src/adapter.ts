@@ -50,7 +50,13 @@ export class FileCheck<T> {
     const judging = judgingOf(started)
     if (judging === 'with-file') this.detector.judgeWithFile(fullName)
     if (judging !== 'alone') return
-    const info: TestInfo = { file: started.file, fullName, budget: started.budget, noRerun: started.noRerun, ignore: started.ignore }
+    const info: TestInfo = {
+      file: started.file,
+      fullName,
+      budget: started.budget,
+      noRerun: started.noRerun,
+      ignore: started.ignore,
+    }
     this.windows.set(test, this.detector.begin(info))
   }
 
@@ -112,6 +118,10 @@ export class FileCheck<T> {
     if (!failsTest(verdict)) return undefined
     const message = formatVerdict(verdict, 'error', { root: this.root })
     if (frame === false) return new LeakError(verdict, message)
-    return new LeakError(verdict, message, leakLocation(verdict.findings.filter((f) => f.severity === 'error')) ?? frame.fallback)
+    return new LeakError(
+      verdict,
+      message,
+      leakLocation(verdict.findings.filter((f) => f.severity === 'error')) ?? frame.fallback,
+    )
   }
 }

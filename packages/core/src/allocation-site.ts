@@ -19,7 +19,10 @@ export function siteOf(path: CallFrame[]): Omit<AllocationSite, 'bytes'> | undef
     const owner = ownerOf(toPath(frame.url))
     if (owner !== 'user' && (owner !== 'dependency' || fallback)) continue
     const functionName = frame.functionName || '<anonymous>'
-    const site = { functionName, location: mapPosition(frame.url, frame.lineNumber, frame.columnNumber, frame.functionName) }
+    const site = {
+      functionName,
+      location: mapPosition(frame.url, frame.lineNumber, frame.columnNumber, frame.functionName),
+    }
     if (owner === 'user') return site
     fallback = site
   }

@@ -37,7 +37,9 @@ function filesRegExp(files: string[]): RegExp {
 export function unmatchedBudgetFiles(options: ResolvedOptions, files: string[], which: string): string[] {
   return options.budgets.flatMap((rule, i) =>
     rule.files && !files.some((f) => filesRegExp(rule.files!).test(f))
-      ? [`leakproof: option "budgets[${i}].files" is ${JSON.stringify(rule.files.length === 1 ? rule.files[0] : rule.files)}, which matches none of ${which} (${files.length}); its budget applies to nothing.`]
+      ? [
+          `leakproof: option "budgets[${i}].files" is ${JSON.stringify(rule.files.length === 1 ? rule.files[0] : rule.files)}, which matches none of ${which} (${files.length}); its budget applies to nothing.`,
+        ]
       : [],
   )
 }

@@ -19,7 +19,17 @@ import { closeWindow, openWindow } from './probes/window-ref.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
-import { afterRerun, heldByQueryCache, keptBetweenSnapshots, mayRetain, retainedBySamples, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, stateOf } from './rules.js'
+import {
+  afterRerun,
+  heldByQueryCache,
+  keptBetweenSnapshots,
+  mayRetain,
+  retainedBySamples,
+  retainedAcrossRuns,
+  retainedOnOneRun,
+  retainedThreshold,
+  stateOf,
+} from './rules.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 export interface DetectorHost {
@@ -119,8 +129,14 @@ export class Detector {
     const verdict = this.verdict(window, this.withSeverity(found), [])
     const concurrent = this.concurrentTests
     if (verdict.state === 'leak' && concurrent.length > 0) {
-      const names = concurrent.slice(0, 5).map((n) => `"${n}"`).join(', ') + (concurrent.length > 5 ? ` and ${concurrent.length - 5} more` : '')
-      verdict.notes.push(`${concurrent.length} concurrent ${concurrent.length === 1 ? 'test is' : 'tests are'} judged with this file, not one by one (their windows overlap, so what one leaves cannot be told from what another does): ${names}`)
+      const names =
+        concurrent
+          .slice(0, 5)
+          .map((n) => `"${n}"`)
+          .join(', ') + (concurrent.length > 5 ? ` and ${concurrent.length - 5} more` : '')
+      verdict.notes.push(
+        `${concurrent.length} concurrent ${concurrent.length === 1 ? 'test is' : 'tests are'} judged with this file, not one by one (their windows overlap, so what one leaves cannot be told from what another does): ${names}`,
+      )
     }
     return verdict
   }
@@ -173,7 +189,8 @@ export class Detector {
     window.endMark = window.startMark && mark()
     const threshold = retainedThreshold(this.budgetOf(window).bytes, this.probes.dom !== undefined)
     const memory = this.options.kinds.retained !== 'off' && window.heap !== undefined && mayRetain(bound, threshold)
-    if (!rerun || window.noRerun !== undefined) return this.judgeOnOneRun(window, memory, threshold, window.noRerun ?? 'this host cannot re-run the test')
+    if (!rerun || window.noRerun !== undefined)
+      return this.judgeOnOneRun(window, memory, threshold, window.noRerun ?? 'this host cannot re-run the test')
     for (const p of this.probes.list) p.seal?.(window)
     const waits = memory || this.collect(window).length > 0
     if (!waits) {
@@ -210,7 +227,8 @@ export class Detector {
     // (signing in again) would change what the later tests' re-runs see, never the other way round.
     const judged: Judged[] = []
     const partials = new Map<Waiting, { findings: Finding[]; notes: string[] }>()
-    for (const waiting of [...batch].reverse()) partials.set(waiting, await this.judgeAfterGc(waiting, atJudging.get(waiting)!))
+    for (const waiting of [...batch].reverse())
+      partials.set(waiting, await this.judgeAfterGc(waiting, atJudging.get(waiting)!))
     for (const waiting of batch) {
       const partial = partials.get(waiting)!
       const exact = exactAtJudging.get(waiting)!
@@ -250,9 +268,15 @@ export class Detector {
       const { window, rerun, partial } = waiting
       const notes = [...partial!.notes]
       let found = atJudging.get(waiting)!
-      if (found.length > 0) found = await this.checking(window, 're-running it to tell a first use from a leak', () => this.standingAfterRerun(window, rerun, found, notes))
+      if (found.length > 0)
+        found = await this.checking(window, 're-running it to tell a first use from a leak', () =>
+          this.standingAfterRerun(window, rerun, found, notes),
+        )
       this.drop(window)
-      judged.unshift({ window, verdict: this.verdict(window, [...partial!.findings, ...this.withSeverity(found)], notes) })
+      judged.unshift({
+        window,
+        verdict: this.verdict(window, [...partial!.findings, ...this.withSeverity(found)], notes),
+      })
     }
     return judged
   }
@@ -267,27 +291,40 @@ export class Detector {
     fullGc()
     this.lastLive = heapAndExternal()
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
-    const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark) ? await liveAllocations() : undefined
+    const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark)
+      ? await liveAllocations()
+      : undefined
     for (const w of unjudged) {
       const { startMark, endMark, externalGrowth } = w.window
       const sampled = allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
       // Without the profiler's samples (it could not be started, or a mark was missed), every
       // window over its cheap bound is a suspect.
-      w.memory = sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold) ? 'cleared' : 'suspect'
+      w.memory =
+        sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold) ? 'cleared' : 'suspect'
       this.releaseMarks(w.window)
     }
   }
 
   /** The part of a waiting test's verdict a full GC decides: detached trees, watched objects, memory. */
-  private async judgeAfterGc({ window, rerun, memory, threshold }: Waiting, atJudging: Found[]): Promise<{ findings: Finding[]; notes: string[] }> {
+  private async judgeAfterGc(
+    { window, rerun, memory, threshold }: Waiting,
+    atJudging: Found[],
+  ): Promise<{ findings: Finding[]; notes: string[] }> {
     const notes: string[] = []
     let found = atJudging
-    if (found.length > 0) found = await this.checking(window, 're-running it to tell a first use from a leak', () => this.standingAfterRerun(window, rerun, found, notes))
+    if (found.length > 0)
+      found = await this.checking(window, 're-running it to tell a first use from a leak', () =>
+        this.standingAfterRerun(window, rerun, found, notes),
+      )
     let findings = await this.explained(window, this.withSeverity(found), notes)
     // A test that fails already for what it left is not re-run for memory as well: those re-runs
     // cost seconds and the leak is reported anyway (unless the baseline knows it).
     if (memory === 'suspect' && this.verdict(window, findings, []).state !== 'leak') {
-      const confirmed = await this.checking(window, 're-running it to confirm a retained-memory leak, then taking heap snapshots', () => this.confirmRetained(window, rerun, threshold, notes))
+      const confirmed = await this.checking(
+        window,
+        're-running it to confirm a retained-memory leak, then taking heap snapshots',
+        () => this.confirmRetained(window, rerun, threshold, notes),
+      )
       if (confirmed) findings = [...findings, ...this.withSeverity([confirmed])]
     }
     return { findings, notes }
@@ -308,7 +345,8 @@ export class Detector {
     if (memory && live !== undefined) {
       const before = window.liveAtNoRerun ?? this.lastLive
       const growth = before === undefined ? 0 : live - before
-      if (retainedOnOneRun(growth, threshold)) findings.push(...this.withSeverity([singleRunFinding(growth, this.budgetOf(window))]))
+      if (retainedOnOneRun(growth, threshold))
+        findings.push(...this.withSeverity([singleRunFinding(growth, this.budgetOf(window))]))
     }
     if (findings.length > 0 || memory) notes.push(`judged on one run, not re-run: ${reason}`)
     findings = await this.explained(window, findings, notes)
@@ -334,7 +372,9 @@ export class Detector {
       })
     } catch (error) {
       this.drop(scratch)
-      notes.push(`not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`)
+      notes.push(
+        `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`,
+      )
       return []
     }
     if (first.some((f) => f.kind === 'dom' || f.kind === 'watched')) {
@@ -348,8 +388,16 @@ export class Detector {
       const key = findingKey(f)
       // A watched object is the user's own question: it must be gone, made again or not.
       if (f.kind === 'watched') return now.has(key)
-      const outcome = afterRerun({ atJudging: true, beforeRerun: before.has(key), afterRerun: now.has(key), madeAgain: again.has(key) })
-      if (outcome === 'first-use') notes.push(`not a leak: ${describeFound(f, this.host.root)} was made on this test's first run and not again when the test ran again (a first-use singleton)`)
+      const outcome = afterRerun({
+        atJudging: true,
+        beforeRerun: before.has(key),
+        afterRerun: now.has(key),
+        madeAgain: again.has(key),
+      })
+      if (outcome === 'first-use')
+        notes.push(
+          `not a leak: ${describeFound(f, this.host.root)} was made on this test's first run and not again when the test ran again (a first-use singleton)`,
+        )
       return outcome === 'leak'
     })
   }
@@ -358,7 +406,12 @@ export class Detector {
    * Re-runs a memory suspect `repetitions` times, a full GC after each (rules.ts,
    * `retainedAcrossRuns`), then once more between two heap snapshots to explain it.
    */
-  private async confirmRetained(window: Window, rerun: Rerun, threshold: number, notes: string[]): Promise<RetainedFinding | undefined> {
+  private async confirmRetained(
+    window: Window,
+    rerun: Rerun,
+    threshold: number,
+    notes: string[],
+  ): Promise<RetainedFinding | undefined> {
     const n = this.options.repetitions
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
     let previous = settledLiveMemory()
@@ -380,13 +433,18 @@ export class Detector {
       })
     } catch (error) {
       release(from)
-      notes.push(`retained memory above the budget, not confirmed: re-running the test failed (${(error as Error)?.message ?? error})`)
+      notes.push(
+        `retained memory above the budget, not confirmed: re-running the test failed (${(error as Error)?.message ?? error})`,
+      )
       return undefined
     } finally {
       this.lastLive = previous
     }
     const to = from && mark()
-    const sites = outcome === 'leak' && from && to ? ((await liveAllocations())?.sitesBetween(from, to, this.options.allocationSites) ?? []) : []
+    const sites =
+      outcome === 'leak' && from && to
+        ? ((await liveAllocations())?.sitesBetween(from, to, this.options.allocationSites) ?? [])
+        : []
     release(from)
     release(to)
     if (outcome !== 'leak') return undefined
@@ -395,14 +453,31 @@ export class Detector {
     const grew = growth.filter((g) => g > threshold)
     const bytes = grew.reduce((a, b) => a + b, 0)
     const budget = this.budgetOf(window).bytes
-    const finding: RetainedFinding = { kind: 'retained', bytes, runs: grew.length, perRun: Math.round(bytes / grew.length), minPerRun: Math.min(...grew), budget, sites, confirmed: true }
+    const finding: RetainedFinding = {
+      kind: 'retained',
+      bytes,
+      runs: grew.length,
+      perRun: Math.round(bytes / grew.length),
+      minPerRun: Math.min(...grew),
+      budget,
+      sites,
+      confirmed: true,
+    }
     const spies = spiesThatGrew(this.scope, spyCallsBefore)
     if (spies.length > 0) finding.spies = spies
     if (this.options.explain) {
-      const { newSelfSize, ...retainedBy } = await this.replaying(window, window, () => explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope)))
+      const { newSelfSize, ...retainedBy } = await this.replaying(window, window, () =>
+        explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope)),
+      )
       this.afterAnalysis()
-      if ('groups' in retainedBy && newSelfSize !== undefined && !keptBetweenSnapshots(retainedBy.groups, newSelfSize, threshold)) {
-        notes.push(`retained memory grew in ${growth.length} re-runs (${formatBytes(bytes)}), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`)
+      if (
+        'groups' in retainedBy &&
+        newSelfSize !== undefined &&
+        !keptBetweenSnapshots(retainedBy.groups, newSelfSize, threshold)
+      ) {
+        notes.push(
+          `retained memory grew in ${growth.length} re-runs (${formatBytes(bytes)}), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`,
+        )
         return undefined
       }
       finding.retainedBy = retainedBy
@@ -418,17 +493,23 @@ export class Detector {
     const alive = findings.filter((f) => this.probes.objectOf.has(f))
     if (alive.length === 0 || !this.options.explain) return findings
     const refs = alive.map((f) => this.probes.objectOf.get(f)!)
-    const holders = await this.checking(window, 'taking a heap snapshot to explain what holds it', () => explainAlive(this.snapshotPlace(window), refs))
+    const holders = await this.checking(window, 'taking a heap snapshot to explain what holds it', () =>
+      explainAlive(this.snapshotPlace(window), refs),
+    )
     this.afterAnalysis()
     const gone = new Set<Finding>()
     alive.forEach((f, i) => {
       const holder = holders[i]
       if (holder === undefined) {
         gone.add(f)
-        notes.push(`not a leak: ${describeFound(f, this.host.root)} was collected before the heap snapshot that would show what holds it (or only weak references held it): nothing kept it for good`)
+        notes.push(
+          `not a leak: ${describeFound(f, this.host.root)} was collected before the heap snapshot that would show what holds it (or only weak references held it): nothing kept it for good`,
+        )
       } else if (f.kind === 'dom' && 'paths' in holder && holder.paths.some((p) => heldByQueryCache(p.steps))) {
         gone.add(f)
-        notes.push(`not a leak: ${describeFound(f, this.host.root)} is held only by the DOM implementation's selector cache (the results of a recent query), which the next queries replace`)
+        notes.push(
+          `not a leak: ${describeFound(f, this.host.root)} is held only by the DOM implementation's selector cache (the results of a recent query), which the next queries replace`,
+        )
       } else (f as { retainedBy?: unknown }).retainedBy = holder
     })
     return findings.filter((f) => !gone.has(f))
@@ -475,7 +556,9 @@ export class Detector {
 
   /** What the probes find of `window` now: all, the exact ones, or those only a full GC makes sure of. */
   private collect(window: Window, which: 'all' | 'exact' | 'after-gc' = 'all'): Found[] {
-    return this.probes.list.flatMap((p) => (which === 'all' || (which === 'after-gc') === p.afterGc ? p.collect(window) : []))
+    return this.probes.list.flatMap((p) =>
+      which === 'all' || (which === 'after-gc') === p.afterGc ? p.collect(window) : [],
+    )
   }
 
   private drop(window: Window): void {
@@ -483,7 +566,11 @@ export class Detector {
   }
 
   private snapshotPlace(window: Window): SnapshotPlace {
-    return { root: this.host.root, keep: this.options.keepSnapshots, name: `${this.relativeFile(window)} ${window.info.fullName}` }
+    return {
+      root: this.host.root,
+      keep: this.options.keepSnapshots,
+      name: `${this.relativeFile(window)} ${window.info.fullName}`,
+    }
   }
 
   private relativeFile(window: Window): string {
@@ -513,12 +600,25 @@ export class Detector {
   private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
     const { kept: findings, ignored } = applyIgnoreRules(found, this.options.ignore)
     const verdict: Verdict = { state: stateOf(findings), findings, notes, ...(ignored.length > 0 && { ignored }) }
-    return againstBaseline(verdict, this.baseline.get(testId(this.relativeFile(window), window.info.fullName)), this.options.baselineTolerance)
+    return againstBaseline(
+      verdict,
+      this.baseline.get(testId(this.relativeFile(window), window.info.fullName)),
+      this.options.baselineTolerance,
+    )
   }
 }
 
 function singleRunFinding(growth: number, budget: ResolvedBudget): RetainedFinding {
-  return { kind: 'retained', bytes: growth, runs: 1, perRun: growth, minPerRun: growth, budget: budget.bytes, sites: [], confirmed: false }
+  return {
+    kind: 'retained',
+    bytes: growth,
+    runs: 1,
+    perRun: growth,
+    minPerRun: growth,
+    budget: budget.bytes,
+    sites: [],
+    confirmed: false,
+  }
 }
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const
@@ -531,7 +631,9 @@ const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir'
 async function quietly(rerun: Rerun, scope: object): Promise<void> {
   // The test's console is its global's: under Jest that is the test file's vm context (Jest's
   // BufferedConsole), not this realm's `console`, so both are silenced.
-  const consoles = [...new Set([console, (scope as { console?: Console }).console].filter((c): c is Console => c !== undefined))]
+  const consoles = [
+    ...new Set([console, (scope as { console?: Console }).console].filter((c): c is Console => c !== undefined)),
+  ]
   const saved = consoles.flatMap((c) => CONSOLE_METHODS.filter((m) => !isMock(c[m])).map((m) => [c, m, c[m]] as const))
   for (const [c, m] of saved) c[m] = () => {}
   try {

@@ -19,7 +19,11 @@ export class LeakproofConfigError extends Error {
 
   /** The same error, with the option named by its full path in the host's config. */
   under(path: string): LeakproofConfigError {
-    return new LeakproofConfigError(this.option === 'options' ? path : `${path}.${this.option}`, this.value, this.expected)
+    return new LeakproofConfigError(
+      this.option === 'options' ? path : `${path}.${this.option}`,
+      this.value,
+      this.expected,
+    )
   }
 }
 

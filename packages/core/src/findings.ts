@@ -110,7 +110,8 @@ export interface DomFinding {
 }
 
 /** What a probe found, before the options give it a severity. */
-export type FindingData = RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding
+export type FindingData =
+  RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding
 
 export type Finding = FindingData & {
   severity: 'error' | 'warn'
@@ -137,7 +138,14 @@ export interface Verdict {
 
 /** Where a finding was made, best first: a creation or registration site, or its allocation sites. */
 export function findingOrigins(f: Finding): SourceLocation[] {
-  const at = f.kind === 'handle' || f.kind === 'dom' ? f.createdAt : f.kind === 'listener' ? f.addedAt : f.kind === 'watched' ? f.watchedAt : undefined
+  const at =
+    f.kind === 'handle' || f.kind === 'dom'
+      ? f.createdAt
+      : f.kind === 'listener'
+        ? f.addedAt
+        : f.kind === 'watched'
+          ? f.watchedAt
+          : undefined
   if (f.kind === 'retained') return f.sites.flatMap((s) => (s.location ? [s.location] : []))
   return at ? [at] : []
 }

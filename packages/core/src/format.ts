@@ -1,6 +1,19 @@
 import { relative, sep } from 'node:path'
 import pc from 'picocolors'
-import { findingCount, findingOrigins, type DomFinding, type Finding, type FindingData, type HandleFinding, type ListenerFinding, type RetainedBy, type RetainedFinding, type SourceLocation, type Verdict, type WatchedFinding } from './findings.js'
+import {
+  findingCount,
+  findingOrigins,
+  type DomFinding,
+  type Finding,
+  type FindingData,
+  type HandleFinding,
+  type ListenerFinding,
+  type RetainedBy,
+  type RetainedFinding,
+  type SourceLocation,
+  type Verdict,
+  type WatchedFinding,
+} from './findings.js'
 import { formatBytes } from './size.js'
 
 export interface FormatOptions {
@@ -17,37 +30,75 @@ type Colors = ReturnType<typeof pc.createColors>
  */
 export function formatFindings(findings: Finding[], options: FormatOptions): string {
   const c = pc.createColors(options.color ?? false)
-  const where = (loc: SourceLocation | undefined): string => (loc ? c.cyan(locationText(loc, options.root)) : c.dim('unknown location'))
+  const where = (loc: SourceLocation | undefined): string =>
+    loc ? c.cyan(locationText(loc, options.root)) : c.dim('unknown location')
   const sections: string[] = []
   const retained = findings.filter((f): f is RetainedFinding & Finding => f.kind === 'retained')
   for (const r of retained) {
     if (r.sites.length > 0) {
       const width = Math.max(...r.sites.map((s) => s.functionName.length))
-      sections.push(section('allocated at (alive after GC)', r.sites.map((s) => `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`), c))
+      sections.push(
+        section(
+          'allocated at (alive after GC)',
+          r.sites.map(
+            (s) => `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`,
+          ),
+          c,
+        ),
+      )
     }
     if (r.retainedBy) sections.push(...retainedBySections(r.retainedBy, options.root, c))
     if (r.spies?.length) {
       const names = r.spies.join(', ')
-      sections.push(section('spies left in place (each keeps every call\'s arguments)', [
-        `${names} ${r.spies.length === 1 ? 'is a spy' : 'are spies'} left in place, recording every call of the re-runs.`,
-        'Restore it after the test: mockRestore(), vi.restoreAllMocks() / jest.restoreAllMocks() in afterEach, or restoreMocks: true in the config.',
-      ], c))
+      sections.push(
+        section(
+          "spies left in place (each keeps every call's arguments)",
+          [
+            `${names} ${r.spies.length === 1 ? 'is a spy' : 'are spies'} left in place, recording every call of the re-runs.`,
+            'Restore it after the test: mockRestore(), vi.restoreAllMocks() / jest.restoreAllMocks() in afterEach, or restoreMocks: true in the config.',
+          ],
+          c,
+        ),
+      )
     }
   }
   const handles = findings.filter((f): f is HandleFinding & Finding => f.kind === 'handle')
-  if (handles.length) sections.push(section('left open', handles.map((h) => `${h.description} created at ${where(h.createdAt)}`), c))
+  if (handles.length)
+    sections.push(
+      section(
+        'left open',
+        handles.map((h) => `${h.description} created at ${where(h.createdAt)}`),
+        c,
+      ),
+    )
   const listeners = findings.filter((f): f is ListenerFinding & Finding => f.kind === 'listener')
   if (listeners.length) sections.push(section('listeners still registered', listenerLines(listeners, where), c))
   const globals = findings.filter((f) => f.kind === 'global')
-  if (globals.length) sections.push(section('new globals', globals.map((g) => `globalThis.${g.name} (${g.valueType})`), c))
+  if (globals.length)
+    sections.push(
+      section(
+        'new globals',
+        globals.map((g) => `globalThis.${g.name} (${g.valueType})`),
+        c,
+      ),
+    )
   const watched = findings.filter((f): f is WatchedFinding & Finding => f.kind === 'watched')
   if (watched.length) {
-    sections.push(section('not collected after the test', watched.map((w) => `${JSON.stringify(w.label)} watched at ${where(w.watchedAt)}`), c))
+    sections.push(
+      section(
+        'not collected after the test',
+        watched.map((w) => `${JSON.stringify(w.label)} watched at ${where(w.watchedAt)}`),
+        c,
+      ),
+    )
     for (const w of watched) if (w.retainedBy) sections.push(...retainedBySections(w.retainedBy, options.root, c))
   }
   const dom = findings.filter((f): f is DomFinding & Finding => f.kind === 'dom')
   if (dom.length) {
-    const lines = dom.map((d) => `${d.root}${d.trees > 1 ? ` ×${d.trees}` : ''} (${plural(d.nodes, 'node')}) created at ${where(d.createdAt)}`)
+    const lines = dom.map(
+      (d) =>
+        `${d.root}${d.trees > 1 ? ` ×${d.trees}` : ''} (${plural(d.nodes, 'node')}) created at ${where(d.createdAt)}`,
+    )
     sections.push(section('detached DOM trees (alive after GC, not in the document)', lines, c))
     for (const d of dom) if (d.retainedBy) sections.push(...retainedBySections(d.retainedBy, options.root, c))
   }
@@ -71,12 +122,20 @@ function listenerLines(listeners: ListenerFinding[], where: (loc: SourceLocation
   for (const group of byTargetAndLine.values()) {
     const events = [...new Set(group.map((l) => l.event))]
     if (events.length <= EVENTS_PER_LINE) {
-      for (const l of group) lines.push(`${l.target} ${JSON.stringify(l.event)}${l.capture ? ' (capture)' : ''}${l.count > 1 ? ` ×${l.count}` : ''} added at ${where(l.addedAt)}`)
+      for (const l of group)
+        lines.push(
+          `${l.target} ${JSON.stringify(l.event)}${l.capture ? ' (capture)' : ''}${l.count > 1 ? ` ×${l.count}` : ''} added at ${where(l.addedAt)}`,
+        )
       continue
     }
     const count = group.reduce((n, l) => n + l.count, 0)
-    const shown = events.slice(0, EVENTS_PER_LINE).map((e) => JSON.stringify(e)).join(', ')
-    lines.push(`${group[0]!.target} ${shown} and ${plural(events.length - EVENTS_PER_LINE, 'more event type')} (${count} listeners) added at ${where(group[0]!.addedAt)}`)
+    const shown = events
+      .slice(0, EVENTS_PER_LINE)
+      .map((e) => JSON.stringify(e))
+      .join(', ')
+    lines.push(
+      `${group[0]!.target} ${shown} and ${plural(events.length - EVENTS_PER_LINE, 'more event type')} (${count} listeners) added at ${where(group[0]!.addedAt)}`,
+    )
   }
   return lines
 }
@@ -87,7 +146,13 @@ function retainedBySections(by: RetainedBy, root: string, c: Colors): string[] {
   const sections = [by.text]
   if (by.snapshots) {
     const files = [by.snapshots.before, by.snapshots.after].filter((f): f is string => f !== undefined)
-    sections.push(section('heap snapshots (Chrome DevTools, memlab)', files.map((f) => relativeFile(f, root)), c))
+    sections.push(
+      section(
+        'heap snapshots (Chrome DevTools, memlab)',
+        files.map((f) => relativeFile(f, root)),
+        c,
+      ),
+    )
   }
   return sections
 }
@@ -113,12 +178,15 @@ export function headline(findings: Finding[]): string {
   for (const f of findings) {
     if (f.kind === 'retained') {
       const budget = `budget ${formatBytes(f.budget)}`
-      parts.push(f.confirmed
-        ? `retained ${formatBytes(f.bytes)} across ${f.runs} runs (+${formatBytes(f.perRun)} per run, ${budget})`
-        : `retained ${formatBytes(f.bytes)} in its one run (not re-run, ${budget})`)
+      parts.push(
+        f.confirmed
+          ? `retained ${formatBytes(f.bytes)} across ${f.runs} runs (+${formatBytes(f.perRun)} per run, ${budget})`
+          : `retained ${formatBytes(f.bytes)} in its one run (not re-run, ${budget})`,
+      )
     }
   }
-  const count = (kind: Finding['kind']): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + findingCount(f), 0)
+  const count = (kind: Finding['kind']): number =>
+    findings.filter((f) => f.kind === kind).reduce((n, f) => n + findingCount(f), 0)
   const handles = count('handle')
   if (handles) parts.push(`left ${plural(handles, 'handle')} open`)
   const listeners = count('listener')

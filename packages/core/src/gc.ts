@@ -64,6 +64,7 @@ const CODE_SPACES = /code|trusted|read_only/
  */
 export function heapAndExternal(): number {
   let used = v8.getHeapStatistics().external_memory
-  for (const space of v8.getHeapSpaceStatistics()) if (!CODE_SPACES.test(space.space_name)) used += space.space_used_size
+  for (const space of v8.getHeapSpaceStatistics())
+    if (!CODE_SPACES.test(space.space_name)) used += space.space_used_size
   return used
 }

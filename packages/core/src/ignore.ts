@@ -24,14 +24,19 @@ export interface IgnoreRule {
 const MATCHERS = ['global', 'handle', 'event', 'frame'] as const
 
 export function resolveIgnoreRules(value: unknown): IgnoreRule[] {
-  return ruleObjects(value, 'ignore', '{ global | handle | event | frame, reason }', [...MATCHERS, 'reason']).map(({ name, rule: r }) => {
-    const given = MATCHERS.filter((m) => r[m] !== undefined)
-    if (given.length !== 1) throw new LeakproofConfigError(name, r, `exactly one of ${MATCHERS.join(', ')} (and a reason)`)
-    const key = given[0]!
-    if (typeof r[key] !== 'string' || r[key] === '') throw new LeakproofConfigError(`${name}.${key}`, r[key], 'a non-empty string')
-    if (typeof r.reason !== 'string' || r.reason.trim() === '') throw new LeakproofConfigError(`${name}.reason`, r.reason, 'a sentence saying why (it is shown in the summary)')
-    return { [key]: r[key], reason: r.reason } as IgnoreRule
-  })
+  return ruleObjects(value, 'ignore', '{ global | handle | event | frame, reason }', [...MATCHERS, 'reason']).map(
+    ({ name, rule: r }) => {
+      const given = MATCHERS.filter((m) => r[m] !== undefined)
+      if (given.length !== 1)
+        throw new LeakproofConfigError(name, r, `exactly one of ${MATCHERS.join(', ')} (and a reason)`)
+      const key = given[0]!
+      if (typeof r[key] !== 'string' || r[key] === '')
+        throw new LeakproofConfigError(`${name}.${key}`, r[key], 'a non-empty string')
+      if (typeof r.reason !== 'string' || r.reason.trim() === '')
+        throw new LeakproofConfigError(`${name}.reason`, r.reason, 'a sentence saying why (it is shown in the summary)')
+      return { [key]: r[key], reason: r.reason } as IgnoreRule
+    },
+  )
 }
 
 function matches(rule: IgnoreRule, f: Finding): boolean {
@@ -40,12 +45,19 @@ function matches(rule: IgnoreRule, f: Finding): boolean {
   if (rule.event !== undefined) return f.kind === 'listener' && f.event === rule.event
   const frame = rule.frame!
   if (f.kind === 'handle' || f.kind === 'listener' || f.kind === 'dom') return f.stack.includes(frame)
-  if (f.kind === 'retained') return f.sites.length > 0 && f.sites.every((s) => s.functionName === frame || (s.location?.file.includes(frame) ?? false))
+  if (f.kind === 'retained')
+    return (
+      f.sites.length > 0 &&
+      f.sites.every((s) => s.functionName === frame || (s.location?.file.includes(frame) ?? false))
+    )
   return false
 }
 
 /** The findings no rule ignores, and those ignored with the rule's reason. */
-export function applyIgnoreRules(findings: Finding[], rules: IgnoreRule[]): { kept: Finding[]; ignored: IgnoredFinding[] } {
+export function applyIgnoreRules(
+  findings: Finding[],
+  rules: IgnoreRule[],
+): { kept: Finding[]; ignored: IgnoredFinding[] } {
   const kept: Finding[] = []
   const ignored: IgnoredFinding[] = []
   for (const f of findings) {

@@ -3,7 +3,14 @@ export { FileCheck, type StartedTest } from './adapter.js'
 export { failsTest, fullNameOf, judgingOf, NOISE_FLOOR, type HostTest } from './rules.js'
 export { Window, type TestInfo } from './window.js'
 export { leaks } from './leaks.js'
-export { resolveOptions, resolveReportOptions, type LeakproofOptions, type ResolvedOptions, type BudgetRule, type Size } from './options.js'
+export {
+  resolveOptions,
+  resolveReportOptions,
+  type LeakproofOptions,
+  type ResolvedOptions,
+  type BudgetRule,
+  type Size,
+} from './options.js'
 export { resolveBudget, unmatchedBudgetFiles, type BudgetContext, type ResolvedBudget } from './budget.js'
 export { parseSize, formatBytes } from './size.js'
 export { LeakError, LeakproofConfigError } from './errors.js'

@@ -12,7 +12,9 @@ export function setCurrentWindow(window: Window | undefined): void {
 
 function open(method: string): Window {
   if (!current) {
-    throw new Error(`leaks.${method}() was called where no test's leak check is open: outside a test, in beforeAll/afterAll, or in a concurrent test (concurrent tests are judged with their file, not one by one). Call it inside a test body or a beforeEach/afterEach hook of a test that runs alone, with the leakproof plugin or environment set up.`)
+    throw new Error(
+      `leaks.${method}() was called where no test's leak check is open: outside a test, in beforeAll/afterAll, or in a concurrent test (concurrent tests are judged with their file, not one by one). Call it inside a test body or a beforeEach/afterEach hook of a test that runs alone, with the leakproof plugin or environment set up.`,
+    )
   }
   return current
 }
@@ -26,7 +28,9 @@ export const leaks = {
   /** Fails the test if `object` is still alive after the test, after a full GC. Returns the object. */
   watch<T extends object>(object: T, label = 'watched object'): T {
     if (object === null || (typeof object !== 'object' && typeof object !== 'function')) {
-      throw new TypeError(`leaks.watch() needs an object or a function to watch; got ${object === null ? 'null' : typeof object}.`)
+      throw new TypeError(
+        `leaks.watch() needs an object or a function to watch; got ${object === null ? 'null' : typeof object}.`,
+      )
     }
     open('watch').watched.push({ ref: new WeakRef(object), label, trace: captureStack() })
     return object

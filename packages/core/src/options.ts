@@ -68,7 +68,20 @@ export interface ResolvedOptions {
   ignore: IgnoreRule[]
 }
 
-const KEYS: Array<keyof LeakproofOptions> = ['budget', 'budgets', 'kinds', 'repetitions', 'allocationSites', 'checkFiles', 'explain', 'keepSnapshots', 'reportFile', 'baseline', 'baselineTolerance', 'ignore']
+const KEYS: Array<keyof LeakproofOptions> = [
+  'budget',
+  'budgets',
+  'kinds',
+  'repetitions',
+  'allocationSites',
+  'checkFiles',
+  'explain',
+  'keepSnapshots',
+  'reportFile',
+  'baseline',
+  'baselineTolerance',
+  'ignore',
+]
 
 /** Where kept snapshots go by default, beside the other report files. */
 export const DEFAULT_SNAPSHOT_DIR = '.leakproof/snapshots'
@@ -93,7 +106,11 @@ function resolveAll(input: unknown): ResolvedOptions {
   const options = input as Record<string, unknown>
   for (const key of Object.keys(options)) {
     if (!(KEYS as string[]).includes(key)) {
-      throw new LeakproofConfigError(key, options[key], `one of the known options (${KEYS.join(', ')}); "${key}" is not one`)
+      throw new LeakproofConfigError(
+        key,
+        options[key],
+        `one of the known options (${KEYS.join(', ')}); "${key}" is not one`,
+      )
     }
   }
   return {
@@ -113,34 +130,52 @@ function resolveAll(input: unknown): ResolvedOptions {
 }
 
 function resolveBudgetRules(value: unknown): ResolvedOptions['budgets'] {
-  return ruleObjects(value, 'budgets', '{ files?, tests?, budget }', ['files', 'tests', 'budget']).map(({ name, rule: r }) => {
-    if (r.files === undefined && r.tests === undefined) throw new LeakproofConfigError(name, r, 'a rule with "files", "tests" or both')
-    const files = r.files === undefined ? undefined : typeof r.files === 'string' ? [r.files] : r.files
-    if (files !== undefined && (!Array.isArray(files) || files.some((f) => typeof f !== 'string' || f === ''))) {
-      throw new LeakproofConfigError(`${name}.files`, r.files, 'a glob string or an array of glob strings')
-    }
-    let tests: { source: string; flags: string } | undefined
-    if (r.tests instanceof RegExp) tests = { source: r.tests.source, flags: r.tests.flags }
-    else if (typeof r.tests === 'string' && r.tests !== '') tests = { source: r.tests.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' }
-    else if (r.tests !== undefined) {
-      // What a RegExp becomes after a trip through JSON, as Jest sends options to its workers.
-      const serialised = r.tests !== null && typeof r.tests === 'object' && Object.keys(r.tests).length === 0
-      throw new LeakproofConfigError(`${name}.tests`, r.tests, `a RegExp or a non-empty string${serialised ? ' (a RegExp sent to Jest workers as JSON arrives as {}: use a string, matched as part of the test name)' : ''}`)
-    }
-    if (r.budget === undefined) throw new LeakproofConfigError(`${name}.budget`, undefined, 'a size such as "2 MB"')
-    return { files: files as string[] | undefined, tests, budget: parseSize(r.budget, `${name}.budget`) }
-  })
+  return ruleObjects(value, 'budgets', '{ files?, tests?, budget }', ['files', 'tests', 'budget']).map(
+    ({ name, rule: r }) => {
+      if (r.files === undefined && r.tests === undefined)
+        throw new LeakproofConfigError(name, r, 'a rule with "files", "tests" or both')
+      const files = r.files === undefined ? undefined : typeof r.files === 'string' ? [r.files] : r.files
+      if (files !== undefined && (!Array.isArray(files) || files.some((f) => typeof f !== 'string' || f === ''))) {
+        throw new LeakproofConfigError(`${name}.files`, r.files, 'a glob string or an array of glob strings')
+      }
+      let tests: { source: string; flags: string } | undefined
+      if (r.tests instanceof RegExp) tests = { source: r.tests.source, flags: r.tests.flags }
+      else if (typeof r.tests === 'string' && r.tests !== '')
+        tests = { source: r.tests.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' }
+      else if (r.tests !== undefined) {
+        // What a RegExp becomes after a trip through JSON, as Jest sends options to its workers.
+        const serialised = r.tests !== null && typeof r.tests === 'object' && Object.keys(r.tests).length === 0
+        throw new LeakproofConfigError(
+          `${name}.tests`,
+          r.tests,
+          `a RegExp or a non-empty string${serialised ? ' (a RegExp sent to Jest workers as JSON arrives as {}: use a string, matched as part of the test name)' : ''}`,
+        )
+      }
+      if (r.budget === undefined) throw new LeakproofConfigError(`${name}.budget`, undefined, 'a size such as "2 MB"')
+      return { files: files as string[] | undefined, tests, budget: parseSize(r.budget, `${name}.budget`) }
+    },
+  )
 }
 
 function resolveKinds(value: unknown): Record<Kind, Severity> {
   const kinds = Object.fromEntries(KINDS.map((k) => [k, 'error'])) as Record<Kind, Severity>
   if (value === undefined) return kinds
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new LeakproofConfigError('kinds', value, `an object such as { listener: 'warn' } with keys ${KINDS.join(', ')}`)
+    throw new LeakproofConfigError(
+      'kinds',
+      value,
+      `an object such as { listener: 'warn' } with keys ${KINDS.join(', ')}`,
+    )
   }
   for (const [kind, severity] of Object.entries(value)) {
-    if (!(KINDS as string[]).includes(kind)) throw new LeakproofConfigError(`kinds.${kind}`, severity, `a known kind (${KINDS.join(', ')}); "${kind}" is not one`)
-    if (!(SEVERITIES as unknown[]).includes(severity)) throw new LeakproofConfigError(`kinds.${kind}`, severity, `one of ${SEVERITIES.map((s) => `"${s}"`).join(', ')}`)
+    if (!(KINDS as string[]).includes(kind))
+      throw new LeakproofConfigError(
+        `kinds.${kind}`,
+        severity,
+        `a known kind (${KINDS.join(', ')}); "${kind}" is not one`,
+      )
+    if (!(SEVERITIES as unknown[]).includes(severity))
+      throw new LeakproofConfigError(`kinds.${kind}`, severity, `one of ${SEVERITIES.map((s) => `"${s}"`).join(', ')}`)
     kinds[kind as Kind] = severity as Severity
   }
   return kinds
@@ -159,7 +194,6 @@ function booleanOr(value: unknown, name: string, fallback: boolean): boolean {
   if (typeof value !== 'boolean') throw new LeakproofConfigError(name, value, 'true or false')
   return value
 }
-
 
 function snapshotDir(value: unknown): string | false {
   if (value === undefined || value === false) return false
@@ -183,19 +217,32 @@ function fileOrFalse(value: unknown, name: string, fallback: string): string | f
 
 function numberIn(value: unknown, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw new LeakproofConfigError(name, value, `a number from ${min} to ${max}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    throw new LeakproofConfigError(name, value, `a number from ${min} to ${max}`)
   return value
 }
 
 /** The options of a reporter that only publishes (Jest's): `reportFile` and `baseline`. */
-export function resolveReportOptions(input: unknown = {}, path?: string): Pick<ResolvedOptions, 'reportFile' | 'baseline'> {
+export function resolveReportOptions(
+  input: unknown = {},
+  path?: string,
+): Pick<ResolvedOptions, 'reportFile' | 'baseline'> {
   try {
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new LeakproofConfigError('options', input, 'an object such as { reportFile: "leakproof-report.json" }')
+    if (input === null || typeof input !== 'object' || Array.isArray(input))
+      throw new LeakproofConfigError('options', input, 'an object such as { reportFile: "leakproof-report.json" }')
     for (const [key, value] of Object.entries(input)) {
-      if (key !== 'reportFile' && key !== 'baseline') throw new LeakproofConfigError(key, value, `reportFile or baseline, the options of the reporter (the others go in testEnvironmentOptions.leakproof); "${key}" is not one`)
+      if (key !== 'reportFile' && key !== 'baseline')
+        throw new LeakproofConfigError(
+          key,
+          value,
+          `reportFile or baseline, the options of the reporter (the others go in testEnvironmentOptions.leakproof); "${key}" is not one`,
+        )
     }
     const options = input as { reportFile?: unknown; baseline?: unknown }
-    return { reportFile: reportFileOf(options.reportFile), baseline: fileOrFalse(options.baseline, 'baseline', DEFAULT_BASELINE_FILE) }
+    return {
+      reportFile: reportFileOf(options.reportFile),
+      baseline: fileOrFalse(options.baseline, 'baseline', DEFAULT_BASELINE_FILE),
+    }
   } catch (error) {
     throw path && error instanceof LeakproofConfigError ? error.under(path) : error
   }

@@ -83,7 +83,11 @@ export function majority(n: number): number {
  * growth, even make it negative); a lazy singleton, a filled cache or a first import grows once
  * and stops: cleared as soon as a majority cannot grow any more.
  */
-export function retainedAcrossRuns(growth: readonly number[], threshold: number, repetitions: number): 'leak' | 'clean' | 'undecided' {
+export function retainedAcrossRuns(
+  growth: readonly number[],
+  threshold: number,
+  repetitions: number,
+): 'leak' | 'clean' | 'undecided' {
   const grew = growth.filter((g) => g > threshold).length
   if (growth.length - grew >= repetitions - majority(repetitions) + 1) return 'clean'
   // A leak runs every repetition: the report's per-run figures are then the same for every leak.
@@ -97,7 +101,11 @@ export function retainedAcrossRuns(growth: readonly number[], threshold: number,
  * must be a leak's too. Growth that the re-runs measured but this run does not repeat was held by
  * something passing (work still queued when a re-run ended), and is not reported.
  */
-export function keptBetweenSnapshots(groups: ReadonlyArray<{ retainedSize: number }>, totalSelfSize: number, threshold: number): boolean {
+export function keptBetweenSnapshots(
+  groups: ReadonlyArray<{ retainedSize: number }>,
+  totalSelfSize: number,
+  threshold: number,
+): boolean {
   return Math.max(totalSelfSize, ...groups.map((g) => g.retainedSize)) > threshold
 }
 
@@ -139,7 +147,12 @@ export function afterRerun(seen: RerunObservation): 'leak' | 'first-use' | 'gone
  * not a leak's path.
  */
 export function heldByQueryCache(steps: readonly FoldedStep[]): boolean {
-  return steps.some((step) => step.edge === '_nwsapi' || /^DOMSelector\b/.test(step.node) || (step.file !== undefined && /[\\/]node_modules[\\/](nwsapi|@asamuzakjp[\\/]dom-selector)[\\/]/.test(step.file)))
+  return steps.some(
+    (step) =>
+      step.edge === '_nwsapi' ||
+      /^DOMSelector\b/.test(step.node) ||
+      (step.file !== undefined && /[\\/]node_modules[\\/](nwsapi|@asamuzakjp[\\/]dom-selector)[\\/]/.test(step.file)),
+  )
 }
 
 /** A verdict's state from the findings that stand: any error-severity finding makes it a leak. */

@@ -27,7 +27,11 @@ export function parseSize(value: unknown, option: string): number {
   }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?b)?\s*$/i.exec(value)
   if (!match) {
-    throw new LeakproofConfigError(option, value, 'a size such as "512 KB" or "2 MB" (units: B, KB, MB, GB), or a number of bytes')
+    throw new LeakproofConfigError(
+      option,
+      value,
+      'a size such as "512 KB" or "2 MB" (units: B, KB, MB, GB), or a number of bytes',
+    )
   }
   const unit = UNITS[(match[2] ?? 'b').toLowerCase()]!
   return checkMax(Math.round(Number(match[1]) * unit), option, value)

@@ -28,7 +28,16 @@ export function mapPosition(url: string, line: number, column: number, functionN
   if (map) {
     const pos = originalPositionFor(map, { line: line + 1, column })
     if (pos.line !== null && pos.source) {
-      return { file: toPath(pos.source.startsWith('/') || pos.source.startsWith('file:') ? pos.source : resolve(dirname(file), pos.source)), line: pos.line, column: pos.column + 1, functionName: pos.name ?? functionName }
+      return {
+        file: toPath(
+          pos.source.startsWith('/') || pos.source.startsWith('file:')
+            ? pos.source
+            : resolve(dirname(file), pos.source),
+        ),
+        line: pos.line,
+        column: pos.column + 1,
+        functionName: pos.name ?? functionName,
+      }
     }
   }
   return { file, line: line + 1, column: column + 1, functionName }

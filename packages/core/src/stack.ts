@@ -134,7 +134,12 @@ export function captureFrames(limit = 30): RawFrame[] {
   const savedLimit = Error.stackTraceLimit
   Error.stackTraceLimit = limit
   Error.prepareStackTrace = (_error, sites) =>
-    sites.map((s): RawFrame => ({ file: s.getFileName() ?? '', line: s.getLineNumber() ?? 0, column: s.getColumnNumber() ?? 0, functionName: s.getFunctionName() ?? '<anonymous>' }))
+    sites.map((s): RawFrame => ({
+      file: s.getFileName() ?? '',
+      line: s.getLineNumber() ?? 0,
+      column: s.getColumnNumber() ?? 0,
+      functionName: s.getFunctionName() ?? '<anonymous>',
+    }))
   const holder: { stack?: unknown } = {}
   try {
     Error.captureStackTrace(holder, captureFrames)

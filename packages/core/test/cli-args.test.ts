@@ -29,13 +29,22 @@ describe('parseCommandLine', () => {
   })
 
   test('a variadic last positional takes one or more arguments', () => {
-    expect(parse('report a.json b.json --markdown c.json')).toEqual({ kind: 'run', command: 'report', positionals: ['a.json', 'b.json', 'c.json'], flags: { markdown: true } })
-    expect(usageLine(commands.find((c) => c.name === 'report')!)).toBe('leakproof report <report.json> [<report.json> …] [flags]')
+    expect(parse('report a.json b.json --markdown c.json')).toEqual({
+      kind: 'run',
+      command: 'report',
+      positionals: ['a.json', 'b.json', 'c.json'],
+      flags: { markdown: true },
+    })
+    expect(usageLine(commands.find((c) => c.name === 'report')!)).toBe(
+      'leakproof report <report.json> [<report.json> …] [flags]',
+    )
     expect(() => parse('report --json out.json')).toThrow('missing <report.json>')
   })
 
   test('after --, arguments that start with - are positionals', () => {
-    expect(parse('diff -- -a.heapsnapshot -b.heapsnapshot')).toMatchObject({ positionals: ['-a.heapsnapshot', '-b.heapsnapshot'] })
+    expect(parse('diff -- -a.heapsnapshot -b.heapsnapshot')).toMatchObject({
+      positionals: ['-a.heapsnapshot', '-b.heapsnapshot'],
+    })
   })
 
   test('help and version, help winning over mistakes on the same line', () => {
@@ -51,7 +60,11 @@ describe('parseCommandLine', () => {
   test.each([
     ['', undefined, 'missing command (commands: diff, inspect, report, baseline)'],
     ['difff a b', undefined, 'unknown command "difff"; did you mean diff? (commands: diff, inspect, report, baseline)'],
-    ['--json diff a b', undefined, 'unknown flag --json before the command (commands: diff, inspect, report, baseline)'],
+    [
+      '--json diff a b',
+      undefined,
+      'unknown flag --json before the command (commands: diff, inspect, report, baseline)',
+    ],
     ['diff a b --grups 3', 'diff', 'unknown flag --grups; did you mean --groups?'],
     ['diff a b -x', 'diff', 'unknown flag -x'],
     ['diff a b --groups ten', 'diff', '--groups must be a whole number (0 or more), got "ten"'],
@@ -61,9 +74,21 @@ describe('parseCommandLine', () => {
     ['diff a b --groups --json', 'diff', '--groups needs a value: --groups <n>'],
     ['diff a b --root=', 'diff', '--root needs a value: --root <dir>'],
     ['diff a b --json=yes', 'diff', '--json takes no value, got "yes"'],
-    ['diff a', 'diff', 'missing <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags])'],
-    ['diff', 'diff', 'missing <before.heapsnapshot> and <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags])'],
-    ['diff a b c', 'diff', 'unexpected argument "c" (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags])'],
+    [
+      'diff a',
+      'diff',
+      'missing <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags])',
+    ],
+    [
+      'diff',
+      'diff',
+      'missing <before.heapsnapshot> and <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags])',
+    ],
+    [
+      'diff a b c',
+      'diff',
+      'unexpected argument "c" (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags])',
+    ],
     ['inspect x', 'inspect', 'missing --path-to <node id>'],
     ['inspect x --path-to abc', 'inspect', '--path-to must be a heap object id such as 12345 or @12345, got "abc"'],
   ])('refuses "%s" in one line naming what was wrong', (line, command, message) => {
@@ -73,8 +98,17 @@ describe('parseCommandLine', () => {
   })
 
   test('the usage line comes from the declaration (a new command needs no parser change)', () => {
-    const report: CommandShape = { name: 'report', positionals: [{ name: '<report.json>', description: '' }], flags: [{ name: 'merge', kind: 'boolean', description: '' }] }
+    const report: CommandShape = {
+      name: 'report',
+      positionals: [{ name: '<report.json>', description: '' }],
+      flags: [{ name: 'merge', kind: 'boolean', description: '' }],
+    }
     expect(usageLine(report)).toBe('leakproof report <report.json> [flags]')
-    expect(parseCommandLine(['report', 'r.json', '--merge'], [report])).toEqual({ kind: 'run', command: 'report', positionals: ['r.json'], flags: { merge: true } })
+    expect(parseCommandLine(['report', 'r.json', '--merge'], [report])).toEqual({
+      kind: 'run',
+      command: 'report',
+      positionals: ['r.json'],
+      flags: { merge: true },
+    })
   })
 })

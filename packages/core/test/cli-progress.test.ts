@@ -3,19 +3,35 @@ import { colorsFor } from '../src/cli/context.js'
 import { progressBar, renderProgress, type ProgressState } from '../src/cli/progress.js'
 
 const MB = 1024 ** 2
-const state = (over: Partial<ProgressState> = {}): ProgressState => ({ label: 'reading snapshots', bytesRead: 52 * MB, totalBytes: 200 * MB, elapsedMs: 2000, columns: 80, ...over })
+const state = (over: Partial<ProgressState> = {}): ProgressState => ({
+  label: 'reading snapshots',
+  bytesRead: 52 * MB,
+  totalBytes: 200 * MB,
+  elapsedMs: 2000,
+  columns: 80,
+  ...over,
+})
 
 describe('renderProgress', () => {
   test('bar, percent, bytes read of total and the read rate', () => {
-    expect(renderProgress(state())).toBe('reading snapshots  [██████░░░░░░░░░░░░░░░░░]   26%   52.0/200.0 MB    26.0 MB/s')
-    expect(renderProgress(state({ bytesRead: 200 * MB, phase: 'analysing' }))).toBe('reading snapshots  [███████████████████████]  100%  200.0/200.0 MB  analysing…')
-    expect(renderProgress(state({ bytesRead: 0, elapsedMs: 0 }))).toBe('reading snapshots  [░░░░░░░░░░░░░░░░░░░░░░░]    0%    0.0/200.0 MB     0.0 MB/s')
+    expect(renderProgress(state())).toBe(
+      'reading snapshots  [██████░░░░░░░░░░░░░░░░░]   26%   52.0/200.0 MB    26.0 MB/s',
+    )
+    expect(renderProgress(state({ bytesRead: 200 * MB, phase: 'analysing' }))).toBe(
+      'reading snapshots  [███████████████████████]  100%  200.0/200.0 MB  analysing…',
+    )
+    expect(renderProgress(state({ bytesRead: 0, elapsedMs: 0 }))).toBe(
+      'reading snapshots  [░░░░░░░░░░░░░░░░░░░░░░░]    0%    0.0/200.0 MB     0.0 MB/s',
+    )
   })
 
   test('keeps its width while the numbers change, and never exceeds the terminal', () => {
-    const widths = [0, 1, 9.5, 99, 150, 200].map((mb) => renderProgress(state({ bytesRead: mb * MB, elapsedMs: 10 })).length)
+    const widths = [0, 1, 9.5, 99, 150, 200].map(
+      (mb) => renderProgress(state({ bytesRead: mb * MB, elapsedMs: 10 })).length,
+    )
     expect(new Set(widths).size).toBe(1)
-    for (let columns = 0; columns <= 120; columns++) expect(renderProgress(state({ columns })).length).toBeLessThan(Math.max(1, columns))
+    for (let columns = 0; columns <= 120; columns++)
+      expect(renderProgress(state({ columns })).length).toBeLessThan(Math.max(1, columns))
     expect(renderProgress(state({ columns: 40 }))).toBe('reading snapshots   26%   52.0/200.0 MB')
   })
 
@@ -31,7 +47,10 @@ describe('progressBar', () => {
   }
 
   test('draws nothing when stderr is not a terminal, or when turned off (--json)', () => {
-    for (const [isTTY, enabled] of [[false, true], [true, false]] as const) {
+    for (const [isTTY, enabled] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const { writes, stream } = fakeStream(isTTY)
       const bar = progressBar({ stream, label: 'reading', enabled, delayMs: 0 })
       bar.update(1, 2)
@@ -44,7 +63,14 @@ describe('progressBar', () => {
   test('on a terminal: silent for a short read, then redrawn in place at most every interval, erased at the end', () => {
     let clock = 0
     const { writes, stream } = fakeStream(true)
-    const bar = progressBar({ stream, label: 'reading', enabled: true, now: () => clock, delayMs: 300, intervalMs: 100 })
+    const bar = progressBar({
+      stream,
+      label: 'reading',
+      enabled: true,
+      now: () => clock,
+      delayMs: 300,
+      intervalMs: 100,
+    })
     bar.update(10, 100)
     clock = 350
     bar.update(40, 100)

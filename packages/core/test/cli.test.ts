@@ -6,7 +6,10 @@ import type { Explanation } from '../src/index.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 // The real bin as npm links it (package.json "bin"), run by node from the package directory.
-const manifest = JSON.parse(readFileSync(join(coreRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> }
+const manifest = JSON.parse(readFileSync(join(coreRoot, 'package.json'), 'utf8')) as {
+  version: string
+  bin: Record<string, string>
+}
 const bin = join(coreRoot, manifest.bin.leakproof!)
 const N = 2000
 
@@ -19,9 +22,14 @@ interface Run {
 /** Runs `leakproof …` as a user would, without a terminal (so no progress bar and no colours). */
 function leakproof(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: coreRoot, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '' } }, (error, stdout, stderr) => {
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: coreRoot, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '' } },
+      (error, stdout, stderr) => {
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -44,7 +52,10 @@ let json: Explanation
 beforeAll(async () => {
   // One leaking process (before/after) and a second run of the same program (its own "after"),
   // made once for every test here.
-  const [same, other] = await Promise.all([makeSnapshots('user-cache', N), makeSnapshots('user-cache', N, 'after-only')])
+  const [same, other] = await Promise.all([
+    makeSnapshots('user-cache', N),
+    makeSnapshots('user-cache', N, 'after-only'),
+  ])
   dir = same
   before = join(same, 'before.heapsnapshot')
   after = join(same, 'after.heapsnapshot')
@@ -69,13 +80,20 @@ describe('leakproof diff', () => {
       ].join('\n'),
     )
     expect(run.stdout).toMatch(new RegExp(`×${N.toLocaleString('en-US')}  \\d+ KB\\n`))
-    expect(run.stdout).toMatch(new RegExp(`  new objects \\(alive only in the second snapshot\\)\\n.*\\n +×${N.toLocaleString('en-US')} .* closure onUserLoaded\\n`))
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `  new objects \\(alive only in the second snapshot\\)\\n.*\\n +×${N.toLocaleString('en-US')} .* closure onUserLoaded\\n`,
+      ),
+    )
     expect(run.stdout).toContain(`leakproof inspect ${after} --path-to @${json.paths[0]!.id}`)
   })
 
-  test('--json is the engine\'s Explanation and nothing else on stdout', () => {
+  test("--json is the engine's Explanation and nothing else on stdout", () => {
     expect(json.schemaVersion).toBe(1)
-    expect(json.groups.slice(0, 2)).toMatchObject([{ name: 'closure onUserLoaded', count: N }, { name: 'Array', count: N }])
+    expect(json.groups.slice(0, 2)).toMatchObject([
+      { name: 'closure onUserLoaded', count: N },
+      { name: 'Array', count: N },
+    ])
     expect(json.groups).toHaveLength(10)
     expect(json.paths).toHaveLength(3)
     expect(json.paths[0]).toMatchObject({ group: 'closure onUserLoaded', id: expect.any(Number) })
@@ -111,40 +129,78 @@ describe('leakproof inspect', () => {
     const { id } = json.paths.find((p) => p.group === 'Array')!
     const run = await leakproof('inspect', after, '--path-to', String(id), '--json')
     expect(run).toMatchObject({ code: 0, stderr: '' })
-    const result = JSON.parse(run.stdout) as { id: number; path: Array<{ edge: string; node: string }>; selfSize: number; retainedSize: number }
+    const result = JSON.parse(run.stdout) as {
+      id: number
+      path: Array<{ edge: string; node: string }>
+      selfSize: number
+      retainedSize: number
+    }
     expect(result.id).toBe(id)
-    expect(result.path.map((s) => `${s.edge} ${s.node}`)).toEqual([' module', 'cache Map (4,000 entries)', 'value closure onUserLoaded', 'history Array'])
+    expect(result.path.map((s) => `${s.edge} ${s.node}`)).toEqual([
+      ' module',
+      'cache Map (4,000 entries)',
+      'value closure onUserLoaded',
+      'history Array',
+    ])
     expect(result.selfSize).toBeGreaterThan(0)
     expect(result.retainedSize).toBeGreaterThanOrEqual(result.selfSize)
   })
 
   test('an id the snapshot does not have', async () => {
-    expectOneLineError(await leakproof('inspect', after, '--path-to', '999999999'), 1, `leakproof: ${after} has no object with id @999999999; take the id from the same snapshot`)
+    expectOneLineError(
+      await leakproof('inspect', after, '--path-to', '999999999'),
+      1,
+      `leakproof: ${after} has no object with id @999999999; take the id from the same snapshot`,
+    )
   })
 })
 
 describe('leakproof refuses clearly', () => {
   test('a missing file (exit 1)', async () => {
-    expectOneLineError(await leakproof('diff', join(dir, 'nope.heapsnapshot'), after), 1, `leakproof: heap snapshot ${join(dir, 'nope.heapsnapshot')} does not exist or cannot be read; check the path`)
+    expectOneLineError(
+      await leakproof('diff', join(dir, 'nope.heapsnapshot'), after),
+      1,
+      `leakproof: heap snapshot ${join(dir, 'nope.heapsnapshot')} does not exist or cannot be read; check the path`,
+    )
   })
 
   test('a file that is not a heap snapshot (exit 1)', async () => {
     const notSnapshot = join(dir, 'package.json')
     writeFileSync(notSnapshot, '{"name": "not-a-snapshot", "version": "1.0.0"}\n')
-    expectOneLineError(await leakproof('inspect', notSnapshot, '--path-to', '1'), 1, `leakproof: ${notSnapshot} is not a V8 heap snapshot leakproof can read: its first key is "name", not "snapshot".`)
+    expectOneLineError(
+      await leakproof('inspect', notSnapshot, '--path-to', '1'),
+      1,
+      `leakproof: ${notSnapshot} is not a V8 heap snapshot leakproof can read: its first key is "name", not "snapshot".`,
+    )
     expectOneLineError(await leakproof('diff', notSnapshot, after), 1, 'is not a V8 heap snapshot')
   })
 
   test('snapshots of two processes (exit 1)', async () => {
-    expectOneLineError(await leakproof('diff', before, otherProcess), 1, /^leakproof: the two heap snapshots are not "before" and "after" of one process: only [\d.]+% of the second's older objects match the first/)
+    expectOneLineError(
+      await leakproof('diff', before, otherProcess),
+      1,
+      /^leakproof: the two heap snapshots are not "before" and "after" of one process: only [\d.]+% of the second's older objects match the first/,
+    )
   })
 
   test.each([
-    [['diff', 'a', 'b', '--grups', '3'], 'leakproof diff: unknown flag --grups; did you mean --groups? Run leakproof diff --help.'],
-    [['diff', 'a'], 'leakproof diff: missing <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags]). Run leakproof diff --help.'],
-    [['diff', 'a', 'b', '--groups', 'ten'], 'leakproof diff: --groups must be a whole number (0 or more), got "ten". Run leakproof diff --help.'],
+    [
+      ['diff', 'a', 'b', '--grups', '3'],
+      'leakproof diff: unknown flag --grups; did you mean --groups? Run leakproof diff --help.',
+    ],
+    [
+      ['diff', 'a'],
+      'leakproof diff: missing <after.heapsnapshot> (usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags]). Run leakproof diff --help.',
+    ],
+    [
+      ['diff', 'a', 'b', '--groups', 'ten'],
+      'leakproof diff: --groups must be a whole number (0 or more), got "ten". Run leakproof diff --help.',
+    ],
     [['inspect', 'x.heapsnapshot'], 'leakproof inspect: missing --path-to <node id>. Run leakproof inspect --help.'],
-    [['snapshot'], 'leakproof: unknown command "snapshot" (commands: diff, inspect, report, baseline). Run leakproof --help.'],
+    [
+      ['snapshot'],
+      'leakproof: unknown command "snapshot" (commands: diff, inspect, report, baseline). Run leakproof --help.',
+    ],
     [[], 'leakproof: missing command (commands: diff, inspect, report, baseline). Run leakproof --help.'],
   ])('wrong usage %j (exit 2)', async (args, message) => {
     const run = await leakproof(...args)
@@ -167,6 +223,8 @@ describe('help and version', () => {
     const diff = await leakproof('diff', '--help')
     expect(diff.stdout).toContain('usage: leakproof diff <before.heapsnapshot> <after.heapsnapshot> [flags]')
     for (const flag of ['--root <dir>', '--groups <n>', '--paths <n>', '--json']) expect(diff.stdout).toContain(flag)
-    expect((await leakproof('inspect', '--help')).stdout).toContain('usage: leakproof inspect <file.heapsnapshot> --path-to <node id> [flags]')
+    expect((await leakproof('inspect', '--help')).stdout).toContain(
+      'usage: leakproof inspect <file.heapsnapshot> --path-to <node id> [flags]',
+    )
   })
 })

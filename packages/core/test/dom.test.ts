@@ -1,13 +1,27 @@
 import { describe, expect, test } from 'vitest'
 import { formatFindings, type Finding } from '../src/index.js'
-import { countNodes, detachedRoot, groupDetached, nodeName, targetName, type NodeLike } from '../src/probes/dom-trees.js'
+import {
+  countNodes,
+  detachedRoot,
+  groupDetached,
+  nodeName,
+  targetName,
+  type NodeLike,
+} from '../src/probes/dom-trees.js'
 
 /** A tiny DOM of plain objects: what dom-trees reads and nothing else. */
 function el(tag: string, attrs: { id?: string; class?: string } = {}, ...children: NodeLike[]): NodeLike {
   const node: NodeLike & { children: NodeLike[] } = {
-    nodeType: 1, nodeName: tag.toUpperCase(), localName: tag, id: attrs.id ?? '', parentNode: null, children,
-    getAttribute: (name) => (name === 'class' ? attrs.class ?? null : null),
-    get firstChild() { return children[0] ?? null },
+    nodeType: 1,
+    nodeName: tag.toUpperCase(),
+    localName: tag,
+    id: attrs.id ?? '',
+    parentNode: null,
+    children,
+    getAttribute: (name) => (name === 'class' ? (attrs.class ?? null) : null),
+    get firstChild() {
+      return children[0] ?? null
+    },
   }
   children.forEach((c, i) => {
     c.parentNode = node
@@ -15,8 +29,13 @@ function el(tag: string, attrs: { id?: string; class?: string } = {}, ...childre
   })
   return node
 }
-const text = (data: string): NodeLike => ({ nodeType: 3, nodeName: '#text', parentNode: null, data } as NodeLike)
-const fragment = (host?: NodeLike): NodeLike => ({ nodeType: 11, nodeName: '#document-fragment', parentNode: null, host: host ?? null })
+const text = (data: string): NodeLike => ({ nodeType: 3, nodeName: '#text', parentNode: null, data }) as NodeLike
+const fragment = (host?: NodeLike): NodeLike => ({
+  nodeType: 11,
+  nodeName: '#document-fragment',
+  parentNode: null,
+  host: host ?? null,
+})
 
 describe('naming', () => {
   test('elements by tag, id and at most three classes; text, fragments, shadow roots', () => {
@@ -93,24 +112,60 @@ describe('formatting the DOM findings', () => {
   const at = (file: string, line: number, column: number) => ({ file: `/app/${file}`, line, column })
   test('listeners by target and event, a library’s many root listeners on one line, detached trees with what holds them', () => {
     const findings: Finding[] = [
-      { kind: 'listener', severity: 'error', target: 'window', event: 'resize', count: 1, addedAt: at('src/widget.ts', 9, 10), stack: '' },
-      { kind: 'listener', severity: 'error', target: 'document.body', event: 'keydown', capture: true, count: 2, addedAt: at('test/a.test.ts', 10, 17), stack: '' },
-      ...['click', 'keydown', 'input', 'focusin'].map((event): Finding => ({ kind: 'listener', severity: 'error', target: '<div>', event, count: 2, addedAt: at('test/r.test.jsx', 7, 25), stack: '' })),
-      { kind: 'dom', severity: 'error', root: '<tr.user-row>', trees: 3, nodes: 9, createdAt: at('src/table.ts', 13, 24), stack: '', retainedBy: { unavailable: 'explain is off' } },
+      {
+        kind: 'listener',
+        severity: 'error',
+        target: 'window',
+        event: 'resize',
+        count: 1,
+        addedAt: at('src/widget.ts', 9, 10),
+        stack: '',
+      },
+      {
+        kind: 'listener',
+        severity: 'error',
+        target: 'document.body',
+        event: 'keydown',
+        capture: true,
+        count: 2,
+        addedAt: at('test/a.test.ts', 10, 17),
+        stack: '',
+      },
+      ...['click', 'keydown', 'input', 'focusin'].map((event): Finding => ({
+        kind: 'listener',
+        severity: 'error',
+        target: '<div>',
+        event,
+        count: 2,
+        addedAt: at('test/r.test.jsx', 7, 25),
+        stack: '',
+      })),
+      {
+        kind: 'dom',
+        severity: 'error',
+        root: '<tr.user-row>',
+        trees: 3,
+        nodes: 9,
+        createdAt: at('src/table.ts', 13, 24),
+        stack: '',
+        retainedBy: { unavailable: 'explain is off' },
+      },
     ]
-    expect(formatFindings(findings, { root: '/app' })).toBe([
-      'left 11 listeners registered; left 3 detached DOM trees (9 nodes) alive',
-      '',
-      '  listeners still registered',
-      '    window "resize" added at src/widget.ts:9:10',
-      '    document.body "keydown" (capture) ×2 added at test/a.test.ts:10:17',
-      '    <div> "click", "keydown", "input" and 1 more event type (8 listeners) added at test/r.test.jsx:7:25',
-      '',
-      '  detached DOM trees (alive after GC, not in the document)',
-      '    <tr.user-row> ×3 (9 nodes) created at src/table.ts:13:24',
-      '',
-      '  retained by',
-      '    not available: explain is off',
-    ].join('\n'))
+    expect(formatFindings(findings, { root: '/app' })).toBe(
+      [
+        'left 11 listeners registered; left 3 detached DOM trees (9 nodes) alive',
+        '',
+        '  listeners still registered',
+        '    window "resize" added at src/widget.ts:9:10',
+        '    document.body "keydown" (capture) ×2 added at test/a.test.ts:10:17',
+        '    <div> "click", "keydown", "input" and 1 more event type (8 listeners) added at test/r.test.jsx:7:25',
+        '',
+        '  detached DOM trees (alive after GC, not in the document)',
+        '    <tr.user-row> ×3 (9 nodes) created at src/table.ts:13:24',
+        '',
+        '  retained by',
+        '    not available: explain is off',
+      ].join('\n'),
+    )
   })
 })

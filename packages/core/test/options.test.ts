@@ -22,26 +22,44 @@ describe('resolveOptions', () => {
   test('keepSnapshots: true means the default folder; a folder name is kept; anything else is refused', () => {
     expect(resolveOptions({ keepSnapshots: true }).keepSnapshots).toBe('.leakproof/snapshots')
     expect(resolveOptions({ keepSnapshots: 'artifacts/heap' }).keepSnapshots).toBe('artifacts/heap')
-    expect(() => resolveOptions({ keepSnapshots: 1 })).toThrow('option "keepSnapshots" is 1; expected true (for .leakproof/snapshots), false, or a folder name')
+    expect(() => resolveOptions({ keepSnapshots: 1 })).toThrow(
+      'option "keepSnapshots" is 1; expected true (for .leakproof/snapshots), false, or a folder name',
+    )
     expect(() => resolveOptions({ explain: 'yes' })).toThrow('option "explain" is "yes"; expected true or false')
   })
 
   test('baselineTolerance is a number from 0 to 10; baseline a file name or false', () => {
-    expect(() => resolveOptions({ baselineTolerance: -1 })).toThrow('option "baselineTolerance" is -1; expected a number from 0 to 10')
-    expect(() => resolveOptions({ baseline: '' })).toThrow('option "baseline" is ""; expected a file name (relative to the project root) or false')
+    expect(() => resolveOptions({ baselineTolerance: -1 })).toThrow(
+      'option "baselineTolerance" is -1; expected a number from 0 to 10',
+    )
+    expect(() => resolveOptions({ baseline: '' })).toThrow(
+      'option "baseline" is ""; expected a file name (relative to the project root) or false',
+    )
     expect(resolveOptions({ baseline: false }).baseline).toBe(false)
   })
 
   test('ignore rules: exactly one of global, handle, event, frame, and a reason', () => {
-    expect(resolveOptions({ ignore: [{ handle: 'Timeout', reason: 'polling by design' }] }).ignore).toEqual([{ handle: 'Timeout', reason: 'polling by design' }])
-    expect(() => resolveOptions({ ignore: [{ handle: 'Timeout' }] })).toThrow('option "ignore[0].reason" is undefined; expected a sentence saying why (it is shown in the summary)')
-    expect(() => resolveOptions({ ignore: [{ handle: 'Timeout', event: 'x', reason: 'r' }] })).toThrow('expected exactly one of global, handle, event, frame (and a reason)')
-    expect(() => resolveOptions({ ignore: [{ stack: 'x', reason: 'r' }] })).toThrow('option "ignore[0].stack" is "x"; expected one of global, handle, event, frame, reason')
+    expect(resolveOptions({ ignore: [{ handle: 'Timeout', reason: 'polling by design' }] }).ignore).toEqual([
+      { handle: 'Timeout', reason: 'polling by design' },
+    ])
+    expect(() => resolveOptions({ ignore: [{ handle: 'Timeout' }] })).toThrow(
+      'option "ignore[0].reason" is undefined; expected a sentence saying why (it is shown in the summary)',
+    )
+    expect(() => resolveOptions({ ignore: [{ handle: 'Timeout', event: 'x', reason: 'r' }] })).toThrow(
+      'expected exactly one of global, handle, event, frame (and a reason)',
+    )
+    expect(() => resolveOptions({ ignore: [{ stack: 'x', reason: 'r' }] })).toThrow(
+      'option "ignore[0].stack" is "x"; expected one of global, handle, event, frame, reason',
+    )
   })
 
   test('options under a host path name that path (Jest: testEnvironmentOptions.leakproof)', () => {
-    expect(() => resolveOptions({ budget: '2 MBs' }, 'testEnvironmentOptions.leakproof')).toThrow('option "testEnvironmentOptions.leakproof.budget" is "2 MBs"')
-    expect(() => resolveOptions({ budgets: [{ tests: {}, budget: 1 }] })).toThrow('a RegExp sent to Jest workers as JSON arrives as {}')
+    expect(() => resolveOptions({ budget: '2 MBs' }, 'testEnvironmentOptions.leakproof')).toThrow(
+      'option "testEnvironmentOptions.leakproof.budget" is "2 MBs"',
+    )
+    expect(() => resolveOptions({ budgets: [{ tests: {}, budget: 1 }] })).toThrow(
+      'a RegExp sent to Jest workers as JSON arrives as {}',
+    )
   })
 
   test.each([
@@ -50,7 +68,10 @@ describe('resolveOptions', () => {
     [{ kinds: { handle: 'fatal' } }, 'option "kinds.handle" is "fatal"; expected one of "error", "warn", "off"'],
     [{ repetitions: 1 }, 'option "repetitions" is 1; expected a whole number from 2 to 20'],
     [{ budgets: [{ files: 'a/**' }] }, 'option "budgets[0].budget" is undefined'],
-    [{ budgets: [{ budget: '1 MB' }] }, 'option "budgets[0]" is {"budget":"1 MB"}; expected a rule with "files", "tests" or both'],
+    [
+      { budgets: [{ budget: '1 MB' }] },
+      'option "budgets[0]" is {"budget":"1 MB"}; expected a rule with "files", "tests" or both',
+    ],
     [{ checkFiles: 'yes' }, 'option "checkFiles" is "yes"; expected true or false'],
     ['1 MB', 'option "options" is "1 MB"'],
   ])('%j is refused with a message naming it', (input, message) => {

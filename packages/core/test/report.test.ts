@@ -2,11 +2,56 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Ajv2020 from 'ajv/dist/2020.js'
 import { describe, expect, test } from 'vitest'
-import { escapeData, escapeProperty, formatTerminalSummary, githubAnnotations, markdownSummary, newReport, testReport, type Finding, type Verdict } from '../src/index.js'
+import {
+  escapeData,
+  escapeProperty,
+  formatTerminalSummary,
+  githubAnnotations,
+  markdownSummary,
+  newReport,
+  testReport,
+  type Finding,
+  type Verdict,
+} from '../src/index.js'
 
 const root = '/repo'
-const handle: Finding = { kind: 'handle', type: 'Timeout', description: 'Timeout (setInterval 60 s)', createdAt: { file: '/repo/tests/a,b:c.test.ts', line: 4, column: 3 }, stack: 'Error\n    at x', severity: 'error' }
-const retained: Finding = { kind: 'retained', bytes: 9 * 2 ** 20, runs: 3, perRun: 3 * 2 ** 20, minPerRun: 3 * 2 ** 20 - 10, budget: 0, confirmed: true, severity: 'error', sites: [{ bytes: 2 ** 20, functionName: 'getUser', location: { file: '/repo/src/user-cache.ts', line: 11, column: 17 } }], retainedBy: { text: '  retained by …', groups: [{ name: 'Object {a}', count: 3, selfSize: 10, retainedSize: 20 }], paths: [{ group: 'Object {a}', id: 7, distance: 5, steps: [{ edge: '', node: 'module', file: '/repo/src/user-cache.ts' }, { edge: 'cache', node: 'Map (3 entries)' }, { edge: 'value', node: 'Object {a}', count: 3, size: 20 }] }] } }
+const handle: Finding = {
+  kind: 'handle',
+  type: 'Timeout',
+  description: 'Timeout (setInterval 60 s)',
+  createdAt: { file: '/repo/tests/a,b:c.test.ts', line: 4, column: 3 },
+  stack: 'Error\n    at x',
+  severity: 'error',
+}
+const retained: Finding = {
+  kind: 'retained',
+  bytes: 9 * 2 ** 20,
+  runs: 3,
+  perRun: 3 * 2 ** 20,
+  minPerRun: 3 * 2 ** 20 - 10,
+  budget: 0,
+  confirmed: true,
+  severity: 'error',
+  sites: [
+    { bytes: 2 ** 20, functionName: 'getUser', location: { file: '/repo/src/user-cache.ts', line: 11, column: 17 } },
+  ],
+  retainedBy: {
+    text: '  retained by …',
+    groups: [{ name: 'Object {a}', count: 3, selfSize: 10, retainedSize: 20 }],
+    paths: [
+      {
+        group: 'Object {a}',
+        id: 7,
+        distance: 5,
+        steps: [
+          { edge: '', node: 'module', file: '/repo/src/user-cache.ts' },
+          { edge: 'cache', node: 'Map (3 entries)' },
+          { edge: 'value', node: 'Object {a}', count: 3, size: 20 },
+        ],
+      },
+    ],
+  },
+}
 const leak = (...findings: Finding[]): Verdict => ({ state: 'leak', findings, notes: [] })
 const report = newReport({ name: 'vitest', version: '4.1.12' }, [
   testReport(root, '/repo/tests/a,b:c.test.ts', 'timers > leaks: 100% of intervals', leak(handle), 3),
@@ -27,8 +72,12 @@ describe('the run report', () => {
     expect(text.split('\n')).toEqual([
       'leakproof: 2 leaking tests in 2 files',
       expect.stringMatching(/^ {2}test +kind +left +per run +cause$/),
-      expect.stringMatching(/^ {2}tests\/cache\.test\.ts > leaks: cache +retained +9\.0 MB +\+3\.0 MB +module src\/user-cache\.ts → cache Map \(3 entries\)$/),
-      expect.stringMatching(/^ {2}tests\/a,b:c\.test\.ts > timers > leaks: 100% of intervals +handle +1 handle +Timeout \(setInterval 60 s\) at tests\/a,b:c\.test\.ts:4:3$/),
+      expect.stringMatching(
+        /^ {2}tests\/cache\.test\.ts > leaks: cache +retained +9\.0 MB +\+3\.0 MB +module src\/user-cache\.ts → cache Map \(3 entries\)$/,
+      ),
+      expect.stringMatching(
+        /^ {2}tests\/a,b:c\.test\.ts > timers > leaks: 100% of intervals +handle +1 handle +Timeout \(setInterval 60 s\) at tests\/a,b:c\.test\.ts:4:3$/,
+      ),
     ])
     expect(formatTerminalSummary(newReport({ name: 'jest', version: '30' }, []), { root, color: false })).toBe('')
   })
@@ -51,7 +100,11 @@ describe('the run report', () => {
   test('the Markdown summary: a table with escaped cells and a Mermaid chart of memory per run', () => {
     const md = markdownSummary(report, root)
     expect(md).toContain('### leakproof: 2 leaking tests of 3 checked')
-    expect(md).toContain('| tests/cache.test.ts > leaks: cache | retained | 9.0 MB | +3.0 MB | module src/user-cache.ts → cache Map (3 entries) |')
-    expect(md).toContain('```mermaid\nxychart-beta\n  title "Memory kept per run (KB), biggest leaks"\n  x-axis ["leaks: cache"]\n  y-axis "KB per run"\n  bar [3072]\n```')
+    expect(md).toContain(
+      '| tests/cache.test.ts > leaks: cache | retained | 9.0 MB | +3.0 MB | module src/user-cache.ts → cache Map (3 entries) |',
+    )
+    expect(md).toContain(
+      '```mermaid\nxychart-beta\n  title "Memory kept per run (KB), biggest leaks"\n  x-axis ["leaks: cache"]\n  y-axis "KB per run"\n  bar [3072]\n```',
+    )
   })
 })

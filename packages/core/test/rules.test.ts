@@ -1,32 +1,56 @@
 import { describe, expect, test } from 'vitest'
 import type { Finding, Verdict } from '../src/findings.js'
-import { afterRerun, keptBetweenSnapshots, DOM_NOISE_FLOOR, heldByQueryCache, retainedBySamples, failsTest, fullNameOf, judgingOf, majority, mayRetain, NOISE_FLOOR, retainedAcrossRuns, retainedOnOneRun, retainedThreshold, SINGLE_RUN_FLOOR, stateOf } from '../src/rules.js'
+import {
+  afterRerun,
+  keptBetweenSnapshots,
+  DOM_NOISE_FLOOR,
+  heldByQueryCache,
+  retainedBySamples,
+  failsTest,
+  fullNameOf,
+  judgingOf,
+  majority,
+  mayRetain,
+  NOISE_FLOOR,
+  retainedAcrossRuns,
+  retainedOnOneRun,
+  retainedThreshold,
+  SINGLE_RUN_FLOOR,
+  stateOf,
+} from '../src/rules.js'
 
 const KB = 1024
 const MB = 1024 * KB
 
 describe('judgingOf', () => {
   test('a test alone is judged alone', () => expect(judgingOf({})).toBe('alone'))
-  test('a concurrent test is judged with its file, even when expected to fail', () => expect(judgingOf({ concurrent: true, expectedToFail: true })).toBe('with-file'))
+  test('a concurrent test is judged with its file, even when expected to fail', () =>
+    expect(judgingOf({ concurrent: true, expectedToFail: true })).toBe('with-file'))
   test('a test expected to fail is not judged', () => expect(judgingOf({ expectedToFail: true })).toBe('not-judged'))
 })
 
 describe('retainedThreshold', () => {
   test('a budget under the noise floor counts as the floor', () => expect(retainedThreshold(0)).toBe(NOISE_FLOOR))
-  test('under a DOM, the floor is higher (libraries keep the latest event and query results)', () => expect(retainedThreshold(0, true)).toBe(DOM_NOISE_FLOOR))
+  test('under a DOM, the floor is higher (libraries keep the latest event and query results)', () =>
+    expect(retainedThreshold(0, true)).toBe(DOM_NOISE_FLOOR))
   test('a larger budget is the threshold', () => expect(retainedThreshold(2 * MB)).toBe(2 * MB))
 })
 
 describe('mayRetain: the cheap bound of one window', () => {
-  test('growth within the threshold clears the window without a GC', () => expect(mayRetain(40 * KB, NOISE_FLOOR)).toBe(false))
+  test('growth within the threshold clears the window without a GC', () =>
+    expect(mayRetain(40 * KB, NOISE_FLOOR)).toBe(false))
   test('growth above it makes the window wait for a full GC', () => expect(mayRetain(200 * KB, NOISE_FLOOR)).toBe(true))
-  test('no bound (a major GC ran inside the window) says nothing: it waits', () => expect(mayRetain(undefined, NOISE_FLOOR)).toBe(true))
+  test('no bound (a major GC ran inside the window) says nothing: it waits', () =>
+    expect(mayRetain(undefined, NOISE_FLOOR)).toBe(true))
 })
 
 describe('retainedBySamples: which windows of a span that grew are suspects', () => {
-  test('two live samples (one per 16 KB) at the noise floor make a suspect', () => expect(retainedBySamples(33 * KB, 0, NOISE_FLOOR)).toBe(true))
-  test('one sample of framework bookkeeping does not', () => expect(retainedBySamples(16 * KB, 0, NOISE_FLOOR)).toBe(false))
-  test('Buffers are not sampled: external growth over the threshold makes a suspect', () => expect(retainedBySamples(0, 2 * MB, NOISE_FLOOR)).toBe(true))
+  test('two live samples (one per 16 KB) at the noise floor make a suspect', () =>
+    expect(retainedBySamples(33 * KB, 0, NOISE_FLOOR)).toBe(true))
+  test('one sample of framework bookkeeping does not', () =>
+    expect(retainedBySamples(16 * KB, 0, NOISE_FLOOR)).toBe(false))
+  test('Buffers are not sampled: external growth over the threshold makes a suspect', () =>
+    expect(retainedBySamples(0, 2 * MB, NOISE_FLOOR)).toBe(true))
   test('a budget raises the bar', () => expect(retainedBySamples(1 * MB, 0, 4 * MB)).toBe(false))
 })
 
@@ -38,23 +62,30 @@ describe('retainedAcrossRuns', () => {
     expect(retainedAcrossRuns([2 * MB, 1 * KB], t, 3)).toBe('undecided')
     expect(retainedAcrossRuns([1 * KB, 2 * KB], t, 3)).toBe('clean')
   })
-  test('one run in which other memory died (even 26 MB of it) does not hide a leak that grew in the majority', () => expect(retainedAcrossRuns([8 * MB, -26 * MB, 8 * MB], t, 3)).toBe('leak'))
+  test('one run in which other memory died (even 26 MB of it) does not hide a leak that grew in the majority', () =>
+    expect(retainedAcrossRuns([8 * MB, -26 * MB, 8 * MB], t, 3)).toBe('leak'))
   test('a leak runs every repetition', () => expect(retainedAcrossRuns([2 * MB, 2 * MB], t, 3)).toBe('undecided'))
   test('undecided until the runs are done', () => expect(retainedAcrossRuns([2 * MB], t, 3)).toBe('undecided'))
 })
 
 describe('retainedOnOneRun', () => {
-  test('below the single-run floor, a first run is not told from a leak', () => expect(retainedOnOneRun(500 * KB, NOISE_FLOOR)).toBe(false))
+  test('below the single-run floor, a first run is not told from a leak', () =>
+    expect(retainedOnOneRun(500 * KB, NOISE_FLOOR)).toBe(false))
   test('well above it, one run is enough', () => expect(retainedOnOneRun(SINGLE_RUN_FLOOR + 1, NOISE_FLOOR)).toBe(true))
   test('a budget above the floor is the bar', () => expect(retainedOnOneRun(3 * MB, 4 * MB)).toBe(false))
 })
 
 describe('afterRerun: the one rule for first use', () => {
-  const seen = (atJudging: boolean, beforeRerun: boolean, after: boolean, madeAgain: boolean) => afterRerun({ atJudging, beforeRerun, afterRerun: after, madeAgain })
-  test('made again and the first one kept: a leak (one more per run)', () => expect(seen(true, true, true, true)).toBe('leak'))
-  test('not made again: a first-use singleton (a global set with ??=, a helper process, a cached node)', () => expect(seen(true, true, true, false)).toBe('first-use'))
-  test('replaced by its own re-run: an idempotent registration, not kept', () => expect(seen(true, true, false, true)).toBe('gone'))
-  test('closed by a later test before judging (tests that share a connection): not left behind', () => expect(seen(false, false, false, true)).toBe('gone'))
+  const seen = (atJudging: boolean, beforeRerun: boolean, after: boolean, madeAgain: boolean) =>
+    afterRerun({ atJudging, beforeRerun, afterRerun: after, madeAgain })
+  test('made again and the first one kept: a leak (one more per run)', () =>
+    expect(seen(true, true, true, true)).toBe('leak'))
+  test('not made again: a first-use singleton (a global set with ??=, a helper process, a cached node)', () =>
+    expect(seen(true, true, true, false)).toBe('first-use'))
+  test('replaced by its own re-run: an idempotent registration, not kept', () =>
+    expect(seen(true, true, false, true)).toBe('gone'))
+  test('closed by a later test before judging (tests that share a connection): not left behind', () =>
+    expect(seen(false, false, false, true)).toBe('gone'))
   test("removed by another test's re-run (a cleanup of everything mounted): made again is enough", () => {
     expect(seen(true, false, false, true)).toBe('leak')
     expect(seen(true, false, false, false)).toBe('first-use')
@@ -62,7 +93,12 @@ describe('afterRerun: the one rule for first use', () => {
 })
 
 describe('verdicts', () => {
-  const finding = (severity: 'error' | 'warn'): Finding => ({ kind: 'global', name: 'x', valueType: 'object', severity })
+  const finding = (severity: 'error' | 'warn'): Finding => ({
+    kind: 'global',
+    name: 'x',
+    valueType: 'object',
+    severity,
+  })
   test('an error-severity finding makes a leak; warnings alone do not', () => {
     expect(stateOf([finding('warn'), finding('error')])).toBe('leak')
     expect(stateOf([finding('warn')])).toBe('clean')
@@ -72,26 +108,58 @@ describe('verdicts', () => {
     const v = (state: Verdict['state']): Verdict => ({ state, findings: [], notes: [] })
     expect([v('leak'), v('known'), v('clean'), v('skipped')].map(failsTest)).toEqual([true, false, false, false])
   })
-  test('full names join describe blocks and the test with " > "', () => expect(fullNameOf(['auth', 'session', 'creates one'])).toBe('auth > session > creates one'))
+  test('full names join describe blocks and the test with " > "', () =>
+    expect(fullNameOf(['auth', 'session', 'creates one'])).toBe('auth > session > creates one'))
 })
 
 describe('heldByQueryCache', () => {
   const step = (edge: string, node: string, file?: string) => ({ edge, node, ...(file && { file }) })
   test("jsdom's nwsapi resolver cache holding the last query's results", () => {
-    const path = [step('', 'global'), step('jsdom', 'JSDOM'), step('_document', 'Document'), step('_nwsapi', 'Object {matchLambdas}'), step('clear', 'closure clear', '/p/node_modules/nwsapi/src/nwsapi.js'), step('[0]', 'HTMLButtonElement')]
+    const path = [
+      step('', 'global'),
+      step('jsdom', 'JSDOM'),
+      step('_document', 'Document'),
+      step('_nwsapi', 'Object {matchLambdas}'),
+      step('clear', 'closure clear', '/p/node_modules/nwsapi/src/nwsapi.js'),
+      step('[0]', 'HTMLButtonElement'),
+    ]
     expect(heldByQueryCache(path)).toBe(true)
   })
   test('the newer selector engine remembering the last event', () => {
-    expect(heldByQueryCache([step('', 'global'), step('_domSelector', 'DOMSelector'), step('#finder', 'Finder'), step('#event', 'MouseEvent'), step('target', 'HTMLButtonElement')])).toBe(true)
+    expect(
+      heldByQueryCache([
+        step('', 'global'),
+        step('_domSelector', 'DOMSelector'),
+        step('#finder', 'Finder'),
+        step('#event', 'MouseEvent'),
+        step('target', 'HTMLButtonElement'),
+      ]),
+    ).toBe(true)
   })
   test("a user's module array or listener closure is a path to act on", () => {
-    expect(heldByQueryCache([step('', 'module', '/p/src/rows.ts'), step('kept', 'Array'), step('[3]', 'HTMLTableRowElement')])).toBe(false)
-    expect(heldByQueryCache([step('', 'global'), step('_document', 'Document'), step('listener', 'closure onResize', '/p/src/widget.ts'), step('node', 'HTMLDivElement')])).toBe(false)
+    expect(
+      heldByQueryCache([
+        step('', 'module', '/p/src/rows.ts'),
+        step('kept', 'Array'),
+        step('[3]', 'HTMLTableRowElement'),
+      ]),
+    ).toBe(false)
+    expect(
+      heldByQueryCache([
+        step('', 'global'),
+        step('_document', 'Document'),
+        step('listener', 'closure onResize', '/p/src/widget.ts'),
+        step('node', 'HTMLDivElement'),
+      ]),
+    ).toBe(false)
   })
 })
 
 describe('keptBetweenSnapshots: the explaining run repeats the leak', () => {
-  test('a group that keeps megabytes confirms it', () => expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }], 96, NOISE_FLOOR)).toBe(true))
-  test('a run that kept a few promises does not: the growth was passing', () => expect(keptBetweenSnapshots([{ retainedSize: 864 }], 864, NOISE_FLOOR)).toBe(false))
-  test("Buffers: the ArrayBuffer's retained size carries its backing store", () => expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }, { retainedSize: 2 * MB }], 184, NOISE_FLOOR)).toBe(true))
+  test('a group that keeps megabytes confirms it', () =>
+    expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }], 96, NOISE_FLOOR)).toBe(true))
+  test('a run that kept a few promises does not: the growth was passing', () =>
+    expect(keptBetweenSnapshots([{ retainedSize: 864 }], 864, NOISE_FLOOR)).toBe(false))
+  test("Buffers: the ArrayBuffer's retained size carries its backing store", () =>
+    expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }, { retainedSize: 2 * MB }], 184, NOISE_FLOOR)).toBe(true))
 })

@@ -15,7 +15,9 @@ describe('parseSize', () => {
 
   test.each(['2 MBs', '-1', 'lots', '', '1 TB'])('%j is refused, naming the option and the value', (input) => {
     expect(() => parseSize(input, 'budgets[0].budget')).toThrow(LeakproofConfigError)
-    expect(() => parseSize(input, 'budgets[0].budget')).toThrow(`option "budgets[0].budget" is ${JSON.stringify(input)}`)
+    expect(() => parseSize(input, 'budgets[0].budget')).toThrow(
+      `option "budgets[0].budget" is ${JSON.stringify(input)}`,
+    )
   })
 
   test.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('the number %d is refused', (input) => {

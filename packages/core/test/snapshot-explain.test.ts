@@ -11,7 +11,14 @@ describe('a module-level Map of closures holding arrays', () => {
   let explanation: Explanation
   beforeAll(async () => {
     dir = await makeSnapshots('user-cache', N)
-    explanation = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 5, maxPaths: 2, parseIn: 'in-process' })
+    explanation = await explainLeak({
+      before: join(dir, 'before.heapsnapshot'),
+      after: join(dir, 'after.heapsnapshot'),
+      root: coreRoot,
+      maxGroups: 5,
+      maxPaths: 2,
+      parseIn: 'in-process',
+    })
   })
 
   test('the biggest new group is the closures, one per entry added by the second run', () => {
@@ -34,9 +41,14 @@ describe('a module-level Map of closures holding arrays', () => {
     expect(explanation.text).toMatch(new RegExp(`×${N.toLocaleString('en-US')}  \\d+ KB\\n`))
   })
 
-  test('the array group\'s path goes on through the closure variable that holds it', () => {
+  test("the array group's path goes on through the closure variable that holds it", () => {
     const arrays = explanation.paths.find((p) => p.group === 'Array')!
-    expect(arrays.steps.map((s) => `${s.edge} ${s.node}`)).toEqual([' module', 'cache Map (4,000 entries)', 'value closure onUserLoaded', 'history Array'])
+    expect(arrays.steps.map((s) => `${s.edge} ${s.node}`)).toEqual([
+      ' module',
+      'cache Map (4,000 entries)',
+      'value closure onUserLoaded',
+      'history Array',
+    ])
     expect(arrays.steps.at(-1)).toMatchObject({ count: N })
     expect(arrays.cycle).toBeUndefined()
   })
@@ -48,7 +60,15 @@ describe('a module-level Map of closures holding arrays', () => {
 
   test('parsed in a child process, the answer is the same, and progress still reaches the caller', async () => {
     const progress: Array<[number, number]> = []
-    const inChild = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 5, maxPaths: 2, parseIn: 'child-process', onProgress: (read, total) => progress.push([read, total]) })
+    const inChild = await explainLeak({
+      before: join(dir, 'before.heapsnapshot'),
+      after: join(dir, 'after.heapsnapshot'),
+      root: coreRoot,
+      maxGroups: 5,
+      maxPaths: 2,
+      parseIn: 'child-process',
+      onProgress: (read, total) => progress.push([read, total]),
+    })
     expect(inChild.parsedIn.where).toBe('child-process')
     expect({ ...inChild, parsedIn: undefined }).toEqual({ ...explanation, parsedIn: undefined })
     const bothFiles = statSync(join(dir, 'before.heapsnapshot')).size + statSync(join(dir, 'after.heapsnapshot')).size
@@ -56,7 +76,7 @@ describe('a module-level Map of closures holding arrays', () => {
     expect(progress.every(([read, total], i) => total === bothFiles && read >= (progress[i - 1]?.[0] ?? 0))).toBe(true)
   })
 
-  test('each path names its object\'s V8 id in the after snapshot', async () => {
+  test("each path names its object's V8 id in the after snapshot", async () => {
     const after = await parseHeapSnapshot(join(dir, 'after.heapsnapshot'))
     for (const path of explanation.paths) expect(after.nodeOfId(path.id)).toBeGreaterThanOrEqual(0)
     expect(new Set(explanation.paths.map((p) => p.id)).size).toBe(explanation.paths.length)
@@ -66,11 +86,24 @@ describe('a module-level Map of closures holding arrays', () => {
 describe('a retained cycle', () => {
   test('is reported with the references that close it', async () => {
     const dir = await makeSnapshots('ring', 500)
-    const e = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, parseIn: 'in-process' })
+    const e = await explainLeak({
+      before: join(dir, 'before.heapsnapshot'),
+      after: join(dir, 'after.heapsnapshot'),
+      root: coreRoot,
+      parseIn: 'in-process',
+    })
     expect(e.groups[0]).toMatchObject({ name: 'Object {id, side, peer}', count: 1000 })
     const path = e.paths[0]!
-    expect(path.steps.map((s) => `${s.edge} ${s.node}`)).toEqual([' module', 'rings Array', '[0] Object {id, side, peer}'.replace('[0]', path.steps[2]!.edge)])
-    expect(path.cycle?.map((s) => `${s.edge} ${s.node}`)).toEqual([' Object {id, side, peer}', 'peer Object {id, side, peer}', 'peer Object {id, side, peer}'])
+    expect(path.steps.map((s) => `${s.edge} ${s.node}`)).toEqual([
+      ' module',
+      'rings Array',
+      '[0] Object {id, side, peer}'.replace('[0]', path.steps[2]!.edge),
+    ])
+    expect(path.cycle?.map((s) => `${s.edge} ${s.node}`)).toEqual([
+      ' Object {id, side, peer}',
+      'peer Object {id, side, peer}',
+      'peer Object {id, side, peer}',
+    ])
     expect(e.text).toContain('form a retained cycle')
   })
 })
@@ -78,17 +111,34 @@ describe('a retained cycle', () => {
 describe('a module run inside a block, as Vitest runs modules', () => {
   test('its variables keep their names: ScopeInfo order, closures as anchors, the source for the rest', async () => {
     const dir = await makeSnapshots('block-module', 500)
-    const { text } = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxPaths: 1, parseIn: 'in-process' })
-    expect(text).toContain(['    module test/fixtures/snapshot/block-module-source.js', '      → cache  Map (1,000 entries)'].join('\n'))
+    const { text } = await explainLeak({
+      before: join(dir, 'before.heapsnapshot'),
+      after: join(dir, 'after.heapsnapshot'),
+      root: coreRoot,
+      maxPaths: 1,
+      parseIn: 'in-process',
+    })
+    expect(text).toContain(
+      ['    module test/fixtures/snapshot/block-module-source.js', '      → cache  Map (1,000 entries)'].join('\n'),
+    )
   })
 })
 
 describe('a detached DOM subtree under jsdom', () => {
   test('the removed rows are found, grouped by element class, with the array that keeps them', async () => {
     const dir = await makeSnapshots('detached-dom', 300)
-    const explanation = await explainLeak({ before: join(dir, 'before.heapsnapshot'), after: join(dir, 'after.heapsnapshot'), root: coreRoot, maxGroups: 20, maxPaths: 3, parseIn: 'in-process' })
+    const explanation = await explainLeak({
+      before: join(dir, 'before.heapsnapshot'),
+      after: join(dir, 'after.heapsnapshot'),
+      root: coreRoot,
+      maxGroups: 20,
+      maxPaths: 3,
+      parseIn: 'in-process',
+    })
     const rows = explanation.groups.find((g) => /^HTMLTableRowElement\b/.test(g.name))
     expect(rows, explanation.text).toMatchObject({ count: 300 })
-    expect(explanation.text).toMatch(/module test\/fixtures\/snapshot\/detached-dom\.cjs\n\s+→ removedRows  Array\n\s+→ \[\d+\]  HTMLTableRowElement/)
+    expect(explanation.text).toMatch(
+      /module test\/fixtures\/snapshot\/detached-dom\.cjs\n\s+→ removedRows  Array\n\s+→ \[\d+\]  HTMLTableRowElement/,
+    )
   }, 60_000)
 })

@@ -13,9 +13,16 @@ const builtCore = join(coreRoot, 'dist', 'cjs', 'index.js')
  * a second each) and returns the directory holding before/after.heapsnapshot. The child captures
  * with the built package (a plain node process cannot load TypeScript sources).
  */
-export async function makeSnapshots(graph: 'user-cache' | 'ring' | 'block-module' | 'detached-dom', count: number, only?: 'before-only' | 'after-only', node = process.execPath): Promise<string> {
+export async function makeSnapshots(
+  graph: 'user-cache' | 'ring' | 'block-module' | 'detached-dom',
+  count: number,
+  only?: 'before-only' | 'after-only',
+  node = process.execPath,
+): Promise<string> {
   if (!existsSync(builtCore)) throw new Error(`${builtCore} is missing: run npm run build -w @leakproof/core first`)
   const dir = mkdtempSync(join(tmpdir(), `leakproof-${graph}-`))
-  await promisify(execFile)(node, [fixture, dir, graph, String(count), ...(only ? [only] : [])], { env: { ...process.env, LEAKPROOF_CORE: builtCore } })
+  await promisify(execFile)(node, [fixture, dir, graph, String(count), ...(only ? [only] : [])], {
+    env: { ...process.env, LEAKPROOF_CORE: builtCore },
+  })
   return dir
 }

@@ -7,7 +7,11 @@ import { explainLeak, parseHeapSnapshot, SnapshotError, type HeapSnapshot } from
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 interface RawJson {
-  snapshot: { meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]] }; node_count: number; edge_count: number }
+  snapshot: {
+    meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]] }
+    node_count: number
+    edge_count: number
+  }
   nodes: number[]
   edges: number[]
   strings: string[]
@@ -46,11 +50,26 @@ describe('parseHeapSnapshot', () => {
   })
 
   test('decodes escapes and non-ASCII in strings, including across chunk boundaries', async () => {
-    const strings = ['plain', 'quote " and backslash \\', 'tab\tnewline\n', 'é ü 漢字 😀', '\u0001', 'x'.repeat(5 * 1024 * 1024) + '"é"']
+    const strings = [
+      'plain',
+      'quote " and backslash \\',
+      'tab\tnewline\n',
+      'é ü 漢字 😀',
+      '\u0001',
+      'x'.repeat(5 * 1024 * 1024) + '"é"',
+    ]
     const file = join(dir, 'strings.heapsnapshot')
-    const meta = { node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'], node_types: [['synthetic', 'string']], edge_fields: ['type', 'name_or_index', 'to_node'], edge_types: [['element']] }
+    const meta = {
+      node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+      node_types: [['synthetic', 'string']],
+      edge_fields: ['type', 'name_or_index', 'to_node'],
+      edge_types: [['element']],
+    }
     const nodes = strings.flatMap((_, i) => [1, i, 2 * i + 1, 10, 0])
-    writeFileSync(file, `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${strings.length},"edge_count":0},\n"nodes":[${nodes.join(',')}],\n"edges":[],\n"trace_tree":[[1,[2,"]"]]],\n"strings":${JSON.stringify(strings)}}\n`)
+    writeFileSync(
+      file,
+      `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${strings.length},"edge_count":0},\n"nodes":[${nodes.join(',')}],\n"edges":[],\n"trace_tree":[[1,[2,"]"]]],\n"strings":${JSON.stringify(strings)}}\n`,
+    )
     const parsed = await parseHeapSnapshot(file)
     expect(parsed.strings).toEqual(strings)
     expect(parsed.nodeName(3)).toBe('é ü 漢字 😀')
@@ -58,8 +77,17 @@ describe('parseHeapSnapshot', () => {
 
   test('a location V8 does not know (-1, as Node 24 writes it) is no location, not a parse error', async () => {
     const file = join(dir, 'locations.heapsnapshot')
-    const meta = { node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'], node_types: [['synthetic', 'closure']], edge_fields: ['type', 'name_or_index', 'to_node'], edge_types: [['element']], location_fields: ['object_index', 'script_id', 'line', 'column'] }
-    writeFileSync(file, `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":2,"edge_count":0},"nodes":[0,0,1,0,0,1,1,3,8,0],"edges":[],"locations":[0,7,3,4,5,7,-1,-1],"strings":["(root)","f"]}`)
+    const meta = {
+      node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+      node_types: [['synthetic', 'closure']],
+      edge_fields: ['type', 'name_or_index', 'to_node'],
+      edge_types: [['element']],
+      location_fields: ['object_index', 'script_id', 'line', 'column'],
+    }
+    writeFileSync(
+      file,
+      `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":2,"edge_count":0},"nodes":[0,0,1,0,0,1,1,3,8,0],"edges":[],"locations":[0,7,3,4,5,7,-1,-1],"strings":["(root)","f"]}`,
+    )
     const parsed = await parseHeapSnapshot(file)
     expect(parsed.location(0)).toMatchObject({ scriptId: 7, line: 3, column: 4 })
     expect(parsed.location(1)).toBeUndefined()
@@ -69,20 +97,31 @@ describe('parseHeapSnapshot', () => {
   // LEAKPROOF_OTHER_NODE=/path/to/node (e.g. from `npm i node@24` in a temp dir) turns this on;
   // the suite itself stays offline.
   const otherNode = process.env.LEAKPROOF_OTHER_NODE
-  test.skipIf(!otherNode)('reads a snapshot written by another Node version (set LEAKPROOF_OTHER_NODE to a node binary)', async () => {
-    const version = execFileSync(otherNode!, ['--version'], { encoding: 'utf8' }).trim()
-    expect(version).not.toBe(process.version)
-    const other = await makeSnapshots('user-cache', 10, 'before-only', otherNode)
-    const file = join(other, 'before.heapsnapshot')
-    expectSameAsJsonParse(file, await parseHeapSnapshot(file))
-  })
+  test.skipIf(!otherNode)(
+    'reads a snapshot written by another Node version (set LEAKPROOF_OTHER_NODE to a node binary)',
+    async () => {
+      const version = execFileSync(otherNode!, ['--version'], { encoding: 'utf8' }).trim()
+      expect(version).not.toBe(process.version)
+      const other = await makeSnapshots('user-cache', 10, 'before-only', otherNode)
+      const file = join(other, 'before.heapsnapshot')
+      expectSameAsJsonParse(file, await parseHeapSnapshot(file))
+    },
+  )
 
   test('a missing file, a file that is not a snapshot and a truncated one fail with clear messages', async () => {
-    await expect(parseHeapSnapshot(join(dir, 'nope.heapsnapshot'))).rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISSING', message: expect.stringContaining('nope.heapsnapshot does not exist') })
-    await expect(parseHeapSnapshot(dir)).rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISSING', message: expect.stringContaining(`${dir} is a directory, not a file`) })
+    await expect(parseHeapSnapshot(join(dir, 'nope.heapsnapshot'))).rejects.toMatchObject({
+      code: 'LEAKPROOF_SNAPSHOT_MISSING',
+      message: expect.stringContaining('nope.heapsnapshot does not exist'),
+    })
+    await expect(parseHeapSnapshot(dir)).rejects.toMatchObject({
+      code: 'LEAKPROOF_SNAPSHOT_MISSING',
+      message: expect.stringContaining(`${dir} is a directory, not a file`),
+    })
     const notSnapshot = join(dir, 'package.json')
     writeFileSync(notSnapshot, '{"name": "x"}')
-    await expect(parseHeapSnapshot(notSnapshot)).rejects.toThrow(/package\.json is not a V8 heap snapshot leakproof can read: its first key is "name", not "snapshot"/)
+    await expect(parseHeapSnapshot(notSnapshot)).rejects.toThrow(
+      /package\.json is not a V8 heap snapshot leakproof can read: its first key is "name", not "snapshot"/,
+    )
     const truncated = join(dir, 'truncated.heapsnapshot')
     writeFileSync(truncated, readFileSync(join(dir, 'before.heapsnapshot')).subarray(0, 100_000))
     await expect(parseHeapSnapshot(truncated)).rejects.toThrow(/truncated/)
@@ -92,20 +131,38 @@ describe('parseHeapSnapshot', () => {
 
 describe('explainLeak refuses snapshots that are not before/after of one process', () => {
   test('two processes of the same program', async () => {
-    const [first, second] = await Promise.all([makeSnapshots('user-cache', 200, 'before-only'), makeSnapshots('user-cache', 200, 'after-only')])
-    await expect(explainLeak({ before: join(first, 'before.heapsnapshot'), after: join(second, 'after.heapsnapshot'), root: coreRoot, parseIn: 'in-process' }))
-      .rejects.toMatchObject({ code: 'LEAKPROOF_SNAPSHOT_MISMATCH', message: expect.stringContaining('are not "before" and "after" of one process') })
+    const [first, second] = await Promise.all([
+      makeSnapshots('user-cache', 200, 'before-only'),
+      makeSnapshots('user-cache', 200, 'after-only'),
+    ])
+    await expect(
+      explainLeak({
+        before: join(first, 'before.heapsnapshot'),
+        after: join(second, 'after.heapsnapshot'),
+        root: coreRoot,
+        parseIn: 'in-process',
+      }),
+    ).rejects.toMatchObject({
+      code: 'LEAKPROOF_SNAPSHOT_MISMATCH',
+      message: expect.stringContaining('are not "before" and "after" of one process'),
+    })
   })
 
   test('swapped snapshots of one process', async () => {
     const dir = await makeSnapshots('user-cache', 200)
-    await expect(explainLeak({ before: join(dir, 'after.heapsnapshot'), after: join(dir, 'before.heapsnapshot'), root: coreRoot, parseIn: 'in-process' }))
-      .rejects.toThrow(/the second has lower object ids than the first/)
+    await expect(
+      explainLeak({
+        before: join(dir, 'after.heapsnapshot'),
+        after: join(dir, 'before.heapsnapshot'),
+        root: coreRoot,
+        parseIn: 'in-process',
+      }),
+    ).rejects.toThrow(/the second has lower object ids than the first/)
   })
 })
 
 describe('writeHeapSnapshot', () => {
-  test('captures a worker thread\'s own heap from inside it', async () => {
+  test("captures a worker thread's own heap from inside it", async () => {
     const dir = await makeSnapshots('user-cache', 1, 'before-only')
     const file = join(dir, 'worker.heapsnapshot')
     const code = `
@@ -114,7 +171,10 @@ describe('writeHeapSnapshot', () => {
       globalThis.markerOnlyInTheWorker = { markerOnlyInTheWorker: 'yes' }
       writeHeapSnapshot(workerData.file).then((r) => parentPort.postMessage(r))`
     const result = await new Promise<{ path: string; bytes: number }>((resolve, reject) => {
-      const worker = new Worker(code, { eval: true, workerData: { file, core: join(coreRoot, 'dist', 'cjs', 'index.js') } })
+      const worker = new Worker(code, {
+        eval: true,
+        workerData: { file, core: join(coreRoot, 'dist', 'cjs', 'index.js') },
+      })
       worker.once('message', (m) => void worker.terminate().then(() => resolve(m)))
       worker.once('error', reject)
     })

@@ -5,7 +5,24 @@
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
 import type { Circus } from '@jest/types'
-import { blameFrame, Detector, FileCheck, fullNameOf, LeakproofConfigError, leaks, packageRoot, parseStack, registerFrameworkCode, registerSourceMapProvider, resolveOptions, runningScriptsSourceMaps, testReport, type SourceLocation, type TestReport, type Verdict } from '@leakproof/core'
+import {
+  blameFrame,
+  Detector,
+  FileCheck,
+  fullNameOf,
+  LeakproofConfigError,
+  leaks,
+  packageRoot,
+  parseStack,
+  registerFrameworkCode,
+  registerSourceMapProvider,
+  resolveOptions,
+  runningScriptsSourceMaps,
+  testReport,
+  type SourceLocation,
+  type TestReport,
+  type Verdict,
+} from '@leakproof/core'
 import { rerunTest, snapshotCounterOf } from './rerun.js'
 import { writeRecords } from './records.js'
 import { LEAKS_KEY } from './shared.js'
@@ -14,7 +31,9 @@ export type EnvironmentClass = new (config: JestEnvironmentConfig, context: Envi
 
 registerFrameworkCode(
   [packageRoot(__filename)],
-  [/[\\/]node_modules[\\/](jest-[^\\/]+|@jest|expect|pretty-format|babel-jest|babel-plugin-istanbul|@babel|source-map-support|graceful-fs|write-file-atomic)[\\/]/],
+  [
+    /[\\/]node_modules[\\/](jest-[^\\/]+|@jest|expect|pretty-format|babel-jest|babel-plugin-istanbul|@babel|source-map-support|graceful-fs|write-file-atomic)[\\/]/,
+  ],
 )
 
 // Jest runs code it transformed in memory with inline source maps, and its runtime (which knows
@@ -68,7 +87,11 @@ class TestWindows {
     // Jest's reporter writes the report, in the main process: there the option would do nothing.
     const reportFile = (settings as { reportFile?: unknown }).reportFile
     if (reportFile !== undefined) {
-      throw new LeakproofConfigError('testEnvironmentOptions.leakproof.reportFile', reportFile, `to be an option of the reporter, which writes the report: reporters: ['default', ['@leakproof/jest/reporter', { reportFile: ${JSON.stringify(reportFile)} }]]`)
+      throw new LeakproofConfigError(
+        'testEnvironmentOptions.leakproof.reportFile',
+        reportFile,
+        `to be an option of the reporter, which writes the report: reporters: ['default', ['@leakproof/jest/reporter', { reportFile: ${JSON.stringify(reportFile)} }]]`,
+      )
     }
     this.detector = new Detector(options, { root: this.root, global: this.global })
     Object.defineProperty(this.global, LEAKS_KEY, { value: leaks, configurable: true })
@@ -81,7 +104,12 @@ class TestWindows {
         break
       case 'test_started': {
         const test = event.test
-        this.check?.startTest(test, { file: this.context.testPath, names: namesOf(test), concurrent: test.concurrent, expectedToFail: test.failing })
+        this.check?.startTest(test, {
+          file: this.context.testPath,
+          names: namesOf(test),
+          concurrent: test.concurrent,
+          expectedToFail: test.failing,
+        })
         this.snapshotCounts.set(test, snapshotCounterOf(this.global))
         break
       }
@@ -93,7 +121,9 @@ class TestWindows {
         // Re-runs come after the file's last test: every block but the root has run its afterAll
         // hooks then, and the root too once run_finish comes.
         const isTornDown = (block: Circus.DescribeBlock): boolean => block.parent !== undefined || this.rootTornDown
-        const verdict = await this.check.endTest(test, test.errors.length > 0, () => rerunTest(this.global, test, state, snapshotCount, isTornDown))
+        const verdict = await this.check.endTest(test, test.errors.length > 0, () =>
+          rerunTest(this.global, test, state, snapshotCount, isTornDown),
+        )
         if (verdict) this.apply(test, verdict)
         break
       }

@@ -15,7 +15,9 @@ type Leaks = typeof engineLeaks
 function engine(method: string): Leaks {
   const found = (globalThis as { [LEAKS_KEY]?: Leaks })[LEAKS_KEY]
   if (!found) {
-    throw new Error(`leaks.${method}() needs leakproof's Jest environment: set testEnvironment to '@leakproof/jest/node' or '@leakproof/jest/jsdom' (or wrap your own with withLeakproof()).`)
+    throw new Error(
+      `leaks.${method}() needs leakproof's Jest environment: set testEnvironment to '@leakproof/jest/node' or '@leakproof/jest/jsdom' (or wrap your own with withLeakproof()).`,
+    )
   }
   return found
 }

@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import type { Config } from '@jest/types'
 import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/reporters'
-import { interruptedChecks, newReport, prepareCheckingDir, publishReport, resolveOptions, resolveReportOptions, unmatchedBudgetFiles, type TestReport } from '@leakproof/core'
+import {
+  interruptedChecks,
+  newReport,
+  prepareCheckingDir,
+  publishReport,
+  resolveOptions,
+  resolveReportOptions,
+  unmatchedBudgetFiles,
+  type TestReport,
+} from '@leakproof/core'
 import { readRecords, RECORDS_DIR_VARIABLE } from './records.js'
 
 export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' | 'onRunComplete' | 'getLastError'> {
@@ -44,14 +53,21 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     // Watch mode runs again: each run starts with no notes.
     prepareCheckingDir(this.checkingDir)
     const { rootDir, shard, reporters } = this.globalConfig
-    publishReport(newReport({ name: 'jest', version: jestVersion(rootDir) }, this.tests, shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined), {
-      root: rootDir,
-      reportFile: this.options.reportFile,
-      baseline: this.options.baseline,
-      out: process.stdout,
-      env: process.env,
-      frameworkAnnotatesTests: (reporters ?? []).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions'),
-    })
+    publishReport(
+      newReport(
+        { name: 'jest', version: jestVersion(rootDir) },
+        this.tests,
+        shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined,
+      ),
+      {
+        root: rootDir,
+        reportFile: this.options.reportFile,
+        baseline: this.options.baseline,
+        out: process.stdout,
+        env: process.env,
+        frameworkAnnotatesTests: (reporters ?? []).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions'),
+      },
+    )
     // Watch mode runs again with this reporter: each run reports its own tests.
     this.tests = []
   }
@@ -69,12 +85,18 @@ function warnUnmatchedBudgets(contexts: Set<TestContext>, results: AggregatedRes
   for (const { config } of contexts) {
     let options
     try {
-      options = resolveOptions((config.testEnvironmentOptions as { leakproof?: unknown }).leakproof ?? {}, 'testEnvironmentOptions.leakproof')
+      options = resolveOptions(
+        (config.testEnvironmentOptions as { leakproof?: unknown }).leakproof ?? {},
+        'testEnvironmentOptions.leakproof',
+      )
     } catch {
       continue // Each test file's environment reported it already.
     }
-    const files = results.testResults.filter((r) => r.testFilePath.startsWith(config.rootDir)).map((r) => relative(config.rootDir, r.testFilePath).split(sep).join('/'))
-    for (const warning of unmatchedBudgetFiles(options, files, 'the test files this run ran')) process.stderr.write(`${warning}\n`)
+    const files = results.testResults
+      .filter((r) => r.testFilePath.startsWith(config.rootDir))
+      .map((r) => relative(config.rootDir, r.testFilePath).split(sep).join('/'))
+    for (const warning of unmatchedBudgetFiles(options, files, 'the test files this run ran'))
+      process.stderr.write(`${warning}\n`)
   }
 }
 

@@ -36,22 +36,38 @@ export function snapshotCounterOf(scope: Scope): number {
  * per-test state (the running test, `expect`'s assertion counts, snapshots) is put back as the
  * first run left it.
  */
-export async function rerunTest(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number, isTornDown: (block: Circus.DescribeBlock) => boolean): Promise<void> {
+export async function rerunTest(
+  scope: Scope,
+  test: Circus.TestEntry,
+  state: Circus.State,
+  snapshotCountAtStart: number,
+  isTornDown: (block: Circus.DescribeBlock) => boolean,
+): Promise<void> {
   // Blocks whose afterAll hooks have run (the re-run comes after the file's last test) are set up
   // again around it, and taken down again after: the test needs what their beforeAll hooks made.
   const tornDown: Circus.DescribeBlock[] = []
-  for (let block: Circus.DescribeBlock | undefined = test.parent; block; block = block.parent) if (isTornDown(block)) tornDown.unshift(block)
+  for (let block: Circus.DescribeBlock | undefined = test.parent; block; block = block.parent)
+    if (isTornDown(block)) tornDown.unshift(block)
   const context = Object.create(null) as object
   const timeoutOf = (entry: { timeout?: number | null }): number => entry.timeout || state.testTimeout
-  for (const block of tornDown) for (const hook of block.hooks.filter((h) => h.type === 'beforeAll')) await call(hook.fn, context, timeoutOf(hook), 'a beforeAll hook')
+  for (const block of tornDown)
+    for (const hook of block.hooks.filter((h) => h.type === 'beforeAll'))
+      await call(hook.fn, context, timeoutOf(hook), 'a beforeAll hook')
   try {
     await rerunWindow(scope, test, state, snapshotCountAtStart)
   } finally {
-    for (const block of [...tornDown].reverse()) for (const hook of block.hooks.filter((h) => h.type === 'afterAll')) await call(hook.fn, context, timeoutOf(hook), 'an afterAll hook')
+    for (const block of [...tornDown].reverse())
+      for (const hook of block.hooks.filter((h) => h.type === 'afterAll'))
+        await call(hook.fn, context, timeoutOf(hook), 'an afterAll hook')
   }
 }
 
-async function rerunWindow(scope: Scope, test: Circus.TestEntry, state: Circus.State, snapshotCountAtStart: number): Promise<void> {
+async function rerunWindow(
+  scope: Scope,
+  test: Circus.TestEntry,
+  state: Circus.State,
+  snapshotCountAtStart: number,
+): Promise<void> {
   const expectState = expectStateOf(scope)
   const savedExpect = expectState && { ...expectState }
   // The re-run may come after later tests ran (see FileCheck): `expect` names this test again, as
@@ -90,7 +106,12 @@ async function rerunWindow(scope: Scope, test: Circus.TestEntry, state: Circus.S
  * handlers enter and leave on these events; they live on the test file's global object. Jest 29 has
  * neither the state nor the list.
  */
-async function tellJest(scope: Scope, name: 'test_fn_start' | 'test_fn_success', test: Circus.TestEntry, state: Circus.State): Promise<void> {
+async function tellJest(
+  scope: Scope,
+  name: 'test_fn_start' | 'test_fn_success',
+  test: Circus.TestEntry,
+  state: Circus.State,
+): Promise<void> {
   const handlers = (scope[Symbol.for('EVENT_HANDLERS')] ?? []) as Circus.EventHandler[]
   for (const handler of handlers) await handler({ name, test }, state)
 }
@@ -117,7 +138,11 @@ function eachHooksOf(test: Circus.TestEntry): { beforeEach: Circus.Hook[]; after
  * test's snapshot work as it does before a retry (`clear(test)`); Jest 29 can only clear the whole
  * file, so its counters are wound back by hand and the totals restored after the run.
  */
-function rewindSnapshots(expectState: ExpectState | undefined, test: Circus.TestEntry, countAtStart: number): () => void {
+function rewindSnapshots(
+  expectState: ExpectState | undefined,
+  test: Circus.TestEntry,
+  countAtStart: number,
+): () => void {
   const snapshots = expectState?.snapshotState
   const name = expectState?.currentTestName
   if (!snapshots || !name) return () => {}
@@ -125,7 +150,12 @@ function rewindSnapshots(expectState: ExpectState | undefined, test: Circus.Test
     snapshots.clear(test)
     return () => {}
   }
-  const saved = { added: snapshots.added, matched: snapshots.matched, unmatched: snapshots.unmatched, updated: snapshots.updated }
+  const saved = {
+    added: snapshots.added,
+    matched: snapshots.matched,
+    unmatched: snapshots.unmatched,
+    updated: snapshots.updated,
+  }
   const inline = snapshots._inlineSnapshots.length
   const countAfterFirstRun = snapshots._counters.get(name)
   snapshots._counters.set(name, countAtStart)
@@ -140,7 +170,12 @@ function rewindSnapshots(expectState: ExpectState | undefined, test: Circus.Test
 type TestFn = (this: object, done?: (reason?: unknown) => void) => unknown
 
 /** Calls a hook or test function the way jest-circus does: a `done` callback when it declares one. */
-function call(fn: Circus.TestFn | Circus.HookFn | undefined, context: object, timeout: number, what: string): Promise<void> {
+function call(
+  fn: Circus.TestFn | Circus.HookFn | undefined,
+  context: object,
+  timeout: number,
+  what: string,
+): Promise<void> {
   if (!fn) return Promise.resolve()
   const f = fn as unknown as TestFn
   return new Promise<void>((resolve, reject) => {
@@ -151,8 +186,15 @@ function call(fn: Circus.TestFn | Circus.HookFn | undefined, context: object, ti
       else resolve()
     }
     try {
-      if (f.length > 0) f.call(context, (reason) => settle(reason ? (reason instanceof Error ? reason : new Error(String(reason))) : undefined))
-      else Promise.resolve(f.call(context)).then(() => settle(), (error: unknown) => settle(error ?? new Error(`${what} rejected`)))
+      if (f.length > 0)
+        f.call(context, (reason) =>
+          settle(reason ? (reason instanceof Error ? reason : new Error(String(reason))) : undefined),
+        )
+      else
+        Promise.resolve(f.call(context)).then(
+          () => settle(),
+          (error: unknown) => settle(error ?? new Error(`${what} rejected`)),
+        )
     } catch (error) {
       settle(error)
     }

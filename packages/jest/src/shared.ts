@@ -4,4 +4,3 @@
  * its own) finds it there: both copies then act on the one window the environment has open.
  */
 export const LEAKS_KEY = Symbol.for('@leakproof/jest leaks')
-

@@ -57,14 +57,23 @@ export class UsageError extends Error {
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandShape[]): CommandLine {
   const first = argv[0]
   if (first === undefined) throw new UsageError(`missing command (${commandList(commands)})`)
-  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', ...(argv[1] && commands.some((c) => c.name === argv[1]) && { command: argv[1] }) }
+  if (first === '--help' || first === '-h' || first === 'help')
+    return { kind: 'help', ...(argv[1] && commands.some((c) => c.name === argv[1]) && { command: argv[1] }) }
   if (first === '--version' || first === '-v') return { kind: 'version' }
   if (first.startsWith('-')) throw new UsageError(`unknown flag ${first} before the command (${commandList(commands)})`)
   const command = commands.find((c) => c.name === first)
-  if (!command) throw new UsageError(`unknown command "${first}"${suggestion(first, commands.map((c) => c.name), '')} (${commandList(commands)})`)
+  if (!command)
+    throw new UsageError(
+      `unknown command "${first}"${suggestion(
+        first,
+        commands.map((c) => c.name),
+        '',
+      )} (${commandList(commands)})`,
+    )
   const rest = argv.slice(1)
   const endOfFlags = rest.indexOf('--')
-  if (rest.slice(0, endOfFlags < 0 ? undefined : endOfFlags).some((a) => a === '--help' || a === '-h')) return { kind: 'help', command: command.name }
+  if (rest.slice(0, endOfFlags < 0 ? undefined : endOfFlags).some((a) => a === '--help' || a === '-h'))
+    return { kind: 'help', command: command.name }
 
   const fail = (message: string): never => {
     throw new UsageError(message, command.name)
@@ -86,7 +95,13 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const spec = command.flags.find((f) => f.name === name)
     if (!spec) {
       const shown = eq < 0 ? arg : arg.slice(0, eq)
-      fail(`unknown flag ${shown}${suggestion(name || shown.replace(/^-+/, ''), command.flags.map((f) => f.name), '--')}`)
+      fail(
+        `unknown flag ${shown}${suggestion(
+          name || shown.replace(/^-+/, ''),
+          command.flags.map((f) => f.name),
+          '--',
+        )}`,
+      )
     }
     const flag = spec!
     if (flag.kind === 'boolean') {
@@ -101,12 +116,14 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     flags[flag.name] = flagValue(flag, raw!, fail)
   }
 
-  for (const flag of command.flags) if (flag.required && flags[flag.name] === undefined) fail(`missing --${flag.name} ${flag.value ?? '<value>'}`)
+  for (const flag of command.flags)
+    if (flag.required && flags[flag.name] === undefined) fail(`missing --${flag.name} ${flag.value ?? '<value>'}`)
   if (positionals.length < command.positionals.length) {
     const missing = command.positionals.slice(positionals.length).map((p) => p.name)
     fail(`missing ${missing.join(' and ')} (usage: ${usageLine(command)})`)
   }
-  if (positionals.length > command.positionals.length && !command.positionals.at(-1)?.variadic) fail(`unexpected argument "${positionals[command.positionals.length]}" (usage: ${usageLine(command)})`)
+  if (positionals.length > command.positionals.length && !command.positionals.at(-1)?.variadic)
+    fail(`unexpected argument "${positionals[command.positionals.length]}" (usage: ${usageLine(command)})`)
   return { kind: 'run', command: command.name, positionals, flags }
 }
 
@@ -119,7 +136,9 @@ function flagValue(flag: FlagSpec, raw: string, fail: (message: string) => never
     case 'node-id': {
       // DevTools prints ids as @123; accept that form as well as the bare number.
       const n = /^@?\d+$/.test(raw) ? Number(raw.replace('@', '')) : NaN
-      return Number.isSafeInteger(n) ? n : fail(`--${flag.name} must be a heap object id such as 12345 or @12345, got "${raw}"`)
+      return Number.isSafeInteger(n)
+        ? n
+        : fail(`--${flag.name} must be a heap object id such as 12345 or @12345, got "${raw}"`)
     }
     default:
       return raw
@@ -130,7 +149,13 @@ function flagValue(flag: FlagSpec, raw: string, fail: (message: string) => never
 export function usageLine(command: CommandShape): string {
   const required = command.flags.filter((f) => f.required).map((f) => `--${f.name} ${f.value ?? '<value>'}`)
   const optional = command.flags.some((f) => !f.required) ? ['[flags]'] : []
-  return ['leakproof', command.name, ...command.positionals.map((p) => (p.variadic ? `${p.name} [${p.name} …]` : p.name)), ...required, ...optional].join(' ')
+  return [
+    'leakproof',
+    command.name,
+    ...command.positionals.map((p) => (p.variadic ? `${p.name} [${p.name} …]` : p.name)),
+    ...required,
+    ...optional,
+  ].join(' ')
 }
 
 function commandList(commands: readonly CommandShape[]): string {
@@ -152,7 +177,8 @@ function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
     row = next
   }
   return row[b.length]!

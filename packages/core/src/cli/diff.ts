@@ -16,12 +16,34 @@ export const diff: Command = {
     { name: '<after.heapsnapshot>', description: 'a later heap snapshot of the same process (same worker thread)' },
   ],
   flags: [
-    { name: 'root', kind: 'string', value: '<dir>', description: 'print files relative to this directory (default: the current one)' },
-    { name: 'groups', kind: 'count', value: '<n>', description: 'list this many groups of new objects, biggest first (default 10)' },
-    { name: 'paths', kind: 'count', value: '<n>', description: 'show a retainer path for this many of the top groups (default 3)' },
-    { name: 'json', kind: 'boolean', description: 'print the explanation as JSON on stdout (the engine\'s Explanation, schemaVersion 1)' },
+    {
+      name: 'root',
+      kind: 'string',
+      value: '<dir>',
+      description: 'print files relative to this directory (default: the current one)',
+    },
+    {
+      name: 'groups',
+      kind: 'count',
+      value: '<n>',
+      description: 'list this many groups of new objects, biggest first (default 10)',
+    },
+    {
+      name: 'paths',
+      kind: 'count',
+      value: '<n>',
+      description: 'show a retainer path for this many of the top groups (default 3)',
+    },
+    {
+      name: 'json',
+      kind: 'boolean',
+      description: "print the explanation as JSON on stdout (the engine's Explanation, schemaVersion 1)",
+    },
   ],
-  examples: ['leakproof diff before.heapsnapshot after.heapsnapshot', 'leakproof diff a.heapsnapshot b.heapsnapshot --groups 20 --paths 5 --json > leak.json'],
+  examples: [
+    'leakproof diff before.heapsnapshot after.heapsnapshot',
+    'leakproof diff a.heapsnapshot b.heapsnapshot --groups 20 --paths 5 --json > leak.json',
+  ],
   async run({ positionals, flags }, io: CliIo) {
     const [before, after] = positionals as [string, string]
     const json = flags.json === true
@@ -54,7 +76,8 @@ export const diff: Command = {
       return 0
     }
     const footer = [`  ${total.count.toLocaleString('en-US')} new objects in all`]
-    if (paths[0]) footer.push(`  the path to one ${paths[0].group} alone: leakproof inspect ${after} --path-to @${paths[0].id}`)
+    if (paths[0])
+      footer.push(`  the path to one ${paths[0].group} alone: leakproof inspect ${after} --path-to @${paths[0].id}`)
     io.stdout.write(`${emphasizeTitles(explanation.text, c)}\n\n${c.dim(footer.join('\n'))}\n`)
     return 0
   },

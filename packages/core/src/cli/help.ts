@@ -24,7 +24,11 @@ export function mainHelp(commands: readonly Command[], version: string): string 
 /** `leakproof <command> --help`. */
 export function commandHelp(command: Command): string {
   const flag = (f: FlagSpec): string => `--${f.name}${f.value ? ` ${f.value}` : ''}`
-  const width = Math.max(...command.positionals.map((p) => p.name.length), ...command.flags.map((f) => flag(f).length), 9)
+  const width = Math.max(
+    ...command.positionals.map((p) => p.name.length),
+    ...command.flags.map((f) => flag(f).length),
+    9,
+  )
   return [
     `usage: ${usageLine(command)}`,
     '',

@@ -16,8 +16,19 @@ export const inspect: Command = {
   summary: 'the shortest path from a GC root to one object, and what it retains',
   positionals: [{ name: '<file.heapsnapshot>', description: 'a heap snapshot' }],
   flags: [
-    { name: 'path-to', kind: 'node-id', value: '<node id>', required: true, description: 'the object: its V8 id (DevTools shows @12345; leakproof diff --json gives paths[].id)' },
-    { name: 'root', kind: 'string', value: '<dir>', description: 'print files relative to this directory (default: the current one)' },
+    {
+      name: 'path-to',
+      kind: 'node-id',
+      value: '<node id>',
+      required: true,
+      description: 'the object: its V8 id (DevTools shows @12345; leakproof diff --json gives paths[].id)',
+    },
+    {
+      name: 'root',
+      kind: 'string',
+      value: '<dir>',
+      description: 'print files relative to this directory (default: the current one)',
+    },
     { name: 'json', kind: 'boolean', description: 'print { id, path, selfSize, retainedSize } as JSON on stdout' },
   ],
   examples: ['leakproof inspect after.heapsnapshot --path-to @12345'],
@@ -36,8 +47,14 @@ export const inspect: Command = {
         },
       })
       const found = objectPath(snapshot, id)
-      if ('missing' in found && found.missing === 'no such object') throw new CliError(`leakproof: ${file} has no object with id @${id}; take the id from the same snapshot (DevTools shows it as @${id}, leakproof diff --json as paths[].id).`)
-      if ('missing' in found) throw new CliError(`leakproof: object @${id} (${found.description}) in ${file} is not reachable from a GC root over strong references; only weak references hold it, so the next full GC frees it.`)
+      if ('missing' in found && found.missing === 'no such object')
+        throw new CliError(
+          `leakproof: ${file} has no object with id @${id}; take the id from the same snapshot (DevTools shows it as @${id}, leakproof diff --json as paths[].id).`,
+        )
+      if ('missing' in found)
+        throw new CliError(
+          `leakproof: object @${id} (${found.description}) in ${file} is not reachable from a GC root over strong references; only weak references hold it, so the next full GC frees it.`,
+        )
       result = found
     } finally {
       progress.done()
@@ -50,7 +67,10 @@ export const inspect: Command = {
     const last = result.path.at(-1)
     const sizes = `${formatBytes(result.selfSize)} self, ${formatBytes(result.retainedSize)} retained (freed with it)`
     const text = last
-      ? [formatRetainerPath(result.path, root, `path to @${id} (shortest from a GC root, strong references only)`), `  @${id} ${last.node}: ${sizes}`].join('\n\n')
+      ? [
+          formatRetainerPath(result.path, root, `path to @${id} (shortest from a GC root, strong references only)`),
+          `  @${id} ${last.node}: ${sizes}`,
+        ].join('\n\n')
       : `  @${id} is the snapshot's root (every GC root hangs off it): ${sizes}`
     io.stdout.write(`${emphasizeTitles(text, c)}\n`)
     return 0

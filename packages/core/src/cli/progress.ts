@@ -30,10 +30,15 @@ export function renderProgress(state: ProgressState): string {
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4)
   const total = (totalBytes / MB).toFixed(1)
   const amounts = `${(bytesRead / MB).toFixed(1).padStart(total.length)}/${total} MB`
-  const rate = state.phase ? `${state.phase}…` : `${(elapsedMs > 0 ? bytesRead / MB / (elapsedMs / 1000) : 0).toFixed(1)} MB/s`.padStart(RATE_WIDTH)
+  const rate = state.phase
+    ? `${state.phase}…`
+    : `${(elapsedMs > 0 ? bytesRead / MB / (elapsedMs / 1000) : 0).toFixed(1)} MB/s`.padStart(RATE_WIDTH)
   const tail = `${percent}  ${amounts}  ${rate}`
   const width = Math.min(BAR_MAX, columns - 1 - label.length - 6 - (tail.length - rate.length + RATE_WIDTH))
-  const line = width < BAR_MIN ? `${label}  ${tail}` : `${label}  [${'█'.repeat(Math.round(fraction * width))}${'░'.repeat(width - Math.round(fraction * width))}]  ${tail}`
+  const line =
+    width < BAR_MIN
+      ? `${label}  ${tail}`
+      : `${label}  [${'█'.repeat(Math.round(fraction * width))}${'░'.repeat(width - Math.round(fraction * width))}]  ${tail}`
   return line.slice(0, Math.max(0, columns - 1))
 }
 

@@ -17,13 +17,39 @@ import { CliError, colorsFor, type CliIo } from './context.js'
  */
 export const report: Command = {
   name: 'report',
-  summary: 'print a saved leakproof-report.json again, or merge the reports of a run\'s shards into one',
-  positionals: [{ name: '<report.json>', variadic: true, description: 'a leakproof-report.json; several: the shards of one run, merged' }],
+  summary: "print a saved leakproof-report.json again, or merge the reports of a run's shards into one",
+  positionals: [
+    {
+      name: '<report.json>',
+      variadic: true,
+      description: 'a leakproof-report.json; several: the shards of one run, merged',
+    },
+  ],
   flags: [
-    { name: 'markdown', kind: 'boolean', description: 'print the GitHub Markdown summary (table and chart) instead of the terminal table' },
-    { name: 'json', kind: 'string', value: '<out.json>', description: 'also write the (merged) report to this file; never one of the inputs' },
-    { name: 'root', kind: 'string', value: '<dir>', description: 'the project root the report\'s absolute paths are shown relative to (default: the one the report was made in, when its findings tell)' },
-    { name: 'baseline', kind: 'string', value: '<file>', description: `the baseline to apply over the whole (merged) run (default ${DEFAULT_BASELINE_FILE}, when it exists)` },
+    {
+      name: 'markdown',
+      kind: 'boolean',
+      description: 'print the GitHub Markdown summary (table and chart) instead of the terminal table',
+    },
+    {
+      name: 'json',
+      kind: 'string',
+      value: '<out.json>',
+      description: 'also write the (merged) report to this file; never one of the inputs',
+    },
+    {
+      name: 'root',
+      kind: 'string',
+      value: '<dir>',
+      description:
+        "the project root the report's absolute paths are shown relative to (default: the one the report was made in, when its findings tell)",
+    },
+    {
+      name: 'baseline',
+      kind: 'string',
+      value: '<file>',
+      description: `the baseline to apply over the whole (merged) run (default ${DEFAULT_BASELINE_FILE}, when it exists)`,
+    },
   ],
   examples: [
     'leakproof report leakproof-report.json',
@@ -34,10 +60,16 @@ export const report: Command = {
     const paths = positionals.map((file) => resolve(io.cwd, file))
     paths.forEach((path, i) => {
       const j = paths.indexOf(path)
-      if (j !== i) throw new CliError(`leakproof: ${positionals[j]} is given twice${positionals[j] === positionals[i] ? '' : ` (also as ${positionals[i]})`}; give each report once.`)
+      if (j !== i)
+        throw new CliError(
+          `leakproof: ${positionals[j]} is given twice${positionals[j] === positionals[i] ? '' : ` (also as ${positionals[i]})`}; give each report once.`,
+        )
     })
     const out = typeof flags.json === 'string' ? resolve(io.cwd, flags.json) : undefined
-    if (out && paths.includes(out)) throw new CliError(`leakproof: --json ${flags.json} is one of the reports being read; write the merged report to another file.`)
+    if (out && paths.includes(out))
+      throw new CliError(
+        `leakproof: --json ${flags.json} is one of the reports being read; write the merged report to another file.`,
+      )
 
     const merged = readAndMerge(positionals, io.cwd)
     const { report, missingShards, shardCount } = merged
@@ -56,16 +88,27 @@ export const report: Command = {
       const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR && io.env.TERM !== 'dumb'
       const table = formatTerminalSummary(report, { root, color, width: io.stdout.columns })
       const c = colorsFor(io.stdout, io.env)
-      io.stdout.write(`${table || `${c.bold('leakproof')}: no leaking tests`}\n${c.dim(`  ${provenance(report, positionals.length)}`)}\n`)
-      for (const part of [formatBaselineSummary(report, positionals.length === 1 ? positionals[0]! : 'leakproof-report.json', color), formatIgnoredSummary(report, color), formatInterruptedSummary(report.tests, color)]) {
+      io.stdout.write(
+        `${table || `${c.bold('leakproof')}: no leaking tests`}\n${c.dim(`  ${provenance(report, positionals.length)}`)}\n`,
+      )
+      for (const part of [
+        formatBaselineSummary(report, positionals.length === 1 ? positionals[0]! : 'leakproof-report.json', color),
+        formatIgnoredSummary(report, color),
+        formatInterruptedSummary(report.tests, color),
+      ]) {
         if (part) io.stdout.write(`\n${part}\n`)
       }
     }
     const e = colorsFor(io.stderr, io.env)
     if (missingShards.length > 0) {
-      io.stderr.write(`${e.yellow('leakproof report:')} ${missingShards.length === 1 ? 'shard' : 'shards'} ${list(missingShards)} of ${shardCount} ${missingShards.length === 1 ? 'is' : 'are'} missing: the merged report has only the tests of the shards given\n`)
+      io.stderr.write(
+        `${e.yellow('leakproof report:')} ${missingShards.length === 1 ? 'shard' : 'shards'} ${list(missingShards)} of ${shardCount} ${missingShards.length === 1 ? 'is' : 'are'} missing: the merged report has only the tests of the shards given\n`,
+      )
     }
-    if (out) io.stderr.write(`${e.dim(`leakproof report: wrote ${flags.json} (${checked(report)} tests${positionals.length > 1 ? ` from ${positionals.length} reports` : ''})`)}\n`)
+    if (out)
+      io.stderr.write(
+        `${e.dim(`leakproof report: wrote ${flags.json} (${checked(report)} tests${positionals.length > 1 ? ` from ${positionals.length} reports` : ''})`)}\n`,
+      )
     return 0
   },
 }
@@ -73,7 +116,10 @@ export const report: Command = {
 /** Reads and merges saved reports (one, or a run's shards), refusals as one-line CLI errors. */
 export function readAndMerge(files: string[], cwd: string): ReturnType<typeof mergeReports> {
   try {
-    const inputs: SavedReport[] = files.map((file) => ({ file, report: parseReport(readReportText(resolve(cwd, file), file), file) }))
+    const inputs: SavedReport[] = files.map((file) => ({
+      file,
+      report: parseReport(readReportText(resolve(cwd, file), file), file),
+    }))
     return mergeReports(inputs)
   } catch (error) {
     if (error instanceof ReportError) throw new CliError(`leakproof: ${error.message}.`)
@@ -97,7 +143,9 @@ function writeAtomically(path: string, text: string): void {
     renameSync(temporary, path)
   } catch (error) {
     rmSync(temporary, { force: true })
-    throw new CliError(`leakproof: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the folder exists and can be written.`)
+    throw new CliError(
+      `leakproof: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the folder exists and can be written.`,
+    )
   }
 }
 

@@ -28,7 +28,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       const where = error.command ? `leakproof ${error.command}` : 'leakproof'
-      io.stderr.write(`${c.red(`${where}:`)} ${error.message}${error.message.endsWith("?") ? "" : "."} Run ${where} --help.\n`)
+      io.stderr.write(
+        `${c.red(`${where}:`)} ${error.message}${error.message.endsWith('?') ? '' : '.'} Run ${where} --help.\n`,
+      )
       return 2
     }
     if (error instanceof SnapshotError || error instanceof CliError) {
@@ -36,7 +38,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return 1
     }
     const message = error instanceof Error ? error.message : String(error)
-    io.stderr.write(`${c.red('leakproof:')} unexpected error: ${message.replace(/^leakproof: /, '')}${io.env.LEAKPROOF_DEBUG ? `\n${(error as Error).stack}` : ' (set LEAKPROOF_DEBUG=1 for details, and please report it)'}\n`)
+    io.stderr.write(
+      `${c.red('leakproof:')} unexpected error: ${message.replace(/^leakproof: /, '')}${io.env.LEAKPROOF_DEBUG ? `\n${(error as Error).stack}` : ' (set LEAKPROOF_DEBUG=1 for details, and please report it)'}\n`,
+    )
     return 1
   }
 }

@@ -86,7 +86,9 @@ export interface LiveAllocations {
  */
 export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   if (!running || live.length === 0) return undefined
-  const { profile } = await post<{ profile: { head: ProfileNode; samples: Sample[] } }>('HeapProfiler.getSamplingProfile')
+  const { profile } = await post<{ profile: { head: ProfileNode; samples: Sample[] } }>(
+    'HeapProfiler.getSamplingProfile',
+  )
   const paths = new Map<number, CallFrame[]>()
   const walk = (node: ProfileNode, parent: CallFrame[]): void => {
     const path = [...parent, node.callFrame]

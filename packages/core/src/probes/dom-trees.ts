@@ -26,7 +26,12 @@ const DOCUMENT = 9
 const FRAGMENT = 11
 
 export function isNodeLike(value: unknown): value is NodeLike {
-  return typeof value === 'object' && value !== null && typeof (value as NodeLike).nodeType === 'number' && typeof (value as NodeLike).nodeName === 'string'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as NodeLike).nodeType === 'number' &&
+    typeof (value as NodeLike).nodeName === 'string'
+  )
 }
 
 /**
@@ -40,11 +45,16 @@ export function nodeName(node: NodeLike): string {
       const id = node.id ? `#${node.id}` : ''
       // className is an SVGAnimatedString on SVG elements: the attribute is a string everywhere.
       const classes = (safely(() => node.getAttribute?.('class')) ?? '').split(/\s+/).filter(Boolean)
-      const shown = classes.slice(0, 3).map((c) => `.${c}`).join('')
+      const shown = classes
+        .slice(0, 3)
+        .map((c) => `.${c}`)
+        .join('')
       return `<${tag}${id}${shown}${classes.length > 3 ? '…' : ''}>`
     }
     case TEXT: {
-      const text = String((node as { data?: unknown }).data ?? '').replace(/\s+/g, ' ').trim()
+      const text = String((node as { data?: unknown }).data ?? '')
+        .replace(/\s+/g, ' ')
+        .trim()
       return text ? `#text ${JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text)}` : '#text'
     }
     case COMMENT:
@@ -84,7 +94,8 @@ export function targetName(target: object, globals: DomGlobals): string {
 export function detachedRoot(node: NodeLike): NodeLike {
   let current = node
   for (;;) {
-    const parent = safely(() => current.parentNode) ?? (current.nodeType === FRAGMENT ? safely(() => current.host) ?? null : null)
+    const parent =
+      safely(() => current.parentNode) ?? (current.nodeType === FRAGMENT ? (safely(() => current.host) ?? null) : null)
     if (!parent) return current
     current = parent
   }
@@ -97,7 +108,8 @@ export function countNodes(root: NodeLike, limit = 100_000): number {
   while (stack.length > 0 && count < limit) {
     const node = stack.pop()!
     count++
-    for (let child = safely(() => node.firstChild) ?? null; child; child = safely(() => child!.nextSibling) ?? null) stack.push(child)
+    for (let child = safely(() => node.firstChild) ?? null; child; child = safely(() => child!.nextSibling) ?? null)
+      stack.push(child)
   }
   return count
 }

@@ -10,7 +10,16 @@
  * the stack is captured, not formatted, and everything else is decided when the window ends.
  */
 import type { DomFinding, ListenerFinding } from '../findings.js'
-import { blameFrame, captureFrames, isFrameworkWork, mapFrames, ownerOf, stackText, type RawFrame, type StackFrame } from '../stack.js'
+import {
+  blameFrame,
+  captureFrames,
+  isFrameworkWork,
+  mapFrames,
+  ownerOf,
+  stackText,
+  type RawFrame,
+  type StackFrame,
+} from '../stack.js'
 import { groupDetached, isNodeLike, nodeName, targetName, type DomGlobals, type NodeLike } from './dom-trees.js'
 import { recordingWindow, type WindowRef } from './window-ref.js'
 
@@ -52,7 +61,11 @@ let depth = 0
  * Calls `original` as one of our wrappers: the window to record into is given only to the outermost
  * wrapped call made while a window records.
  */
-function outerCall(original: Fn, self: unknown, args: IArguments): { window: ReturnType<typeof recordingWindow> | undefined; result: unknown } {
+function outerCall(
+  original: Fn,
+  self: unknown,
+  args: IArguments,
+): { window: ReturnType<typeof recordingWindow> | undefined; result: unknown } {
   const window = depth === 0 ? recordingWindow() : undefined
   depth++
   try {
@@ -63,7 +76,8 @@ function outerCall(original: Fn, self: unknown, args: IArguments): { window: Ret
 }
 
 /** The DOM implementations themselves: what they do on their own is not the test's doing. */
-const DOM_IMPLEMENTATION = /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
+const DOM_IMPLEMENTATION =
+  /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
 
 export interface DomScope extends DomGlobals {
   /** The global object tests run against. */
@@ -78,7 +92,9 @@ export function enableDomProbe(scope: object, options: { listeners: boolean; nod
   const g = scope as Record<string, unknown>
   const document = g.document
   if (!isNodeLike(document) || document.nodeType !== 9) return undefined
-  const windows = [scope, g.window, (document as { defaultView?: unknown }).defaultView].filter((w): w is object => typeof w === 'object' && w !== null)
+  const windows = [scope, g.window, (document as { defaultView?: unknown }).defaultView].filter(
+    (w): w is object => typeof w === 'object' && w !== null,
+  )
   const dom: DomScope = { global: scope, windows: [...new Set(windows)], document }
   if (options.listeners) {
     const targetProto = holderOf(document, 'addEventListener')
@@ -88,7 +104,15 @@ export function enableDomProbe(scope: object, options: { listeners: boolean; nod
   }
   if (options.nodes) {
     const documentProto = holderOf(document, 'createElement')
-    if (documentProto) wrapFactories(documentProto, ['createElement', 'createElementNS', 'createTextNode', 'createComment', 'createDocumentFragment', 'importNode'])
+    if (documentProto)
+      wrapFactories(documentProto, [
+        'createElement',
+        'createElementNS',
+        'createTextNode',
+        'createComment',
+        'createDocumentFragment',
+        'importNode',
+      ])
     const element = safely(() => (document as unknown as { createElement(tag: string): object }).createElement('div'))
     const nodeProto = element && holderOf(element, 'cloneNode')
     if (nodeProto) wrapFactories(nodeProto, ['cloneNode'])
@@ -100,7 +124,8 @@ export function enableDomProbe(scope: object, options: { listeners: boolean; nod
 
 function holderOf(object: object, method: string): object | undefined {
   for (let p: object | null = object; p; p = Object.getPrototypeOf(p)) {
-    if (Object.prototype.hasOwnProperty.call(p, method) && typeof (p as Record<string, unknown>)[method] === 'function') return p
+    if (Object.prototype.hasOwnProperty.call(p, method) && typeof (p as Record<string, unknown>)[method] === 'function')
+      return p
   }
   return undefined
 }
@@ -113,7 +138,9 @@ function ownerOfDescriptor(object: object, property: string): object | undefined
 }
 
 function captureOf(options: unknown): boolean {
-  return typeof options === 'boolean' ? options : typeof options === 'object' && options !== null && Boolean((options as { capture?: unknown }).capture)
+  return typeof options === 'boolean'
+    ? options
+    : typeof options === 'object' && options !== null && Boolean((options as { capture?: unknown }).capture)
 }
 
 /**
@@ -128,45 +155,62 @@ function wrapEventTarget(holder: object, fixed: object | undefined): void {
   // Checked on the functions, not the holder: a host may put fresh copies on the same global (Vitest
   // without isolation sets the DOM's globals up again for each file).
   if (typeof add !== 'function' || typeof remove !== 'function' || wrappedObjects.has(add)) return
-  replaceMethod(holder, 'addEventListener', function addEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
-    const target = fixed ?? (this as object)
-    const { window, result } = outerCall(add, this, arguments)
-    if (window && target && listener && (typeof listener === 'function' || typeof listener === 'object')) {
-      const signal = typeof options === 'object' && options !== null ? (options as { signal?: unknown }).signal : undefined
-      const record: DomListenerRecord = {
-        target: new WeakRef(target),
-        type: String(type),
-        capture: captureOf(options),
-        listener: new WeakRef(listener as object),
-        signal: typeof signal === 'object' && signal !== null ? new WeakRef(signal as { aborted?: boolean }) : undefined,
-        removed: false,
-        trace: captureFrames(),
-        window,
+  replaceMethod(
+    holder,
+    'addEventListener',
+    function addEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
+      const target = fixed ?? (this as object)
+      const { window, result } = outerCall(add, this, arguments)
+      if (window && target && listener && (typeof listener === 'function' || typeof listener === 'object')) {
+        const signal =
+          typeof options === 'object' && options !== null ? (options as { signal?: unknown }).signal : undefined
+        const record: DomListenerRecord = {
+          target: new WeakRef(target),
+          type: String(type),
+          capture: captureOf(options),
+          listener: new WeakRef(listener as object),
+          signal:
+            typeof signal === 'object' && signal !== null ? new WeakRef(signal as { aborted?: boolean }) : undefined,
+          removed: false,
+          trace: captureFrames(),
+          window,
+        }
+        push(listenersOf, window, record)
+        let onTarget = listenersOn.get(target)
+        if (!onTarget) listenersOn.set(target, (onTarget = []))
+        onTarget.push(record)
+        if (typeof options === 'object' && options !== null && (options as { once?: unknown }).once) {
+          // A `once` listener is removed when it fires: a sentinel added right after it fires in the
+          // same dispatch. Added with the unwrapped method, so it is never recorded itself.
+          add.call(
+            this ?? fixed,
+            type,
+            function leakproofOnceSentinel() {
+              record.removed = true
+            },
+            { once: true, capture: record.capture },
+          )
+        }
       }
-      push(listenersOf, window, record)
-      let onTarget = listenersOn.get(target)
-      if (!onTarget) listenersOn.set(target, (onTarget = []))
-      onTarget.push(record)
-      if (typeof options === 'object' && options !== null && (options as { once?: unknown }).once) {
-        // A `once` listener is removed when it fires: a sentinel added right after it fires in the
-        // same dispatch. Added with the unwrapped method, so it is never recorded itself.
-        add.call(this ?? fixed, type, function leakproofOnceSentinel() {
-          record.removed = true
-        }, { once: true, capture: record.capture })
-      }
-    }
-    return result
-  })
+      return result
+    },
+  )
   wrappedObjects.add(h.addEventListener!)
-  replaceMethod(holder, 'removeEventListener', function removeEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
-    const target = fixed ?? (this as object)
-    const onTarget = target ? listenersOn.get(target) : undefined
-    if (onTarget) {
-      const capture = captureOf(options)
-      for (const r of onTarget) if (!r.removed && r.type === String(type) && r.capture === capture && r.listener.deref() === listener) r.removed = true
-    }
-    return outerCall(remove, this, arguments).result
-  })
+  replaceMethod(
+    holder,
+    'removeEventListener',
+    function removeEventListener(this: unknown, type: unknown, listener: unknown, options: unknown) {
+      const target = fixed ?? (this as object)
+      const onTarget = target ? listenersOn.get(target) : undefined
+      if (onTarget) {
+        const capture = captureOf(options)
+        for (const r of onTarget)
+          if (!r.removed && r.type === String(type) && r.capture === capture && r.listener.deref() === listener)
+            r.removed = true
+      }
+      return outerCall(remove, this, arguments).result
+    },
+  )
 }
 
 /**
@@ -205,7 +249,8 @@ function wrapInnerHtml(proto: object): void {
     const { window } = outerCall(set, this, arguments)
     if (window) {
       const trace = captureFrames()
-      for (let child = this.firstChild ?? null; child; child = child.nextSibling ?? null) recordTree(child, window, trace)
+      for (let child = this.firstChild ?? null; child; child = child.nextSibling ?? null)
+        recordTree(child, window, trace)
     }
   }
   wrappedObjects.add(wrapped)
@@ -214,7 +259,8 @@ function wrapInnerHtml(proto: object): void {
 
 /** Records `root` and its descendants as made in `window` (all with one creation stack). */
 function recordTree(root: NodeLike, window: WindowRef, trace: RawFrame[]): void {
-  const list = window.kind === 'test' ? (nodesOf.get(window) ?? (nodesOf.set(window, []), nodesOf.get(window)!)) : undefined
+  const list =
+    window.kind === 'test' ? (nodesOf.get(window) ?? (nodesOf.set(window, []), nodesOf.get(window)!)) : undefined
   const stack: NodeLike[] = [root]
   while (stack.length > 0) {
     const node = stack.pop()!
@@ -278,7 +324,16 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
     const key = `${name}\0${record.type}\0${record.capture}\0${addedAt.file}:${addedAt.line}:${addedAt.column}`
     const existing = groups.get(key)
     if (existing) existing.count++
-    else groups.set(key, { kind: 'listener', target: name, event: record.type, count: 1, ...(record.capture && { capture: true }), addedAt, stack: stackText(frames) })
+    else
+      groups.set(key, {
+        kind: 'listener',
+        target: name,
+        event: record.type,
+        count: 1,
+        ...(record.capture && { capture: true }),
+        addedAt,
+        stack: stackText(frames),
+      })
   }
   return [...groups.values()]
 }
@@ -312,7 +367,10 @@ export function collectDetached(window: WindowRef): DetachedGroup[] {
       group.finding.trees++
       group.finding.nodes += tree.nodes
     } else {
-      groups.set(key, { finding: { kind: 'dom', root, trees: 1, nodes: tree.nodes, createdAt, stack: stackText(frames) }, root: new WeakRef(tree.root) })
+      groups.set(key, {
+        finding: { kind: 'dom', root, trees: 1, nodes: tree.nodes, createdAt, stack: stackText(frames) },
+        root: new WeakRef(tree.root),
+      })
     }
   }
   return [...groups.values()]
@@ -332,7 +390,9 @@ export function dropDomRecords(window: WindowRef): void {
 export function domFindingKey(finding: Omit<ListenerFinding, 'severity'> | Omit<DomFinding, 'severity'>): string {
   const at = finding.kind === 'listener' ? finding.addedAt : finding.createdAt
   const where = at ? `${at.file}:${at.line}:${at.column}` : ''
-  return finding.kind === 'listener' ? `listener\0${finding.target}\0${finding.event}\0${finding.capture ?? false}\0${where}` : `dom\0${finding.root}\0${where}`
+  return finding.kind === 'listener'
+    ? `listener\0${finding.target}\0${finding.event}\0${finding.capture ?? false}\0${where}`
+    : `dom\0${finding.root}\0${where}`
 }
 
 /** The node behind `ref` is alive and out of the document. */

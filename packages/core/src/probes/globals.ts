@@ -29,7 +29,12 @@ export function snapshotGlobals(scope: object, withValues = false): GlobalKeys {
  * made again (`globalThis.cache = new Map()` once more), where a first-use singleton
  * (`globalThis.store ??= createStore()`) keeps its value.
  */
-export function collectGlobals(scope: object, before: GlobalKeys, isHostGlobal: (name: string) => boolean, reassigned = false): GlobalFinding[] {
+export function collectGlobals(
+  scope: object,
+  before: GlobalKeys,
+  isHostGlobal: (name: string) => boolean,
+  reassigned = false,
+): GlobalFinding[] {
   const findings: GlobalFinding[] = []
   for (const key of Reflect.ownKeys(scope)) {
     const value = valueOf(scope, key)
@@ -52,6 +57,7 @@ function valueOf(scope: object, key: string | symbol): unknown {
 function typeOf(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'array'
-  if (typeof value === 'object') return value.constructor?.name && value.constructor.name !== 'Object' ? value.constructor.name : 'object'
+  if (typeof value === 'object')
+    return value.constructor?.name && value.constructor.name !== 'Object' ? value.constructor.name : 'object'
   return typeof value
 }

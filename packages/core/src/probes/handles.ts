@@ -11,7 +11,16 @@ import { innermostWindow, isOpen, recordingWindow, type WindowRef } from './wind
  * unref'ed ones: they still run the test's code later), servers, sockets, pipes, child processes,
  * UDP sockets and promise file handles. Promises and one-shot requests are not tracked.
  */
-const TRACKED = new Set(['Timeout', 'TCPWRAP', 'TCPSERVERWRAP', 'PIPEWRAP', 'PIPESERVERWRAP', 'PROCESSWRAP', 'UDPWRAP', 'FILEHANDLE'])
+const TRACKED = new Set([
+  'Timeout',
+  'TCPWRAP',
+  'TCPSERVERWRAP',
+  'PIPEWRAP',
+  'PIPESERVERWRAP',
+  'PROCESSWRAP',
+  'UDPWRAP',
+  'FILEHANDLE',
+])
 
 interface HandleRecord {
   type: string
@@ -83,7 +92,13 @@ const hook = createHook({
     const maker = makerOf(open)
     if (CONTINUATIONS.has(type)) mark(resource as object, maker)
     if (!TRACKED.has(type) || maker !== open || !open.recording) return
-    records.push({ type, resource: new WeakRef(resource as object), trace: captureStack(), window: open, made: performance.now() })
+    records.push({
+      type,
+      resource: new WeakRef(resource as object),
+      trace: captureStack(),
+      window: open,
+      made: performance.now(),
+    })
   },
 })
 let enabled = false
@@ -119,7 +134,9 @@ interface AgentLike {
 const agentOf = new WeakMap<object, AgentLike>()
 
 function recordAgentSockets(): void {
-  const proto = http.Agent.prototype as unknown as { createSocket: (req: unknown, options: unknown, cb: (err: unknown, socket?: object) => void) => unknown }
+  const proto = http.Agent.prototype as unknown as {
+    createSocket: (req: unknown, options: unknown, cb: (err: unknown, socket?: object) => void) => unknown
+  }
   const original = proto.createSocket
   proto.createSocket = function (this: AgentLike, req, options, cb) {
     const agent = this
@@ -249,7 +266,13 @@ function findingOf(record: HandleRecord): HandleFinding | undefined {
   // Nothing of the user's on either stack: Node made it on its own (a connection a server
   // accepted), and what made Node do so (the server) is reported in its own right.
   if (!createdAt) return undefined
-  return { kind: 'handle', type: record.type, description: describe(record.type, resource), createdAt, stack: record.trace.stack ?? '' }
+  return {
+    kind: 'handle',
+    type: record.type,
+    description: describe(record.type, resource),
+    createdAt,
+    stack: record.trace.stack ?? '',
+  }
 }
 
 /** Sockets that Node's global `fetch` (undici) keeps alive in its pool are reused, not leaked. */
@@ -259,7 +282,7 @@ function isConnectionPool(frames: StackFrame[]): boolean {
 
 function ownerOf(resource: object): Record<string, unknown> | undefined {
   ownerSymbol ??= Object.getOwnPropertySymbols(resource).find((s) => s.description === 'owner_symbol')
-  return ownerSymbol ? ((resource as Record<symbol, Record<string, unknown>>)[ownerSymbol]) : undefined
+  return ownerSymbol ? (resource as Record<symbol, Record<string, unknown>>)[ownerSymbol] : undefined
 }
 
 interface TimeoutLike {
@@ -288,14 +311,18 @@ function describe(type: string, resource: object): string {
     const unref = t.hasRef && !t.hasRef() ? ', unref' : ''
     return `Timeout (${fn} ${formatMs(t._repeat ?? t._idleTimeout ?? 0)}${unref})`
   }
-  const owner = ownerOf(resource) as { address?: () => unknown; remoteAddress?: string; remotePort?: number; pid?: number; spawnfile?: string } | undefined
+  const owner = ownerOf(resource) as
+    | { address?: () => unknown; remoteAddress?: string; remotePort?: number; pid?: number; spawnfile?: string }
+    | undefined
   if (type.endsWith('SERVERWRAP')) {
     const address = safe(() => owner?.address?.()) as { address?: string; port?: number } | string | undefined
-    const where = typeof address === 'string' ? address : address ? `${address.address}:${address.port}` : 'unknown address'
+    const where =
+      typeof address === 'string' ? address : address ? `${address.address}:${address.port}` : 'unknown address'
     return `Server (listening on ${where})`
   }
   if (type === 'PROCESSWRAP') return `ChildProcess (pid ${owner?.pid ?? '?'}, ${owner?.spawnfile ?? 'unknown command'})`
-  if (type === 'TCPWRAP') return owner?.remoteAddress ? `Socket (connected to ${owner.remoteAddress}:${owner.remotePort})` : 'Socket'
+  if (type === 'TCPWRAP')
+    return owner?.remoteAddress ? `Socket (connected to ${owner.remoteAddress}:${owner.remotePort})` : 'Socket'
   if (type === 'PIPEWRAP') return 'Pipe'
   if (type === 'UDPWRAP') return 'UDP socket'
   if (type === 'FILEHANDLE') return `FileHandle (fd ${(resource as { fd?: number }).fd})`

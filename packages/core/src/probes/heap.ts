@@ -46,8 +46,16 @@ export function endHeapWindow(window: HeapWindow): HeapWindowResult {
   // What GCs inside the window freed of external memory is added back: the growth is then an upper
   // bound of what the window allocated there, which other memory dying meanwhile (the previous test
   // file's Buffers, under Jest's --runInBand) cannot hide.
-  const freed = gcs.reduce((n, s) => n + Math.max(0, (s.beforeGC?.heapStatistics?.externalMemory ?? 0) - (s.afterGC?.heapStatistics?.externalMemory ?? 0)), 0)
-  return { growthBound: majorRan ? undefined : end - window.start, externalGrowth: v8.getHeapStatistics().external_memory - window.startExternal + freed }
+  const freed = gcs.reduce(
+    (n, s) =>
+      n +
+      Math.max(0, (s.beforeGC?.heapStatistics?.externalMemory ?? 0) - (s.afterGC?.heapStatistics?.externalMemory ?? 0)),
+    0,
+  )
+  return {
+    growthBound: majorRan ? undefined : end - window.start,
+    externalGrowth: v8.getHeapStatistics().external_memory - window.startExternal + freed,
+  }
 }
 
 export function stopHeapWindow(window: HeapWindow): void {

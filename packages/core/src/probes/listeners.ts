@@ -30,17 +30,26 @@ export function enableListenerProbe(): void {
   for (const name of ADDERS) {
     const original = proto[name]!
     // `on` and `addListener` are one function: wrap it once so a call is recorded once.
-    const wrapper = (wrapped.get(original) as typeof original | undefined) ?? function (this: EventEmitter, event: unknown, listener: unknown) {
-      const window = recordingWindow()
-      // An emitter whose constructor never ran and that never had a listener (express() mixes
-      // EventEmitter.prototype into a function, _events included as undefined) gets its first one
-      // now: as far as we can tell it was made in this window, and goes when it goes.
-      if (window && (this as { _events?: unknown })._events === undefined && !bornIn.has(this)) bornIn.set(this, window)
-      if (window && typeof listener === 'function') {
-        records.push({ emitter: new WeakRef(this), event: event as string | symbol, listener: new WeakRef(listener as () => unknown), trace: captureStack(), window })
+    const wrapper =
+      (wrapped.get(original) as typeof original | undefined) ??
+      function (this: EventEmitter, event: unknown, listener: unknown) {
+        const window = recordingWindow()
+        // An emitter whose constructor never ran and that never had a listener (express() mixes
+        // EventEmitter.prototype into a function, _events included as undefined) gets its first one
+        // now: as far as we can tell it was made in this window, and goes when it goes.
+        if (window && (this as { _events?: unknown })._events === undefined && !bornIn.has(this))
+          bornIn.set(this, window)
+        if (window && typeof listener === 'function') {
+          records.push({
+            emitter: new WeakRef(this),
+            event: event as string | symbol,
+            listener: new WeakRef(listener as () => unknown),
+            trace: captureStack(),
+            window,
+          })
+        }
+        return original.apply(this, arguments as unknown as unknown[])
       }
-      return original.apply(this, arguments as unknown as unknown[])
-    }
     wrapped.set(original, wrapper)
     proto[name] = wrapper
   }

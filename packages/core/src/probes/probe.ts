@@ -7,7 +7,15 @@
 import type { FindingData } from '../findings.js'
 import { blameFrame, parseStack } from '../stack.js'
 import type { Window } from '../window.js'
-import { collectDetached, collectDomListeners, domFindingKey, dropDomRecords, enableDomProbe, type DetachedGroup, type DomScope } from './dom.js'
+import {
+  collectDetached,
+  collectDomListeners,
+  domFindingKey,
+  dropDomRecords,
+  enableDomProbe,
+  type DetachedGroup,
+  type DomScope,
+} from './dom.js'
 import { collectGlobals } from './globals.js'
 import { collectHandles, dropHandles, enableHandleProbe, sealHandles } from './handles.js'
 import { collectListeners, dropListeners, enableListenerProbe, sealListeners } from './listeners.js'
@@ -31,7 +39,8 @@ export interface Probe {
 
 /** The same thing made by two runs of a test: same sort, same target, made at the same line. */
 export function findingKey(f: Found): string {
-  const at = (l: { file: string; line: number; column: number } | undefined): string => (l ? `${l.file}:${l.line}:${l.column}` : '')
+  const at = (l: { file: string; line: number; column: number } | undefined): string =>
+    l ? `${l.file}:${l.line}:${l.column}` : ''
   switch (f.kind) {
     case 'handle':
       return `handle\0${f.type}\0${at(f.createdAt)}`
@@ -80,16 +89,24 @@ export function enableProbes(settings: ProbeSettings): Probes {
   }
   if (settings.globals) {
     const { scope, isHostGlobal } = settings
-    list.push({ collect: (w) => collectGlobals(scope, w.globals, isHostGlobal, w.rerunOf !== undefined), drop: () => {}, afterGc: false })
+    list.push({
+      collect: (w) => collectGlobals(scope, w.globals, isHostGlobal, w.rerunOf !== undefined),
+      drop: () => {},
+      afterGc: false,
+    })
   }
-  const dom = settings.listeners || settings.dom ? enableDomProbe(settings.scope, { listeners: settings.listeners, nodes: settings.dom }) : undefined
+  const dom =
+    settings.listeners || settings.dom
+      ? enableDomProbe(settings.scope, { listeners: settings.listeners, nodes: settings.dom })
+      : undefined
   if (dom && settings.listeners) {
     // A DOM listener on the window, the document or a node in it is there or not: exact. One on a
     // node out of the document goes with the node (a detached tree, judged after a GC).
     list.push({ collect: (w) => collectDomListeners(w, dom), drop: () => {}, afterGc: false })
   }
   if (dom && settings.dom) {
-    const collect = (w: Window): Found[] => collectDetached(w).map((group: DetachedGroup) => (objectOf.set(group.finding, group.root), group.finding))
+    const collect = (w: Window): Found[] =>
+      collectDetached(w).map((group: DetachedGroup) => (objectOf.set(group.finding, group.root), group.finding))
     list.push({ collect, drop: dropDomRecords, afterGc: true })
   } else if (dom) {
     list.push({ collect: () => [], drop: dropDomRecords, afterGc: true })
@@ -103,7 +120,12 @@ export function enableProbes(settings: ProbeSettings): Probes {
         objectOf.set(finding, w.ref)
         return [finding]
       })
-    list.push({ collect, drop: () => {}, seal: (window) => window.watched.forEach((w) => void w.trace.stack), afterGc: true })
+    list.push({
+      collect,
+      drop: () => {},
+      seal: (window) => window.watched.forEach((w) => void w.trace.stack),
+      afterGc: true,
+    })
   }
   return { list, dom, objectOf }
 }

@@ -8,7 +8,18 @@
  */
 
 /** The global objects whose methods tests commonly spy on, by the name a person writes. */
-const SPIED_OBJECTS = ['console', 'process', 'Math', 'Date', 'JSON', 'performance', 'crypto', 'Object', 'Promise', 'Reflect']
+const SPIED_OBJECTS = [
+  'console',
+  'process',
+  'Math',
+  'Date',
+  'JSON',
+  'performance',
+  'crypto',
+  'Object',
+  'Promise',
+  'Reflect',
+]
 
 /** Vitest's and Jest's mock functions both carry this mark. */
 export function isMock(value: unknown): boolean {
@@ -24,7 +35,8 @@ export function spiesOn(scope: object): Map<string, unknown> {
       if (typeof key !== 'string') continue
       // Own data properties only: a getter may do anything when read.
       const descriptor = Object.getOwnPropertyDescriptor(target, key)
-      if (descriptor && 'value' in descriptor && isMock(descriptor.value)) spies.set(`${prefix}${key}`, descriptor.value)
+      if (descriptor && 'value' in descriptor && isMock(descriptor.value))
+        spies.set(`${prefix}${key}`, descriptor.value)
     }
   }
   scan(scope, 'globalThis.')
@@ -37,7 +49,9 @@ export function spiesOn(scope: object): Map<string, unknown> {
 
 /** How many calls each spy has recorded, by name. */
 export function spyCalls(spies: Map<string, unknown>): Map<string, number> {
-  return new Map([...spies].map(([name, spy]) => [name, (spy as { mock?: { calls?: unknown[] } }).mock?.calls?.length ?? 0]))
+  return new Map(
+    [...spies].map(([name, spy]) => [name, (spy as { mock?: { calls?: unknown[] } }).mock?.calls?.length ?? 0]),
+  )
 }
 
 /** The spies on global objects that recorded more calls than at `before`: what the re-runs grew. */

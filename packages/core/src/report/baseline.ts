@@ -45,20 +45,38 @@ export function loadBaseline(root: string, file: string | false): Map<string, Ba
   try {
     data = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new LeakproofConfigError('baseline', path, `a readable JSON file written by \`leakproof baseline\` (${(error as Error).message}); write it again with \`npx leakproof baseline leakproof-report.json\``)
+    throw new LeakproofConfigError(
+      'baseline',
+      path,
+      `a readable JSON file written by \`leakproof baseline\` (${(error as Error).message}); write it again with \`npx leakproof baseline leakproof-report.json\``,
+    )
   }
   const baseline = data as Partial<Baseline>
   if (typeof baseline !== 'object' || baseline === null || !Array.isArray(baseline.leaks)) {
     throw new LeakproofConfigError('baseline', path, 'a leakproof baseline: an object with "schemaVersion" and "leaks"')
   }
   if (baseline.schemaVersion !== BASELINE_SCHEMA_VERSION) {
-    throw new LeakproofConfigError('baseline', path, `a baseline of schema version ${BASELINE_SCHEMA_VERSION}; it says ${JSON.stringify(baseline.schemaVersion)} (written by leakproof ${baseline.tool?.version ?? 'unknown'}: update leakproof, or write the baseline again)`)
+    throw new LeakproofConfigError(
+      'baseline',
+      path,
+      `a baseline of schema version ${BASELINE_SCHEMA_VERSION}; it says ${JSON.stringify(baseline.schemaVersion)} (written by leakproof ${baseline.tool?.version ?? 'unknown'}: update leakproof, or write the baseline again)`,
+    )
   }
   const entries = new Map<string, BaselineEntry>()
   baseline.leaks.forEach((entry, i) => {
     const e = entry as Partial<BaselineEntry>
-    const valid = typeof e?.id === 'string' && Array.isArray(e.kinds) && e.kinds.every((k) => (KINDS as string[]).includes(k)) && (e.perRun === undefined || typeof e.perRun === 'number') && (e.count === undefined || typeof e.count === 'number')
-    if (!valid) throw new LeakproofConfigError('baseline', path, `leaks[${i}] to be { id, kinds, perRun?, count? } with known kinds; it is ${JSON.stringify(entry)}`)
+    const valid =
+      typeof e?.id === 'string' &&
+      Array.isArray(e.kinds) &&
+      e.kinds.every((k) => (KINDS as string[]).includes(k)) &&
+      (e.perRun === undefined || typeof e.perRun === 'number') &&
+      (e.count === undefined || typeof e.count === 'number')
+    if (!valid)
+      throw new LeakproofConfigError(
+        'baseline',
+        path,
+        `leaks[${i}] to be { id, kinds, perRun?, count? } with known kinds; it is ${JSON.stringify(entry)}`,
+      )
     entries.set(e.id!, e as BaselineEntry)
   })
   return entries
@@ -83,11 +101,27 @@ export function againstBaseline(verdict: Verdict, entry: BaselineEntry | undefin
   const now = measure(verdict.findings)
   const newKinds = now.kinds.filter((k) => !entry.kinds.includes(k))
   const grown: string[] = []
-  if (now.perRun !== undefined && entry.perRun !== undefined && now.perRun > entry.perRun * (1 + tolerance)) grown.push(`+${formatBytes(now.perRun)} per run, was +${formatBytes(entry.perRun)}`)
-  if (now.count !== undefined && now.count > (entry.count ?? 0) * (1 + tolerance)) grown.push(`${now.count} left, was ${entry.count ?? 0}`)
-  if (newKinds.length === 0 && grown.length === 0) return { ...verdict, state: 'known', notes: [...verdict.notes, 'a known leak, in the baseline: it passes until it grows or is fixed'] }
-  const why = [...(newKinds.length ? [`new ${newKinds.length === 1 ? 'kind' : 'kinds'}: ${newKinds.join(', ')}`] : []), ...grown]
-  return { ...verdict, notes: [...verdict.notes, `in the baseline, but grew past it (${why.join('; ')}; tolerance ${Math.round(tolerance * 100)} %)`] }
+  if (now.perRun !== undefined && entry.perRun !== undefined && now.perRun > entry.perRun * (1 + tolerance))
+    grown.push(`+${formatBytes(now.perRun)} per run, was +${formatBytes(entry.perRun)}`)
+  if (now.count !== undefined && now.count > (entry.count ?? 0) * (1 + tolerance))
+    grown.push(`${now.count} left, was ${entry.count ?? 0}`)
+  if (newKinds.length === 0 && grown.length === 0)
+    return {
+      ...verdict,
+      state: 'known',
+      notes: [...verdict.notes, 'a known leak, in the baseline: it passes until it grows or is fixed'],
+    }
+  const why = [
+    ...(newKinds.length ? [`new ${newKinds.length === 1 ? 'kind' : 'kinds'}: ${newKinds.join(', ')}`] : []),
+    ...grown,
+  ]
+  return {
+    ...verdict,
+    notes: [
+      ...verdict.notes,
+      `in the baseline, but grew past it (${why.join('; ')}; tolerance ${Math.round(tolerance * 100)} %)`,
+    ],
+  }
 }
 
 /** The baseline of a run: every test that leaked or was a known leak, with its measures now. */
@@ -96,7 +130,12 @@ export function baselineOf(report: LeakReport): Baseline {
     .filter((t) => t.verdict === 'leak' || t.verdict === 'known')
     .map((t) => ({ id: t.id, ...measure(t.findings) }))
     .sort((a, b) => a.id.localeCompare(b.id))
-  return { schemaVersion: BASELINE_SCHEMA_VERSION, tool: { name: '@leakproof/core', version: toolVersion() }, createdAt: new Date().toISOString(), leaks }
+  return {
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    tool: { name: '@leakproof/core', version: toolVersion() },
+    createdAt: new Date().toISOString(),
+    leaks,
+  }
 }
 
 export function writeBaseline(path: string, baseline: Baseline): void {
@@ -110,11 +149,22 @@ export function fixedSinceBaseline(report: LeakReport, baseline: Map<string, Bas
   // A file's after-all check is only in the report when it found something: a file that ran and is
   // absent is clean too.
   const filesRun = new Set(report.tests.map((t) => t.file))
-  return [...fixed, ...[...baseline.keys()].filter((id) => !id.includes(' > ') && filesRun.has(id) && !judged.has(id))].sort()
+  return [
+    ...fixed,
+    ...[...baseline.keys()].filter((id) => !id.includes(' > ') && filesRun.has(id) && !judged.has(id)),
+  ].sort()
 }
 
 /** The report's baseline part: known leaks that passed and those fixed since; undefined without a baseline. */
-export function baselineResult(report: LeakReport, baseline: Map<string, BaselineEntry>, file: string): LeakReport['baseline'] {
+export function baselineResult(
+  report: LeakReport,
+  baseline: Map<string, BaselineEntry>,
+  file: string,
+): LeakReport['baseline'] {
   if (baseline.size === 0) return undefined
-  return { file, known: report.tests.filter((t) => t.verdict === 'known').map((t) => t.id), fixed: fixedSinceBaseline(report, baseline) }
+  return {
+    file,
+    known: report.tests.filter((t) => t.verdict === 'known').map((t) => t.id),
+    fixed: fixedSinceBaseline(report, baseline),
+  }
 }

@@ -48,10 +48,17 @@ export function githubAnnotations(report: LeakReport, options: AnnotationOptions
     const errors = test.findings.filter((f) => f.severity === 'error')
     const title = `leakproof: ${test.fullName || `${test.file} (after all its tests)`}`
     const message = headline(errors)
-    if (!options.frameworkAnnotatesTests) lines.push(command('error', { file: test.file, line: test.line, title }, message))
+    if (!options.frameworkAnnotatesTests)
+      lines.push(command('error', { file: test.file, line: test.line, title }, message))
     const at = leakLocation(errors)
     const file = at && relativeFile(at.file, options.root)
-    if (at && file && !file.startsWith('/') && !file.startsWith('..') && !(file === test.file && at.line === test.line)) {
+    if (
+      at &&
+      file &&
+      !file.startsWith('/') &&
+      !file.startsWith('..') &&
+      !(file === test.file && at.line === test.line)
+    ) {
       lines.push(command('error', { file, line: at.line, col: at.column, title: `${title} (left here)` }, message))
     }
   }
@@ -62,15 +69,28 @@ export function githubAnnotations(report: LeakReport, options: AnnotationOptions
 export function markdownSummary(report: LeakReport, root: string): string {
   const rows = leakRows(report, root)
   const judged = report.tests.filter((t) => t.fullName !== '').length
-  const baseline = report.baseline ? `\n${report.baseline.known.length} known leaks (${report.baseline.file}) passed; ${report.baseline.fixed.length} fixed since the baseline${report.baseline.fixed.length ? `: ${report.baseline.fixed.map((id) => `\`${id}\``).join(', ')}` : ''}.\n` : ''
-  if (rows.length === 0) return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}`
+  const baseline = report.baseline
+    ? `\n${report.baseline.known.length} known leaks (${report.baseline.file}) passed; ${report.baseline.fixed.length} fixed since the baseline${report.baseline.fixed.length ? `: ${report.baseline.fixed.map((id) => `\`${id}\``).join(', ')}` : ''}.\n`
+    : ''
+  if (rows.length === 0)
+    return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}`
   const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
   const table = [
     '| test | kind | left | per run | cause |',
     '| --- | --- | ---: | ---: | --- |',
-    ...rows.map((r) => `| ${cell(r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`)} | ${r.kinds.join(', ')} | ${cell(r.size)} | ${r.perRun} | ${cell(r.cause)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${cell(r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`)} | ${r.kinds.join(', ')} | ${cell(r.size)} | ${r.perRun} | ${cell(r.cause)} |`,
+    ),
   ]
-  return [`### leakproof: ${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'} of ${judged} checked`, '', ...table, '', chart(rows), baseline].join('\n')
+  return [
+    `### leakproof: ${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'} of ${judged} checked`,
+    '',
+    ...table,
+    '',
+    chart(rows),
+    baseline,
+  ].join('\n')
 }
 
 /** Bytes retained per run by the top leaking tests, or leaks by kind when none retained memory. */
@@ -78,11 +98,24 @@ function chart(rows: ReturnType<typeof leakRows>): string {
   const retained = rows.filter((r) => r.perRunBytes > 0).slice(0, 8)
   const label = (text: string): string => JSON.stringify(text.length > 24 ? `${text.slice(0, 23)}…` : text)
   if (retained.length > 0) {
-    return ['```mermaid', 'xychart-beta', '  title "Memory kept per run (KB), biggest leaks"', `  x-axis [${retained.map((r) => label(r.test.fullName || r.test.file)).join(', ')}]`, '  y-axis "KB per run"', `  bar [${retained.map((r) => Math.round(r.perRunBytes / 1024)).join(', ')}]`, '```'].join('\n')
+    return [
+      '```mermaid',
+      'xychart-beta',
+      '  title "Memory kept per run (KB), biggest leaks"',
+      `  x-axis [${retained.map((r) => label(r.test.fullName || r.test.file)).join(', ')}]`,
+      '  y-axis "KB per run"',
+      `  bar [${retained.map((r) => Math.round(r.perRunBytes / 1024)).join(', ')}]`,
+      '```',
+    ].join('\n')
   }
   const byKind = new Map<string, number>()
   for (const r of rows) for (const k of r.kinds) byKind.set(k, (byKind.get(k) ?? 0) + 1)
-  return ['```mermaid', 'pie title Leaking tests by kind', ...[...byKind].map(([k, n]) => `  "${k}" : ${n}`), '```'].join('\n')
+  return [
+    '```mermaid',
+    'pie title Leaking tests by kind',
+    ...[...byKind].map(([k, n]) => `  "${k}" : ${n}`),
+    '```',
+  ].join('\n')
 }
 
 export function appendStepSummary(path: string, markdown: string): void {

@@ -54,7 +54,17 @@ export function interruptedChecks(dir: string): TestReport[] {
   return names.flatMap((name) => {
     try {
       const note = JSON.parse(readFileSync(join(dir, name), 'utf8')) as CheckingNote
-      return [{ id: testId(note.file, note.fullName), file: note.file, fullName: note.fullName, verdict: 'skipped' as const, findings: [], notes: [], interrupted: note.step }]
+      return [
+        {
+          id: testId(note.file, note.fullName),
+          file: note.file,
+          fullName: note.fullName,
+          verdict: 'skipped' as const,
+          findings: [],
+          notes: [],
+          interrupted: note.step,
+        },
+      ]
     } catch {
       return []
     }
@@ -66,7 +76,9 @@ export function formatInterruptedSummary(tests: TestReport[], color: boolean): s
   const interrupted = tests.filter((t) => t.interrupted)
   if (interrupted.length === 0) return ''
   const c = pc.createColors(color)
-  const lines = [`${c.bold('leakproof')}: ${interrupted.length === 1 ? 'a worker' : `${interrupted.length} workers`} died while leakproof was checking a test (see the framework's error for the file; the other files' results are kept)`]
+  const lines = [
+    `${c.bold('leakproof')}: ${interrupted.length === 1 ? 'a worker' : `${interrupted.length} workers`} died while leakproof was checking a test (see the framework's error for the file; the other files' results are kept)`,
+  ]
   for (const t of interrupted) lines.push(`  ${c.red(t.id)}: ${t.interrupted}`)
   return lines.join('\n')
 }

@@ -46,6 +46,18 @@ export function testId(file: string, fullName: string): string {
 }
 
 /** A run's report, stamped with the versions that made it. */
-export function newReport(framework: LeakReport['framework'], tests: TestReport[], shard?: LeakReport['shard']): LeakReport {
-  return { schemaVersion: REPORT_SCHEMA_VERSION, tool: { name: '@leakproof/core', version: toolVersion() }, framework, node: process.version, createdAt: new Date().toISOString(), ...(shard && { shard }), tests }
+export function newReport(
+  framework: LeakReport['framework'],
+  tests: TestReport[],
+  shard?: LeakReport['shard'],
+): LeakReport {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: '@leakproof/core', version: toolVersion() },
+    framework,
+    node: process.version,
+    createdAt: new Date().toISOString(),
+    ...(shard && { shard }),
+    tests,
+  }
 }

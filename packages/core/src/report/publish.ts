@@ -34,11 +34,17 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
   const color = Boolean(out.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
   const table = formatTerminalSummary(report, { root, color, width: out.columns })
   if (table) out.write(`\n${table}\n`)
-  for (const part of [formatNotesSummary(report, { root, color, width: out.columns }), formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color), formatIgnoredSummary(report, color), formatInterruptedSummary(report.tests, color)]) {
+  for (const part of [
+    formatNotesSummary(report, { root, color, width: out.columns }),
+    formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color),
+    formatIgnoredSummary(report, color),
+    formatInterruptedSummary(report.tests, color),
+  ]) {
     if (part) out.write(`\n${part}\n`)
   }
   if (env.GITHUB_ACTIONS === 'true') {
-    for (const line of githubAnnotations(report, { root, frameworkAnnotatesTests: options.frameworkAnnotatesTests })) out.write(`${line}\n`)
+    for (const line of githubAnnotations(report, { root, frameworkAnnotatesTests: options.frameworkAnnotatesTests }))
+      out.write(`${line}\n`)
     if (env.GITHUB_STEP_SUMMARY) appendStepSummary(env.GITHUB_STEP_SUMMARY, markdownSummary(report, root))
   }
 }
@@ -53,5 +59,7 @@ export function shardReportFile(file: string, shard: LeakReport['shard']): strin
   if (!shard) return file
   const tag = `.shard-${shard.index}-of-${shard.count}`
   const dot = file.lastIndexOf('.')
-  return dot > Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1 ? `${file.slice(0, dot)}${tag}${file.slice(dot)}` : `${file}${tag}`
+  return dot > Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1
+    ? `${file.slice(0, dot)}${tag}${file.slice(dot)}`
+    : `${file}${tag}`
 }

@@ -21,7 +21,13 @@ export interface LeakRow {
 export function leakRows(report: LeakReport, root: string): LeakRow[] {
   return report.tests
     .filter((t) => t.verdict === 'leak')
-    .map((test) => rowOf(test, test.findings.filter((f) => f.severity === 'error'), root))
+    .map((test) =>
+      rowOf(
+        test,
+        test.findings.filter((f) => f.severity === 'error'),
+        root,
+      ),
+    )
     .sort((a, b) => b.perRunBytes - a.perRunBytes || a.test.id.localeCompare(b.test.id))
 }
 
@@ -29,7 +35,8 @@ function rowOf(test: TestReport, findings: Finding[], root: string): LeakRow {
   const kinds = [...new Set(findings.map((f) => f.kind))]
   const retained = findings.find((f) => f.kind === 'retained')
   const count = (kind: Kind): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + findingCount(f), 0)
-  const size = retained?.kind === 'retained' ? formatBytes(retained.bytes) : kinds.map((k) => countText(count(k), k)).join(', ')
+  const size =
+    retained?.kind === 'retained' ? formatBytes(retained.bytes) : kinds.map((k) => countText(count(k), k)).join(', ')
   return {
     test,
     kinds,
@@ -84,5 +91,10 @@ function causeOf(findings: Finding[], root: string): string {
 
 /** A retainer path without its last step (the leaked object itself): what holds it. */
 function holderText(path: FoldedStep[], root: string): string {
-  return path.slice(0, -1).map((s) => (s.edge ? `${s.edge} ${s.node}` : s.node === 'module' && s.file ? `module ${relativeFile(s.file, root)}` : s.node)).join(' → ')
+  return path
+    .slice(0, -1)
+    .map((s) =>
+      s.edge ? `${s.edge} ${s.node}` : s.node === 'module' && s.file ? `module ${relativeFile(s.file, root)}` : s.node,
+    )
+    .join(' → ')
 }

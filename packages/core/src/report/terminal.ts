@@ -17,7 +17,13 @@ export function formatTerminalSummary(report: LeakReport, options: TerminalOptio
   const c = pc.createColors(options.color)
   const files = new Set(rows.map((r) => r.test.file)).size
   const header = ['test', 'kind', 'left', 'per run', 'cause']
-  const cells = rows.map((r) => [r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`, r.kinds.join(', '), r.size, r.perRun, r.cause])
+  const cells = rows.map((r) => [
+    r.test.fullName ? `${r.test.file} > ${r.test.fullName}` : `${r.test.file} (after all)`,
+    r.kinds.join(', '),
+    r.size,
+    r.perRun,
+    r.cause,
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)))
   // The test and cause columns give way when the table would not fit.
   const width = options.width ?? 160
@@ -28,7 +34,8 @@ export function formatTerminalSummary(report: LeakReport, options: TerminalOptio
     widths[4] = Math.max(10, flexible - widths[0]!)
   }
   const cut = (text: string, w: number): string => (text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w))
-  const line = (row: string[], paint: (s: string, i: number) => string = (s) => s): string => `  ${row.map((cell, i) => paint(i === 2 || i === 3 ? cell.padStart(widths[i]!) : cut(cell, widths[i]!), i)).join('  ')}`.trimEnd()
+  const line = (row: string[], paint: (s: string, i: number) => string = (s) => s): string =>
+    `  ${row.map((cell, i) => paint(i === 2 || i === 3 ? cell.padStart(widths[i]!) : cut(cell, widths[i]!), i)).join('  ')}`.trimEnd()
   return [
     `${c.bold('leakproof')}: ${c.red(`${rows.length} leaking ${rows.length === 1 ? 'test' : 'tests'}`)} in ${files} ${files === 1 ? 'file' : 'files'}`,
     line(header, (s) => c.dim(s)),
@@ -41,8 +48,14 @@ export function formatBaselineSummary(report: LeakReport, reportFile: string, co
   if (!report.baseline) return ''
   const c = pc.createColors(color)
   const { file, known, fixed } = report.baseline
-  const lines = [`${c.bold('leakproof')}: ${known.length} known ${known.length === 1 ? 'leak' : 'leaks'} in ${file} passed`]
-  if (fixed.length) lines.push(`  ${c.green(`fixed since the baseline (${fixed.length})`)} — shrink it with \`npx leakproof baseline ${reportFile}\`:`, ...fixed.map((id) => `    ${id}`))
+  const lines = [
+    `${c.bold('leakproof')}: ${known.length} known ${known.length === 1 ? 'leak' : 'leaks'} in ${file} passed`,
+  ]
+  if (fixed.length)
+    lines.push(
+      `  ${c.green(`fixed since the baseline (${fixed.length})`)} — shrink it with \`npx leakproof baseline ${reportFile}\`:`,
+      ...fixed.map((id) => `    ${id}`),
+    )
   return lines.join('\n')
 }
 
@@ -60,7 +73,8 @@ export function formatIgnoredSummary(report: LeakReport, color: boolean): string
   const c = pc.createColors(color)
   const total = [...byReason.values()].reduce((n, whats) => n + [...whats.values()].reduce((a, b) => a + b, 0), 0)
   const lines = [`${c.bold('leakproof')}: ${total} ${total === 1 ? 'finding' : 'findings'} ignored by your rules`]
-  for (const [reason, whats] of byReason) lines.push(`  ${c.dim(reason)}: ${[...whats].map(([what, n]) => `${n > 1 ? `${n}× ` : ''}${what}`).join('; ')}`)
+  for (const [reason, whats] of byReason)
+    lines.push(`  ${c.dim(reason)}: ${[...whats].map(([what, n]) => `${n > 1 ? `${n}× ` : ''}${what}`).join('; ')}`)
   return lines.join('\n')
 }
 
@@ -77,10 +91,18 @@ export function formatNotesSummary(report: LeakReport, options: TerminalOptions)
     const warnings = t.findings.filter((f) => f.severity === 'warn')
     if (warnings.length === 0 && t.notes.length === 0) continue
     const lines = [`  ${t.fullName ? `${t.file} > ${t.fullName}` : `${t.file} (after all)`}`]
-    if (warnings.length > 0) lines.push(...formatFindings(warnings, { root: options.root, color: options.color }).split('\n').map((l, i) => (i === 0 ? `    ${c.yellow('warning')}: ${l}` : l ? `    ${l}` : '')))
+    if (warnings.length > 0)
+      lines.push(
+        ...formatFindings(warnings, { root: options.root, color: options.color })
+          .split('\n')
+          .map((l, i) => (i === 0 ? `    ${c.yellow('warning')}: ${l}` : l ? `    ${l}` : '')),
+      )
     for (const note of t.notes) lines.push(`    ${c.dim('note')}: ${note}`)
     entries.push(lines.join('\n'))
   }
   if (entries.length === 0) return ''
-  return [`${c.bold('leakproof')}: notes on ${entries.length} ${entries.length === 1 ? 'test' : 'tests'} (not failures)`, ...entries].join('\n')
+  return [
+    `${c.bold('leakproof')}: notes on ${entries.length} ${entries.length === 1 ? 'test' : 'tests'} (not failures)`,
+    ...entries,
+  ].join('\n')
 }

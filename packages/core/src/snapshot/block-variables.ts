@@ -9,10 +9,18 @@ import type { HeapSnapshot } from './heap-snapshot.js'
  * source declares with a value of that kind, else by slot number where the function declarations
  * confirm it, else by order around those declarations, else the candidates listed.
  */
-export function blockVariableName(s: HeapSnapshot, context: number, edge: number, file: string | undefined): string | undefined {
+export function blockVariableName(
+  s: HeapSnapshot,
+  context: number,
+  edge: number,
+  file: string | undefined,
+): string | undefined {
   const scopeInfo = s.findEdge(context, 'scope_info')
   if (scopeInfo < 0) return undefined
-  const names = hiddenTargets(s, s.edgeTarget(scopeInfo)).filter((n) => s.nodeType(n) === 'string').map((n) => s.nodeName(n)).filter((n) => !/^[.#]/.test(n))
+  const names = hiddenTargets(s, s.edgeTarget(scopeInfo))
+    .filter((n) => s.nodeType(n) === 'string')
+    .map((n) => s.nodeName(n))
+    .filter((n) => !/^[.#]/.test(n))
   const slots = hiddenEdges(s, context)
   const at = slots.indexOf(edge)
   if (at < 0 || names.length === 0) return undefined
@@ -20,14 +28,18 @@ export function blockVariableName(s: HeapSnapshot, context: number, edge: number
   // The one variable the module's source declares with a value of this kind (`const kept = []`)
   // is the surest answer: edge numbers are not always slot numbers.
   const target = s.edgeTarget(edge)
-  const declaredHere = file ? names.filter((name) => declaredAs(file, name, s.nodeType(target), s.nodeName(target))) : []
+  const declaredHere = file
+    ? names.filter((name) => declaredAs(file, name, s.nodeType(target), s.nodeName(target)))
+    : []
   if (declaredHere.length === 1) return declaredHere[0]
   // Usually an edge's number is its slot, slots holding no object (a small integer, `undefined`)
   // leaving gaps: trust that when every function declaration among the slots sits at its own name.
   const slotOf = (e: number): number => Number(s.edgeName(e))
   const declarationsAgree = slots.every((e) => {
     const target = s.edgeTarget(e)
-    return s.nodeType(target) !== 'closure' || !names.includes(s.nodeName(target)) || names[slotOf(e)] === s.nodeName(target)
+    return (
+      s.nodeType(target) !== 'closure' || !names.includes(s.nodeName(target)) || names[slotOf(e)] === s.nodeName(target)
+    )
   })
   if (declarationsAgree && names[slotOf(edge)] !== undefined) return names[slotOf(edge)]
   // Closures declared as functions hold their own name's slot: they pin the order down around them.
@@ -71,6 +83,11 @@ function declaredAs(file: string, name: string, type: string, className: string)
     }
     sources.set(file, source)
   }
-  const value = type === 'array' || className === 'Array' ? String.raw`\[` : className === 'Object' ? String.raw`\{` : String.raw`new\s+${className.replace(/[^\w$]/g, '')}\b`
+  const value =
+    type === 'array' || className === 'Array'
+      ? String.raw`\[`
+      : className === 'Object'
+        ? String.raw`\{`
+        : String.raw`new\s+${className.replace(/[^\w$]/g, '')}\b`
   return new RegExp(String.raw`\b(?:const|let|var)\s+${name.replace(/[^\w$]/g, '')}\b[^=;\n]*=\s*${value}`).test(source)
 }

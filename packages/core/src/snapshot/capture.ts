@@ -63,10 +63,14 @@ export async function heapObjectId(object: object): Promise<number> {
   const scope = globalThis as Record<string, unknown>
   scope[key] = object
   try {
-    const { result } = await post<{ result: { objectId?: string } }>('Runtime.evaluate', { expression: `globalThis[${JSON.stringify(key)}]` })
+    const { result } = await post<{ result: { objectId?: string } }>('Runtime.evaluate', {
+      expression: `globalThis[${JSON.stringify(key)}]`,
+    })
     if (!result.objectId) throw new Error('the inspector returned no object')
     try {
-      const { heapSnapshotObjectId } = await post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', { objectId: result.objectId })
+      const { heapSnapshotObjectId } = await post<{ heapSnapshotObjectId: string }>('HeapProfiler.getHeapObjectId', {
+        objectId: result.objectId,
+      })
       return Number(heapSnapshotObjectId)
     } finally {
       await post('Runtime.releaseObject', { objectId: result.objectId })

@@ -74,7 +74,8 @@ export function describeNode(s: HeapSnapshot, node: number): string {
   const name = groupName(s, node)
   if (s.nodeType(node) === 'object' && (name === 'Map' || name === 'Set')) {
     const entries = collectionEntries(s, node)
-    if (entries) return `${name} (${entries.count.toLocaleString('en-US')} ${entries.count === 1 ? 'entry' : 'entries'})`
+    if (entries)
+      return `${name} (${entries.count.toLocaleString('en-US')} ${entries.count === 1 ? 'entry' : 'entries'})`
   }
   return name
 }
@@ -105,13 +106,17 @@ export function collectionEntries(s: HeapSnapshot, node: number): CollectionEntr
   const entries = new Set<number>()
   for (let e = s.firstEdge[table]!; e < s.firstEdge[table + 1]!; e++) {
     const slot = Number(s.edgeName(e))
-    if (Number.isInteger(slot) && slot >= firstEntry && s.nodeName(s.edgeTarget(e)) !== 'system / Oddball') entries.add(Math.floor((slot - firstEntry) / stride))
+    if (Number.isInteger(slot) && slot >= firstEntry && s.nodeName(s.edgeTarget(e)) !== 'system / Oddball')
+      entries.add(Math.floor((slot - firstEntry) / stride))
   }
   return { count: entries.size, firstEntry, stride }
 }
 
 function firstEntrySlot(selfSize: number, stride: number): number | undefined {
-  for (const [header, slotBytes] of [[16, 8], [8, 4]] as const) {
+  for (const [header, slotBytes] of [
+    [16, 8],
+    [8, 4],
+  ] as const) {
     const slots = (selfSize - header) / slotBytes
     const buckets = (slots - 3) / (1 + 2 * stride)
     if (Number.isInteger(buckets) && buckets > 0) return 3 + buckets

@@ -125,7 +125,8 @@ export function assertSameIsolate(before: HeapSnapshot, after: HeapSnapshot): vo
     if (!isStableId(id) || id > maxBefore) continue
     compared++
     const old = before.nodeOfId(id)
-    if (old >= 0 && before.nodeTypeIndex(old) === after.nodeTypeIndex(n) && before.nodeName(old) === after.nodeName(n)) agreeing++
+    if (old >= 0 && before.nodeTypeIndex(old) === after.nodeTypeIndex(n) && before.nodeName(old) === after.nodeName(n))
+      agreeing++
   }
   const agreement = compared === 0 ? 1 : agreeing / compared
   if (maxAfter < maxBefore || agreement < SAME_ISOLATE_AGREEMENT) {

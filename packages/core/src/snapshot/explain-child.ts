@@ -4,10 +4,20 @@ import { explainHere, explainObjectsHere, type ChildReply, type ChildRequest } f
 import { SnapshotError } from './errors.js'
 
 process.once('message', (request: ChildRequest) => {
-  const onProgress = request.reportProgress ? (bytesRead: number, totalBytes: number) => process.send!({ progress: [bytesRead, totalBytes] } satisfies ChildReply) : undefined
-  const work = request.task === 'leak' ? explainHere({ ...request.options, onProgress }) : explainObjectsHere(request.options)
+  const onProgress = request.reportProgress
+    ? (bytesRead: number, totalBytes: number) =>
+        process.send!({ progress: [bytesRead, totalBytes] } satisfies ChildReply)
+    : undefined
+  const work =
+    request.task === 'leak' ? explainHere({ ...request.options, onProgress }) : explainObjectsHere(request.options)
   work.then(
     (result) => process.send!({ result } satisfies ChildReply),
-    (error: unknown) => process.send!({ error: { code: error instanceof SnapshotError ? error.code : undefined, message: error instanceof Error ? error.message : String(error) } } satisfies ChildReply),
+    (error: unknown) =>
+      process.send!({
+        error: {
+          code: error instanceof SnapshotError ? error.code : undefined,
+          message: error instanceof Error ? error.message : String(error),
+        },
+      } satisfies ChildReply),
   )
 })

@@ -73,7 +73,10 @@ async function fileSize(path: string): Promise<number> {
   try {
     return (await stat(path)).size
   } catch {
-    throw new SnapshotError('LEAKPROOF_SNAPSHOT_MISSING', `heap snapshot ${path} does not exist or cannot be read; check the path, or capture one with writeHeapSnapshot().`)
+    throw new SnapshotError(
+      'LEAKPROOF_SNAPSHOT_MISSING',
+      `heap snapshot ${path} does not exist or cannot be read; check the path, or capture one with writeHeapSnapshot().`,
+    )
   }
 }
 
@@ -83,9 +86,16 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
   const maxPaths = options.maxPaths ?? 3
   const [beforeBytes, afterBytes] = await Promise.all([fileSize(options.before), fileSize(options.after)])
   const report = options.onProgress
-  const after = await parseHeapSnapshot(options.after, { onProgress: report && ((read) => report(read, afterBytes + beforeBytes)) })
+  const after = await parseHeapSnapshot(options.after, {
+    onProgress: report && ((read) => report(read, afterBytes + beforeBytes)),
+  })
   // `before` is only needed for the diff: parsed in a call of its own, it can be collected before the paths.
-  const { groups, isNew } = diffSnapshots(await parseHeapSnapshot(options.before, { onProgress: report && ((read) => report(afterBytes + read, afterBytes + beforeBytes)) }), after)
+  const { groups, isNew } = diffSnapshots(
+    await parseHeapSnapshot(options.before, {
+      onProgress: report && ((read) => report(afterBytes + read, afterBytes + beforeBytes)),
+    }),
+    after,
+  )
   const { distance } = shortestPaths(after)
   const paths: Explanation['paths'] = []
   // Strings and numbers are what objects hold, not what holds them: the path of an object group
@@ -99,10 +109,21 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
     const last = steps[steps.length - 1]
     if (last) Object.assign(last, { count: group.count, size: group.retainedSize })
     const cycle = cycleThrough(after, representative, isNew)
-    paths.push({ group: group.name, id: after.nodeId(representative), distance: distance[representative]!, steps, ...(cycle && { cycle: foldCycle(after, representative, cycle) }) })
+    paths.push({
+      group: group.name,
+      id: after.nodeId(representative),
+      distance: distance[representative]!,
+      steps,
+      ...(cycle && { cycle: foldCycle(after, representative, cycle) }),
+    })
   }
-  const listed = groups.slice(0, maxGroups).map(({ name, count, selfSize, retainedSize }) => ({ name, count, selfSize, retainedSize }))
-  const total = groups.reduce((sum, g) => ({ count: sum.count + g.count, selfSize: sum.selfSize + g.selfSize }), { count: 0, selfSize: 0 })
+  const listed = groups
+    .slice(0, maxGroups)
+    .map(({ name, count, selfSize, retainedSize }) => ({ name, count, selfSize, retainedSize }))
+  const total = groups.reduce((sum, g) => ({ count: sum.count + g.count, selfSize: sum.selfSize + g.selfSize }), {
+    count: 0,
+    selfSize: 0,
+  })
   const text = formatExplanation(listed, paths, options.root)
   return { schemaVersion: 1, groups: listed, total, paths, text }
 }
@@ -112,7 +133,13 @@ function formatExplanation(groups: Explanation['groups'], paths: Explanation['pa
   const top = paths[0]
   if (top) {
     sections.push(formatRetainerPath(top.steps, root))
-    if (top.cycle) sections.push([`  the new ${top.group} objects form a retained cycle (breaking any one reference frees it)`, ...formatSteps(top.cycle, root, 4)].join('\n'))
+    if (top.cycle)
+      sections.push(
+        [
+          `  the new ${top.group} objects form a retained cycle (breaking any one reference frees it)`,
+          ...formatSteps(top.cycle, root, 4),
+        ].join('\n'),
+      )
   }
   // The capture's own few hundred bytes (its promises, its inspector messages) are new objects
   // too: groups under 1 KB are counted, not listed.
@@ -147,14 +174,24 @@ export interface ObjectsExplanation {
 export async function explainObjects(options: ObjectsOptions): Promise<ObjectsExplanation> {
   const bytes = await fileSize(options.snapshot)
   const decision = options.parseIn ? { where: options.parseIn, reason: 'chosen by the caller' } : whereToParse(bytes)
-  const result = decision.where === 'in-process' ? await explainObjectsHere(options) : await inChild<Omit<ObjectsExplanation, 'parsedIn'>>({ task: 'objects', options: { ...options, parseIn: 'in-process' } }, bytes)
+  const result =
+    decision.where === 'in-process'
+      ? await explainObjectsHere(options)
+      : await inChild<Omit<ObjectsExplanation, 'parsedIn'>>(
+          { task: 'objects', options: { ...options, parseIn: 'in-process' } },
+          bytes,
+        )
   return { ...result, parsedIn: decision }
 }
 
 export async function explainObjectsHere(options: ObjectsOptions): Promise<Omit<ObjectsExplanation, 'parsedIn'>> {
   const snapshot = await parseHeapSnapshot(options.snapshot)
   const objects = options.ids.map((id) => objectPath(snapshot, id))
-  const texts = objects.map((o) => ('path' in o ? formatRetainerPath(o.path, options.root) : `  retained by: @${o.id} is ${o.missing === 'no such object' ? 'not in the snapshot' : 'held by weak references only'}`))
+  const texts = objects.map((o) =>
+    'path' in o
+      ? formatRetainerPath(o.path, options.root)
+      : `  retained by: @${o.id} is ${o.missing === 'no such object' ? 'not in the snapshot' : 'held by weak references only'}`,
+  )
   return { objects, texts }
 }
 
@@ -172,10 +209,18 @@ export type ChildRequest =
 
 function explainInChild(options: ExplainOptions, bytes: number): Promise<Omit<Explanation, 'parsedIn'>> {
   const { onProgress, ...plain } = options
-  return inChild({ task: 'leak', options: { ...plain, parseIn: 'in-process' }, reportProgress: onProgress !== undefined }, bytes, onProgress)
+  return inChild(
+    { task: 'leak', options: { ...plain, parseIn: 'in-process' }, reportProgress: onProgress !== undefined },
+    bytes,
+    onProgress,
+  )
 }
 
-async function inChild<T>(request: ChildRequest, bytes: number, onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<T> {
+async function inChild<T>(
+  request: ChildRequest,
+  bytes: number,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+): Promise<T> {
   const child = fork(childEntry(), [], {
     execArgv: [`--max-old-space-size=${childHeapLimitMb(bytes)}`],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -187,7 +232,11 @@ async function inChild<T>(request: ChildRequest, bytes: number, onProgress?: (by
       else resolve(message)
     })
     child.once('error', reject)
-    child.once('exit', (code, signal) => reject(new Error(`leakproof: the snapshot analysis process exited (${signal ?? `code ${code}`}) before answering`)))
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(`leakproof: the snapshot analysis process exited (${signal ?? `code ${code}`}) before answering`),
+      ),
+    )
     child.send(request)
   })
   child.disconnect()
@@ -205,7 +254,10 @@ async function inChild<T>(request: ChildRequest, bytes: number, onProgress?: (by
  */
 function childEntry(): string {
   const here = parseStack(new Error().stack)[0]?.file ?? ''
-  const entry = here.endsWith('.ts') ? join(packageRoot(here), 'dist', 'esm', 'snapshot', 'explain-child.js') : join(here, '..', 'explain-child.js')
-  if (!existsSync(entry)) throw new Error(`leakproof: ${entry} is missing; build @leakproof/core (npm run build -w @leakproof/core).`)
+  const entry = here.endsWith('.ts')
+    ? join(packageRoot(here), 'dist', 'esm', 'snapshot', 'explain-child.js')
+    : join(here, '..', 'explain-child.js')
+  if (!existsSync(entry))
+    throw new Error(`leakproof: ${entry} is missing; build @leakproof/core (npm run build -w @leakproof/core).`)
   return entry
 }

@@ -62,7 +62,11 @@ function foldHops(s: HeapSnapshot, hops: PathHop[], steps: FoldedStep[], from: n
     pending.push(hop.edge)
     if (isInternal(s, hop.node)) continue
     const position = s.nodeType(hop.node) === 'closure' ? closurePosition(s, hop.node) : undefined
-    steps.push({ edge: steps.length === 0 ? '' : edgeLabel(s, holder, pending, file), node: describeNode(s, hop.node), ...position })
+    steps.push({
+      edge: steps.length === 0 ? '' : edgeLabel(s, holder, pending, file),
+      node: describeNode(s, hop.node),
+      ...position,
+    })
     pending = []
     holder = hop.node
   }
@@ -92,7 +96,8 @@ function edgeLabel(s: HeapSnapshot, holder: number, edges: number[], file: strin
   if (typeof name === 'number' || /^\d+$/.test(name)) return `[${name}]`
   if (type === 'internal' && name.startsWith('part of key')) return 'WeakMap value'
   // A closure variable: the context edge names it even when V8 internals follow it.
-  for (let i = edges.length - 1; i >= 0; i--) if (s.edgeType(edges[i]!) === 'context') return String(s.edgeName(edges[i]!))
+  for (let i = edges.length - 1; i >= 0; i--)
+    if (s.edgeType(edges[i]!) === 'context') return String(s.edgeName(edges[i]!))
   return name
 }
 
@@ -106,7 +111,9 @@ function moduleFileOf(s: HeapSnapshot, node: number, previous: number | undefine
   const name = s.nodeName(node)
   if (name === 'Module' && s.nodeType(node) === 'object') {
     const filename = s.findEdge(node, 'filename')
-    return filename >= 0 && s.nodeType(s.edgeTarget(filename)) === 'string' ? s.nodeName(s.edgeTarget(filename)) : undefined
+    return filename >= 0 && s.nodeType(s.edgeTarget(filename)) === 'string'
+      ? s.nodeName(s.edgeTarget(filename))
+      : undefined
   }
   if (name !== 'system / Context') return undefined
   const outer = s.findEdge(node, 'previous')
@@ -126,7 +133,8 @@ function isViteModuleWrapper(s: HeapSnapshot, context: number): boolean {
   const scopeInfo = s.findEdge(context, 'scope_info')
   if (scopeInfo < 0) return false
   const info = s.edgeTarget(scopeInfo)
-  for (let e = s.firstEdge[info]!; e < s.firstEdge[info + 1]!; e++) if (s.nodeName(s.edgeTarget(e)).startsWith('__vite_ssr_')) return true
+  for (let e = s.firstEdge[info]!; e < s.firstEdge[info + 1]!; e++)
+    if (s.nodeName(s.edgeTarget(e)).startsWith('__vite_ssr_')) return true
   return false
 }
 

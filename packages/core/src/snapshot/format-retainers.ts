@@ -16,7 +16,11 @@ const count = (n: number): string => n.toLocaleString('en-US')
  *         → value  Object {requestId, name, tags}  ×20,000  3.9 MB
  * ```
  */
-export function formatRetainerPath(steps: FoldedStep[], root: string, title = 'retained by (shortest path from a GC root)'): string {
+export function formatRetainerPath(
+  steps: FoldedStep[],
+  root: string,
+  title = 'retained by (shortest path from a GC root)',
+): string {
   return [`  ${title}`, ...formatSteps(steps, root, 4)].join('\n')
 }
 
@@ -26,7 +30,11 @@ export function formatSteps(steps: FoldedStep[], root: string, indent: number): 
     const parts = [step.edge ? `→ ${step.edge}  ${step.node}` : step.node]
     if (step.file) {
       const { file, line, column } = step
-      parts.push(step.node === 'module' ? ` ${relativeFile(file, root)}` : `  ${line && column ? locationText({ file, line, column }, root) : relativeFile(file, root)}`)
+      parts.push(
+        step.node === 'module'
+          ? ` ${relativeFile(file, root)}`
+          : `  ${line && column ? locationText({ file, line, column }, root) : relativeFile(file, root)}`,
+      )
     }
     if (step.count !== undefined) parts.push(`  ×${count(step.count)}`)
     if (step.size !== undefined) parts.push(`  ${formatBytes(step.size)}`)
@@ -42,10 +50,21 @@ export interface GroupRow {
 }
 
 /** The "new objects" section of a diff: one line per group, biggest retained size first. */
-export function formatGroups(groups: GroupRow[], title = 'new objects (alive only in the second snapshot)', smaller = 0): string {
+export function formatGroups(
+  groups: GroupRow[],
+  title = 'new objects (alive only in the second snapshot)',
+  smaller = 0,
+): string {
   const rows = groups.map((g) => [`×${count(g.count)}`, formatBytes(g.retainedSize), formatBytes(g.selfSize), g.name])
-  const widths = [0, 1, 2].map((c) => Math.max(c === 1 ? 'retained'.length : c === 2 ? 'self'.length : 0, ...rows.map((r) => r[c]!.length)))
-  const line = (cells: string[]): string => `    ${cells.slice(0, 3).map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}  ${cells[3]}`.trimEnd()
-  const rest = smaller > 0 ? [`    … and ${count(smaller)} smaller ${smaller === 1 ? 'group' : 'groups'} (under 1 KB each)`] : []
+  const widths = [0, 1, 2].map((c) =>
+    Math.max(c === 1 ? 'retained'.length : c === 2 ? 'self'.length : 0, ...rows.map((r) => r[c]!.length)),
+  )
+  const line = (cells: string[]): string =>
+    `    ${cells
+      .slice(0, 3)
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')}  ${cells[3]}`.trimEnd()
+  const rest =
+    smaller > 0 ? [`    … and ${count(smaller)} smaller ${smaller === 1 ? 'group' : 'groups'} (under 1 KB each)`] : []
   return [`  ${title}`, line(['', 'retained', 'self', '']), ...rows.map(line), ...rest].join('\n')
 }

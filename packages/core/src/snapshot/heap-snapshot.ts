@@ -76,7 +76,11 @@ export class HeapSnapshot {
     const { meta } = raw
     const field = (fields: string[], name: string, what: string): number => {
       const at = fields.indexOf(name)
-      if (at < 0) throw new SnapshotError('LEAKPROOF_SNAPSHOT_INVALID', `heap snapshot meta has no ${what} field "${name}"; this V8 version writes a layout leakproof does not know.`)
+      if (at < 0)
+        throw new SnapshotError(
+          'LEAKPROOF_SNAPSHOT_INVALID',
+          `heap snapshot meta has no ${what} field "${name}"; this V8 version writes a layout leakproof does not know.`,
+        )
       return at
     }
     this.nodes = raw.nodes
@@ -113,7 +117,10 @@ export class HeapSnapshot {
       edge = end
     }
     if (edge !== this.edgeCount) {
-      throw new SnapshotError('LEAKPROOF_SNAPSHOT_INVALID', `heap snapshot nodes declare ${edge} edges but the file has ${this.edgeCount}; the file is truncated or corrupt.`)
+      throw new SnapshotError(
+        'LEAKPROOF_SNAPSHOT_INVALID',
+        `heap snapshot nodes declare ${edge} edges but the file has ${this.edgeCount}; the file is truncated or corrupt.`,
+      )
     }
     this.firstEdge[this.nodeCount] = edge
 
@@ -202,14 +209,22 @@ function hashId(id: number): number {
   return Math.imul(id ^ (id >>> 16), 0x45d9f3b) >>> 0
 }
 
-function readLocations(flat: Uint32Array, fields: string[] | undefined, nodeFieldCount: number): Map<number, ScriptLocation> {
+function readLocations(
+  flat: Uint32Array,
+  fields: string[] | undefined,
+  nodeFieldCount: number,
+): Map<number, ScriptLocation> {
   const byNode = new Map<number, ScriptLocation>()
   if (!fields || flat.length === 0) return byNode
   const [object, script, line, column] = ['object_index', 'script_id', 'line', 'column'].map((f) => fields.indexOf(f))
   if (object! < 0 || script! < 0 || line! < 0 || column! < 0) return byNode
   for (let i = 0; i < flat.length; i += fields.length) {
     if ([object!, script!, line!, column!].some((f) => flat[i + f] === UNKNOWN)) continue
-    byNode.set(flat[i + object!]! / nodeFieldCount, { scriptId: flat[i + script!]!, line: flat[i + line!]!, column: flat[i + column!]! })
+    byNode.set(flat[i + object!]! / nodeFieldCount, {
+      scriptId: flat[i + script!]!,
+      line: flat[i + line!]!,
+      column: flat[i + column!]!,
+    })
   }
   return byNode
 }

@@ -34,6 +34,13 @@ export { pathFromRoot, cycleThrough, shortestPaths, type PathHop } from './paths
 export { foldPath, foldCycle, type FoldedStep } from './fold.js'
 export { formatRetainerPath, formatGroups } from './format-retainers.js'
 export { whereToParse, type ParseDecision, type ParseLocation } from './where-to-parse.js'
-export { explainLeak, explainObjects, type ExplainOptions, type Explanation, type ObjectsExplanation, type ObjectsOptions } from './explain.js'
+export {
+  explainLeak,
+  explainObjects,
+  type ExplainOptions,
+  type Explanation,
+  type ObjectsExplanation,
+  type ObjectsOptions,
+} from './explain.js'
 export { objectPath, type ObjectPath } from './object-path.js'
 export { SnapshotError, type SnapshotErrorCode } from './errors.js'

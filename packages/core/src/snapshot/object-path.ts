@@ -26,6 +26,13 @@ export function objectPath(s: HeapSnapshot, id: number): ObjectPath {
   if (!hops) return { id, missing: 'only weakly held', description: describeNode(s, node) }
   const path = foldPath(s, hops)
   // foldPath steps over V8 internals; an internal object asked for by id is still the path's end.
-  if (hops.length > 0 && isInternal(s, node)) path.push({ edge: String(s.edgeName(hops[hops.length - 1]!.edge)), node: describeNode(s, node) })
-  return { id, path, distance: hops.length, selfSize: s.selfSize(node), retainedSize: dominators(s).retainedSize[node]! }
+  if (hops.length > 0 && isInternal(s, node))
+    path.push({ edge: String(s.edgeName(hops[hops.length - 1]!.edge)), node: describeNode(s, node) })
+  return {
+    id,
+    path,
+    distance: hops.length,
+    selfSize: s.selfSize(node),
+    retainedSize: dominators(s).retainedSize[node]!,
+  }
 }

@@ -22,7 +22,10 @@ const CHUNK_BYTES = 4 * 1024 * 1024
  */
 export async function parseHeapSnapshot(path: string, options: ParseOptions = {}): Promise<HeapSnapshot> {
   const missing = (why = 'does not exist or cannot be read'): SnapshotError =>
-    new SnapshotError('LEAKPROOF_SNAPSHOT_MISSING', `heap snapshot ${path} ${why}; check the path, or capture one with writeHeapSnapshot().`)
+    new SnapshotError(
+      'LEAKPROOF_SNAPSHOT_MISSING',
+      `heap snapshot ${path} ${why}; check the path, or capture one with writeHeapSnapshot().`,
+    )
   let totalBytes: number
   try {
     const stats = await stat(path)
@@ -112,21 +115,44 @@ class SnapshotScanner {
     }
   }
 
-  finish(): { meta: SnapshotMeta; rootOffset: number; nodes: Uint32Array; edges: Uint32Array; strings: string[]; locations: Uint32Array } {
+  finish(): {
+    meta: SnapshotMeta
+    rootOffset: number
+    nodes: Uint32Array
+    edges: Uint32Array
+    strings: string[]
+    locations: Uint32Array
+  } {
     const nodes = this.arrays.get('nodes')
     const edges = this.arrays.get('edges')
     if (this.state !== 'end' || !this.meta || !nodes || !edges || !this.strings) {
-      this.invalid(this.meta ? 'the file ends before the snapshot does (truncated: was it still being written?)' : 'no "snapshot" header')
+      this.invalid(
+        this.meta
+          ? 'the file ends before the snapshot does (truncated: was it still being written?)'
+          : 'no "snapshot" header',
+      )
     }
-    const fields = (this.meta.node_fields.length)
+    const fields = this.meta.node_fields.length
     if (nodes.length !== this.nodeCount * fields || edges.length !== this.edgeCount * this.meta.edge_fields.length) {
-      this.invalid(`the header says ${this.nodeCount} nodes and ${this.edgeCount} edges, the arrays hold ${nodes.length / fields} and ${edges.length / this.meta.edge_fields.length}`)
+      this.invalid(
+        `the header says ${this.nodeCount} nodes and ${this.edgeCount} edges, the arrays hold ${nodes.length / fields} and ${edges.length / this.meta.edge_fields.length}`,
+      )
     }
-    return { meta: this.meta, rootOffset: this.rootOffset, nodes, edges, strings: this.strings, locations: this.arrays.get('locations') ?? new Uint32Array(0) }
+    return {
+      meta: this.meta,
+      rootOffset: this.rootOffset,
+      nodes,
+      edges,
+      strings: this.strings,
+      locations: this.arrays.get('locations') ?? new Uint32Array(0),
+    }
   }
 
   private invalid(why: string): never {
-    throw new SnapshotError('LEAKPROOF_SNAPSHOT_INVALID', `${this.path} is not a V8 heap snapshot leakproof can read: ${why}. Write one with writeHeapSnapshot(), v8.writeHeapSnapshot() or Chrome DevTools.`)
+    throw new SnapshotError(
+      'LEAKPROOF_SNAPSHOT_INVALID',
+      `${this.path} is not a V8 heap snapshot leakproof can read: ${why}. Write one with writeHeapSnapshot(), v8.writeHeapSnapshot() or Chrome DevTools.`,
+    )
   }
 
   /** One step of the state machine; false when it needs the next chunk. */
@@ -136,7 +162,10 @@ class SnapshotScanner {
       case 'start': {
         this.skipSpace()
         if (this.pos >= buf.length) return false
-        if (buf[this.pos] !== OPEN_BRACE) this.invalid(`it starts with ${JSON.stringify(buf.toString('utf8', this.pos, this.pos + 20))}, not {"snapshot":`)
+        if (buf[this.pos] !== OPEN_BRACE)
+          this.invalid(
+            `it starts with ${JSON.stringify(buf.toString('utf8', this.pos, this.pos + 20))}, not {"snapshot":`,
+          )
         this.pos++
         this.state = 'key'
         return true
@@ -149,7 +178,8 @@ class SnapshotScanner {
           this.state = 'end'
           return false
         }
-        if (buf[this.pos] !== QUOTE) this.invalid(`unexpected ${JSON.stringify(String.fromCharCode(buf[this.pos]!))} where a key should be`)
+        if (buf[this.pos] !== QUOTE)
+          this.invalid(`unexpected ${JSON.stringify(String.fromCharCode(buf[this.pos]!))} where a key should be`)
         const end = buf.indexOf(QUOTE, this.pos + 1)
         if (end < 0) return false
         this.key = buf.toString('latin1', this.pos + 1, end)
@@ -204,7 +234,13 @@ class SnapshotScanner {
 
   private startNumbers(): void {
     const meta = this.meta
-    const expected = !meta ? 0 : this.key === 'nodes' ? this.nodeCount * meta.node_fields.length : this.key === 'edges' ? this.edgeCount * meta.edge_fields.length : 0
+    const expected = !meta
+      ? 0
+      : this.key === 'nodes'
+        ? this.nodeCount * meta.node_fields.length
+        : this.key === 'edges'
+          ? this.edgeCount * meta.edge_fields.length
+          : 0
     this.numbers = new Uint32Array(Math.max(expected, 1024))
     this.numberCount = 0
     this.current = 0
@@ -250,7 +286,8 @@ class SnapshotScanner {
         pos++
         break
       }
-      if (byte !== COMMA && !isSpace(byte)) this.invalid(`"${this.key}" holds ${JSON.stringify(String.fromCharCode(byte))}; expected unsigned integers`)
+      if (byte !== COMMA && !isSpace(byte))
+        this.invalid(`"${this.key}" holds ${JSON.stringify(String.fromCharCode(byte))}; expected unsigned integers`)
     }
     this.pos = pos
     this.current = current
@@ -279,7 +316,11 @@ class SnapshotScanner {
     }
     const end = this.findStringEnd()
     if (end < 0) return false
-    this.collected.push(this.hasEscape ? (JSON.parse(buf.toString('utf8', this.pos, end + 1)) as string) : buf.toString('utf8', this.pos + 1, end))
+    this.collected.push(
+      this.hasEscape
+        ? (JSON.parse(buf.toString('utf8', this.pos, end + 1)) as string)
+        : buf.toString('utf8', this.pos + 1, end),
+    )
     this.inString = false
     this.pos = end + 1
     return true
@@ -349,7 +390,13 @@ class SnapshotScanner {
       this.invalid('its "snapshot" header is not valid JSON')
     }
     const meta = header.meta
-    if (!meta || !Array.isArray(meta.node_fields) || !Array.isArray(meta.edge_fields) || !Array.isArray(meta.node_types?.[0]) || !Array.isArray(meta.edge_types?.[0])) {
+    if (
+      !meta ||
+      !Array.isArray(meta.node_fields) ||
+      !Array.isArray(meta.edge_fields) ||
+      !Array.isArray(meta.node_types?.[0]) ||
+      !Array.isArray(meta.edge_types?.[0])
+    ) {
       this.invalid('its "snapshot" header has no meta with node_fields, node_types, edge_fields and edge_types')
     }
     this.meta = meta

@@ -99,7 +99,8 @@ export function cycleThrough(s: HeapSnapshot, start: number, within: Uint8Array)
         const target = s.edgeTarget(e)
         if (target === start) {
           const hops: PathHop[] = [{ edge: e, node: start }]
-          for (let at = node; at !== start; at = s.edgeSource[reachedBy.get(at)!]!) hops.push({ edge: reachedBy.get(at)!, node: at })
+          for (let at = node; at !== start; at = s.edgeSource[reachedBy.get(at)!]!)
+            hops.push({ edge: reachedBy.get(at)!, node: at })
           return hops.reverse()
         }
         if (!within[target] || reachedBy.has(target)) continue

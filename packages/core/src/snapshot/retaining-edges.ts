@@ -14,11 +14,11 @@ const notRetaining: Array<{ why: string; rule: EdgeRule }> = [
     rule: (s, _from, e) => s.edgeType(e) === 'weak',
   },
   {
-    why: 'shortcut edges duplicate a longer real path; only the root\'s shortcuts (to the global objects) mark real roots, as in DevTools',
+    why: "shortcut edges duplicate a longer real path; only the root's shortcuts (to the global objects) mark real roots, as in DevTools",
     rule: (s, from, e) => s.edgeType(e) === 'shortcut' && from !== s.rootNode,
   },
   {
-    why: 'V8 writes a WeakMap entry\'s value twice: from its key and from the table. Only the key keeps the value alive (an ephemeron), so the table\'s copy of the edge would make every WeakMap value look retained by the WeakMap',
+    why: "V8 writes a WeakMap entry's value twice: from its key and from the table. Only the key keeps the value alive (an ephemeron), so the table's copy of the edge would make every WeakMap value look retained by the WeakMap",
     rule: (s, from, e) => s.edgeType(e) === 'internal' && isWeakMapValueEdgeFromOtherThanKey(s, from, e),
   },
 ]

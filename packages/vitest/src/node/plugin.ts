@@ -2,7 +2,14 @@ import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadBaseline, packageRoot, registerFrameworkCode, resolveOptions, type LeakproofOptions, type ResolvedOptions } from '@leakproof/core'
+import {
+  loadBaseline,
+  packageRoot,
+  registerFrameworkCode,
+  resolveOptions,
+  type LeakproofOptions,
+  type ResolvedOptions,
+} from '@leakproof/core'
 import type { Plugin } from 'vite'
 import type { ViteUserConfig } from 'vitest/config'
 import { OPTIONS_KEY } from '../shared.js'
@@ -35,10 +42,15 @@ export function leakproof(options: LeakproofOptions = {}): Plugin {
     configureVitest({ vitest, project }) {
       // A baseline file that cannot be read stops the run here, naming the file, before any test.
       loadBaseline(vitest.config.root, resolved.baseline)
-      if (!vitest.config.reporters.some((r) => r instanceof LeakproofReporter)) vitest.config.reporters.push(new LeakproofReporter(resolved, vitest) as never)
+      if (!vitest.config.reporters.some((r) => r instanceof LeakproofReporter))
+        vitest.config.reporters.push(new LeakproofReporter(resolved, vitest) as never)
       // Vitest 5 gives inline projects (`test.projects` with `extends: true`) the plugin's Vite
       // settings but not the `test` settings its `config()` returns: each project gets them here.
-      const config = project.config as unknown as { setupFiles: string[]; includeTaskLocation?: boolean; server: { deps: { external?: Array<string | RegExp> } } }
+      const config = project.config as unknown as {
+        setupFiles: string[]
+        includeTaskLocation?: boolean
+        server: { deps: { external?: Array<string | RegExp> } }
+      }
       if (!config.setupFiles.includes(setupFile)) config.setupFiles.push(setupFile)
       config.includeTaskLocation = true
       const external = (config.server.deps.external ??= [])

@@ -5,7 +5,17 @@
 import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
-import { interruptedChecks, newReport, prepareCheckingDir, publishReport, testReport, unmatchedBudgetFiles, type ResolvedOptions, type TestReport, type Verdict } from '@leakproof/core'
+import {
+  interruptedChecks,
+  newReport,
+  prepareCheckingDir,
+  publishReport,
+  testReport,
+  unmatchedBudgetFiles,
+  type ResolvedOptions,
+  type TestReport,
+  type Verdict,
+} from '@leakproof/core'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 
 export class LeakproofReporter implements Reporter {
@@ -26,8 +36,11 @@ export class LeakproofReporter implements Reporter {
     prepareCheckingDir(this.checkingDir)
     if (!this.options.budgets.some((rule) => rule.files)) return
     const root = this.vitest.config.root
-    const files = (await this.vitest.globTestSpecifications()).map((spec) => relative(root, spec.moduleId).split(sep).join('/'))
-    for (const warning of unmatchedBudgetFiles(this.options, files, "this project's test files")) process.stderr.write(`${warning}\n`)
+    const files = (await this.vitest.globTestSpecifications()).map((spec) =>
+      relative(root, spec.moduleId).split(sep).join('/'),
+    )
+    for (const warning of unmatchedBudgetFiles(this.options, files, "this project's test files"))
+      process.stderr.write(`${warning}\n`)
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -43,14 +56,23 @@ export class LeakproofReporter implements Reporter {
     }
     tests.push(...interruptedChecks(this.checkingDir))
     const shard = this.vitest.config.shard
-    publishReport(newReport({ name: 'vitest', version: this.vitest.version }, tests, shard ? { index: shard.index, count: shard.count } : undefined), {
-      root,
-      reportFile: this.options.reportFile,
-      baseline: this.options.baseline,
-      out: process.stdout,
-      env: process.env,
-      // Vitest adds it by itself when GITHUB_ACTIONS is set and no reporter was asked for.
-      frameworkAnnotatesTests: (this.vitest.config.reporters as unknown[]).some((r) => r === 'github-actions' || (Array.isArray(r) && r[0] === 'github-actions')),
-    })
+    publishReport(
+      newReport(
+        { name: 'vitest', version: this.vitest.version },
+        tests,
+        shard ? { index: shard.index, count: shard.count } : undefined,
+      ),
+      {
+        root,
+        reportFile: this.options.reportFile,
+        baseline: this.options.baseline,
+        out: process.stdout,
+        env: process.env,
+        // Vitest adds it by itself when GITHUB_ACTIONS is set and no reporter was asked for.
+        frameworkAnnotatesTests: (this.vitest.config.reporters as unknown[]).some(
+          (r) => r === 'github-actions' || (Array.isArray(r) && r[0] === 'github-actions'),
+        ),
+      },
+    )
   }
 }

@@ -6,7 +6,8 @@ type Test = Suite & { id: string; context: TestContext; onFinished?: Array<(cont
 
 function suitesOf(test: Test): Suite[] {
   const chain: Suite[] = []
-  for (let s: Suite | undefined = test.suite ?? test.file; s; s = s.filepath ? undefined : s.suite ?? s.file) chain.unshift(s)
+  for (let s: Suite | undefined = test.suite ?? test.file; s; s = s.filepath ? undefined : (s.suite ?? s.file))
+    chain.unshift(s)
   return chain
 }
 
@@ -35,12 +36,17 @@ export async function rerunTest(test: Test, sequence: string, isTornDown: (suite
   try {
     await rerunWindow(test, suites, hooksOf)
   } finally {
-    for (const suite of [...tornDown].reverse()) for (const hook of hooksOf(suite, 'afterAll')) await (hook as unknown as (suite: Suite) => unknown)(suite)
+    for (const suite of [...tornDown].reverse())
+      for (const hook of hooksOf(suite, 'afterAll')) await (hook as unknown as (suite: Suite) => unknown)(suite)
     for (const cleanup of suiteCleanups) await cleanup()
   }
 }
 
-async function rerunWindow(test: Test, suites: Suite[], hooksOf: (suite: Suite, name: 'beforeEach' | 'afterEach') => Hook[]): Promise<void> {
+async function rerunWindow(
+  test: Test,
+  suites: Suite[],
+  hooksOf: (suite: Suite, name: 'beforeEach' | 'afterEach') => Hook[],
+): Promise<void> {
   const cleanups: Array<() => unknown> = []
   test.onFinished = undefined
   const restore = asCurrentTest(test)
@@ -77,7 +83,10 @@ function asCurrentTest(test: Test): () => void {
   const proto = chai.Assertion.prototype as unknown as { withTest?: (this: unknown, t: unknown) => unknown }
   const withTest = proto.withTest
   const state = { ...expect.getState() }
-  if (withTest) proto.withTest = function (this: unknown) { return withTest.call(this, test) }
+  if (withTest)
+    proto.withTest = function (this: unknown) {
+      return withTest.call(this, test)
+    }
   return () => {
     if (withTest) proto.withTest = withTest
     expect.setState(state)

@@ -5,7 +5,18 @@
  */
 import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, TestRunner, type TaskMeta, type TestContext } from 'vitest'
-import { Detector, FileCheck, formatVerdict, fullNameOf, headline, packageRoot, parseSize, registerSourceMapProvider, registerFrameworkCode, type Verdict } from '@leakproof/core'
+import {
+  Detector,
+  FileCheck,
+  formatVerdict,
+  fullNameOf,
+  headline,
+  packageRoot,
+  parseSize,
+  registerSourceMapProvider,
+  registerFrameworkCode,
+  type Verdict,
+} from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
 import { clearingRerunMocks } from './mocks.js'
 import { rerunTest } from './rerun.js'
@@ -52,8 +63,17 @@ async function annotate(test: VitestTest, verdict: Verdict): Promise<void> {
   const warnings = formatVerdict(verdict, 'warn', { root })
   if (warnings) annotations.push([warnings, 'warning', undefined])
   for (const finding of verdict.findings) {
-    const kept = 'retainedBy' in finding && finding.retainedBy && 'snapshots' in finding.retainedBy ? finding.retainedBy.snapshots : undefined
-    for (const path of [kept?.before, kept?.after]) if (path) annotations.push([`heap snapshot: ${path}`, 'leakproof: heap snapshot', { path, contentType: 'application/json' }])
+    const kept =
+      'retainedBy' in finding && finding.retainedBy && 'snapshots' in finding.retainedBy
+        ? finding.retainedBy.snapshots
+        : undefined
+    for (const path of [kept?.before, kept?.after])
+      if (path)
+        annotations.push([
+          `heap snapshot: ${path}`,
+          'leakproof: heap snapshot',
+          { path, contentType: 'application/json' },
+        ])
   }
   if (annotations.length === 0 || !test.result) return
   const state = test.result.state
@@ -76,7 +96,10 @@ function noRetryOnLeak(test: VitestTest): void {
   const { condition, ...rest } = typeof retry === 'number' ? { count: retry } : retry
   test.retry = {
     ...rest,
-    condition: (error) => error.name !== 'LeakError' && (condition === undefined || (condition instanceof RegExp ? condition.test(error.message ?? '') : condition(error))),
+    condition: (error) =>
+      error.name !== 'LeakError' &&
+      (condition === undefined ||
+        (condition instanceof RegExp ? condition.test(error.message ?? '') : condition(error))),
   }
 }
 
@@ -91,7 +114,10 @@ async function applyLate(test: VitestTest, verdict: Verdict): Promise<void> {
   const error = check.leakError(verdict, false)
   if (error && test.result) {
     test.result.state = 'fail'
-    test.result.errors = [...(test.result.errors ?? []), { name: error.name, message: error.message, stack: error.stack ?? '' }]
+    test.result.errors = [
+      ...(test.result.errors ?? []),
+      { name: error.name, message: error.message, stack: error.stack ?? '' },
+    ]
   }
   await held.release(test)
 }
@@ -164,7 +190,10 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     names,
     concurrent: test.concurrent,
     expectedToFail: test.fails,
-    budget: settings.budget === undefined ? undefined : parseSize(settings.budget, `meta.leakproof.budget of test "${fullNameOf(names)}"`),
+    budget:
+      settings.budget === undefined
+        ? undefined
+        : parseSize(settings.budget, `meta.leakproof.budget of test "${fullNameOf(names)}"`),
     noRerun: reasonOf(settings.noRerun, 'noRerun'),
     ignore: reasonOf(settings.ignore, 'ignore'),
   })
@@ -173,7 +202,9 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     await runTest()
   } finally {
     const ownFailure = test.result?.state !== 'pass'
-    verdict = await check.endTest(test, ownFailure, () => clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks, isTornDown)))
+    verdict = await check.endTest(test, ownFailure, () =>
+      clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks, isTornDown)),
+    )
     const judgedNow = await judgeAfterLastTest(test)
     verdict ??= judgedNow
     // Still waiting: its 'test-finished' event waits with it (see applyLate).
