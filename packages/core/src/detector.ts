@@ -9,7 +9,7 @@ import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
-import { liveAllocations, mark, release, startAllocationSampling } from './probes/allocations.js'
+import { liveAllocations, mark, release, rerunAllocations, startAllocationSampling } from './probes/allocations.js'
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
@@ -43,6 +43,12 @@ export interface DetectorHost {
 
 /** Runs a test's window once more: its beforeEach hooks, body and afterEach hooks. */
 export type Rerun = () => Promise<void>
+
+/** A re-run into a scratch window: what was there right before it, and what it made. */
+interface ScratchRun {
+  before: Set<string>
+  scratch: Window
+}
 
 /** A test window that ended with something only a full GC or a re-run can judge. */
 interface Waiting {
@@ -143,6 +149,7 @@ export class Detector {
 
   begin(info: TestInfo): Window {
     const window = new Window('test', info, snapshotGlobals(this.scope))
+    window.startedAt = performance.now()
     openWindow(window)
     setCurrentWindow(window)
     if (this.options.kinds.retained !== 'off') {
@@ -181,6 +188,7 @@ export class Detector {
       this.discard(window)
       return { state: 'skipped', findings: [], notes: [`leak check skipped: ${window.ignored}`] }
     }
+    window.duration = performance.now() - (window.startedAt ?? performance.now())
     if (this.options.kinds.handle !== 'off') await settleHandles(window)
     this.closeTestWindow(window)
     const measured = window.heap ? endHeapWindow(window.heap) : undefined
@@ -227,8 +235,35 @@ export class Detector {
     // (signing in again) would change what the later tests' re-runs see, never the other way round.
     const judged: Judged[] = []
     const partials = new Map<Waiting, { findings: Finding[]; notes: string[] }>()
-    for (const waiting of [...batch].reverse())
-      partials.set(waiting, await this.judgeAfterGc(waiting, atJudging.get(waiting)!))
+    // Detached trees and watched objects: every test that left some runs again first, then one
+    // full GC tells for all of them what the re-runs made again (one GC per test cost seconds on a
+    // React suite's file).
+    const reruns: Array<{ waiting: Waiting; rerun: ScratchRun }> = []
+    for (const waiting of [...batch].reverse()) {
+      const found = atJudging.get(waiting)!
+      partials.set(waiting, { findings: [], notes: [] })
+      if (found.length === 0) continue
+      const notes = partials.get(waiting)!.notes
+      const rerun = await this.checking(waiting.window, 're-running it to tell a first use from a leak', () =>
+        this.rerunInScratch(waiting.window, waiting.rerun, found, notes),
+      )
+      if (rerun) reruns.push({ waiting, rerun })
+    }
+    if (reruns.length > 0) {
+      await nextMacrotask()
+      fullGc()
+    }
+    for (const { waiting, rerun } of reruns) {
+      const { findings, notes } = partials.get(waiting)!
+      findings.push(
+        ...(await this.explained(
+          waiting.window,
+          this.withSeverity(this.standing(waiting.window, atJudging.get(waiting)!, rerun, notes)),
+          notes,
+        )),
+      )
+    }
+    for (const waiting of [...batch].reverse()) await this.judgeMemory(waiting, partials.get(waiting)!)
     for (const waiting of batch) {
       const partial = partials.get(waiting)!
       const exact = exactAtJudging.get(waiting)!
@@ -288,8 +323,7 @@ export class Detector {
    * in it (the previous test file's, under Jest's --runInBand) and hide a leak.
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
-    fullGc()
-    this.lastLive = heapAndExternal()
+    this.lastLive = settledLiveMemory(3)
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
     const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark)
       ? await liveAllocations()
@@ -306,28 +340,20 @@ export class Detector {
   }
 
   /** The part of a waiting test's verdict a full GC decides: detached trees, watched objects, memory. */
-  private async judgeAfterGc(
+  /** The retained-memory part of a waiting test's verdict, once the full GC said who is a suspect. */
+  private async judgeMemory(
     { window, rerun, memory, threshold }: Waiting,
-    atJudging: Found[],
-  ): Promise<{ findings: Finding[]; notes: string[] }> {
-    const notes: string[] = []
-    let found = atJudging
-    if (found.length > 0)
-      found = await this.checking(window, 're-running it to tell a first use from a leak', () =>
-        this.standingAfterRerun(window, rerun, found, notes),
-      )
-    let findings = await this.explained(window, this.withSeverity(found), notes)
+    partial: { findings: Finding[]; notes: string[] },
+  ): Promise<void> {
     // A test that fails already for what it left is not re-run for memory as well: those re-runs
     // cost seconds and the leak is reported anyway (unless the baseline knows it).
-    if (memory === 'suspect' && this.verdict(window, findings, []).state !== 'leak') {
-      const confirmed = await this.checking(
-        window,
-        're-running it to confirm a retained-memory leak, then taking heap snapshots',
-        () => this.confirmRetained(window, rerun, threshold, notes),
-      )
-      if (confirmed) findings = [...findings, ...this.withSeverity([confirmed])]
-    }
-    return { findings, notes }
+    if (memory !== 'suspect' || this.verdict(window, partial.findings, []).state === 'leak') return
+    const confirmed = await this.checking(
+      window,
+      're-running it to confirm a retained-memory leak, then taking heap snapshots',
+      () => this.confirmRetained(window, rerun, threshold, partial.notes),
+    )
+    if (confirmed) partial.findings.push(...this.withSeverity([confirmed]))
   }
 
   /** A test that is not re-run: what its one run left stands, and only a lot of memory counts. */
@@ -361,13 +387,24 @@ export class Detector {
    * re-run made it again. A re-run that fails leaves the findings unconfirmed: a note, never a failure.
    */
   private async standingAfterRerun(window: Window, rerun: Rerun, first: Found[], notes: string[]): Promise<Found[]> {
+    const done = await this.rerunInScratch(window, rerun, first, notes)
+    return done ? this.standing(window, first, done, notes) : []
+  }
+
+  /** Runs the test once more into a scratch window; undefined (with a note) when the re-run failed. */
+  private async rerunInScratch(
+    window: Window,
+    rerun: Rerun,
+    first: Found[],
+    notes: string[],
+  ): Promise<ScratchRun | undefined> {
     const before = new Set(this.collect(window).map(findingKey))
     const scratch = new Window('test', window.info, snapshotGlobals(this.scope, true))
     scratch.rerunOf = window
     try {
       // Settled as a test's end is: a short timer's continuation (the next step of a chain) is the re-run's.
       await this.replaying(window, scratch, async () => {
-        await quietly(rerun, this.scope)
+        await quietly(rerun, this.scope, rerunLimit(window))
         if (this.options.kinds.handle !== 'off') await settleHandles(scratch)
       })
     } catch (error) {
@@ -375,12 +412,13 @@ export class Detector {
       notes.push(
         `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`,
       )
-      return []
+      return undefined
     }
-    if (first.some((f) => f.kind === 'dom' || f.kind === 'watched')) {
-      await nextMacrotask()
-      fullGc()
-    }
+    return { before, scratch }
+  }
+
+  /** The findings of the first run that stand after its re-run (rules.ts, `afterRerun`). */
+  private standing(window: Window, first: Found[], { before, scratch }: ScratchRun, notes: string[]): Found[] {
     const now = new Set(this.collect(window).map(findingKey))
     const again = new Set(this.collect(scratch).map(findingKey))
     this.drop(scratch)
@@ -394,10 +432,11 @@ export class Detector {
         afterRerun: now.has(key),
         madeAgain: again.has(key),
       })
-      if (outcome === 'first-use')
+      if (outcome === 'first-use') {
         notes.push(
           `not a leak: ${describeFound(f, this.host.root)} was made on this test's first run and not again when the test ran again (a first-use singleton)`,
         )
+      }
       return outcome === 'leak'
     })
   }
@@ -414,14 +453,16 @@ export class Detector {
   ): Promise<RetainedFinding | undefined> {
     const n = this.options.repetitions
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
-    let previous = settledLiveMemory()
+    fullGc()
+    let previous = heapAndExternal()
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
-    const from = mark()
+    const allocations = rerunAllocations()
+    allocations.begin()
     try {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
-          await quietly(rerun, this.scope)
+          await quietly(rerun, this.scope, rerunLimit(window))
           // What the run left queued (a promise's reactions, an immediate) goes before it is measured.
           await nextMacrotask()
           fullGc()
@@ -432,7 +473,6 @@ export class Detector {
         }
       })
     } catch (error) {
-      release(from)
       notes.push(
         `retained memory above the budget, not confirmed: re-running the test failed (${(error as Error)?.message ?? error})`,
       )
@@ -440,14 +480,9 @@ export class Detector {
     } finally {
       this.lastLive = previous
     }
-    const to = from && mark()
-    const sites =
-      outcome === 'leak' && from && to
-        ? ((await liveAllocations())?.sitesBetween(from, to, this.options.allocationSites) ?? [])
-        : []
-    release(from)
-    release(to)
+    allocations.end()
     if (outcome !== 'leak') return undefined
+    const sites = await allocations.sites(this.options.allocationSites)
     // A run in which other memory died (a previous Jest file's environment, freed over several
     // GCs) reads low, even negative: the runs that grew say what the test keeps.
     const grew = growth.filter((g) => g > threshold)
@@ -467,7 +502,7 @@ export class Detector {
     if (spies.length > 0) finding.spies = spies
     if (this.options.explain) {
       const { newSelfSize, ...retainedBy } = await this.replaying(window, window, () =>
-        explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope)),
+        explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope, rerunLimit(window))),
       )
       this.afterAnalysis()
       if (
@@ -608,6 +643,11 @@ export class Detector {
   }
 }
 
+/** How long a re-run may take: ten times the test's first run, and at least two seconds. */
+function rerunLimit(window: Window): number {
+  return Math.max(2_000, 10 * (window.duration ?? 0))
+}
+
 function singleRunFinding(growth: number, budget: ResolvedBudget): RetainedFinding {
   return {
     kind: 'retained',
@@ -622,13 +662,18 @@ function singleRunFinding(growth: number, budget: ResolvedBudget): RetainedFindi
 }
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const
+const ASYNC_ERRORS = ['uncaughtException', 'unhandledRejection'] as const
 
 /**
- * Re-runs repeat work the person already saw: their console output is not printed again. A console
- * method a test has a spy on stays: the re-run's calls are the test's to record (and a spy it left
- * there grows with them, which is what a leak check must see).
+ * Runs a re-run so that nothing of it reaches the run. Its console output is not printed again (a
+ * console method a test has a spy on stays: the re-run's calls are the test's to record, and a spy
+ * it left there grows with them, which is what a leak check must see). What it throws later, on
+ * its own (a server's `listen EADDRINUSE` on a fixed port the first run still holds, a rejection
+ * no one awaits), is its failure, never an uncaught error of the run. And a re-run that takes far
+ * longer than the test's first run (`limitMs`) is given up: it waits for something the tests after
+ * it took down.
  */
-async function quietly(rerun: Rerun, scope: object): Promise<void> {
+async function quietly(rerun: Rerun, scope: object, limitMs: number): Promise<void> {
   // The test's console is its global's: under Jest that is the test file's vm context (Jest's
   // BufferedConsole), not this realm's `console`, so both are silenced.
   const consoles = [
@@ -636,9 +681,27 @@ async function quietly(rerun: Rerun, scope: object): Promise<void> {
   ]
   const saved = consoles.flatMap((c) => CONSOLE_METHODS.filter((m) => !isMock(c[m])).map((m) => [c, m, c[m]] as const))
   for (const [c, m] of saved) c[m] = () => {}
+  let failure: { error: unknown } | undefined
+  const onAsyncError = (error: unknown): void => void (failure ??= { error })
+  const handlers = ASYNC_ERRORS.map((event) => [event, process.rawListeners(event)] as const)
+  for (const [event] of handlers) {
+    process.removeAllListeners(event)
+    process.on(event, onAsyncError)
+  }
+  let timer: NodeJS.Timeout | undefined
   try {
-    await rerun()
+    const tooLong = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the re-run did not end within ${Math.round(limitMs)} ms`)), limitMs)
+    })
+    await Promise.race([rerun(), tooLong])
+    await nextMacrotask()
+    if (failure) throw failure.error
   } finally {
+    clearTimeout(timer)
+    for (const [event, listeners] of handlers) {
+      process.removeListener(event, onAsyncError)
+      for (const listener of listeners) process.on(event, listener as (...args: unknown[]) => void)
+    }
     for (const [c, m, fn] of saved) c[m] = fn as never
   }
 }

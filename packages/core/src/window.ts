@@ -40,6 +40,9 @@ export class Window implements WindowRef {
   endMark: Mark | undefined
   /** Growth of memory outside the heap (Buffers, ArrayBuffers) between its ends, which the profiler does not sample. */
   externalGrowth: number | undefined
+  /** `performance.now()` when it opened, and how long its first run took (ms). */
+  startedAt: number | undefined
+  duration: number | undefined
   /** Set on the scratch window of a re-run: the window whose test it runs again. */
   rerunOf: Window | undefined
 

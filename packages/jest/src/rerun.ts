@@ -50,15 +50,23 @@ export async function rerunTest(
     if (isTornDown(block)) tornDown.unshift(block)
   const context = Object.create(null) as object
   const timeoutOf = (entry: { timeout?: number | null }): number => entry.timeout || state.testTimeout
-  for (const block of tornDown)
-    for (const hook of block.hooks.filter((h) => h.type === 'beforeAll'))
-      await call(hook.fn, context, timeoutOf(hook), 'a beforeAll hook')
+  // The hooks run inside Jest 30's test scope too (`jest.useFakeTimers()` in a beforeAll hook).
+  state.currentlyRunningTest = test
+  await tellJest(scope, 'test_fn_start', test, state)
   try {
-    await rerunWindow(scope, test, state, snapshotCountAtStart)
+    for (const block of tornDown)
+      for (const hook of block.hooks.filter((h) => h.type === 'beforeAll'))
+        await call(hook.fn, context, timeoutOf(hook), 'a beforeAll hook')
+    try {
+      await rerunWindow(scope, test, state, snapshotCountAtStart)
+    } finally {
+      for (const block of [...tornDown].reverse())
+        for (const hook of block.hooks.filter((h) => h.type === 'afterAll'))
+          await call(hook.fn, context, timeoutOf(hook), 'an afterAll hook')
+    }
   } finally {
-    for (const block of [...tornDown].reverse())
-      for (const hook of block.hooks.filter((h) => h.type === 'afterAll'))
-        await call(hook.fn, context, timeoutOf(hook), 'an afterAll hook')
+    await tellJest(scope, 'test_fn_success', test, state)
+    state.currentlyRunningTest = null
   }
 }
 
@@ -77,8 +85,6 @@ async function rerunWindow(
   const { beforeEach, afterEach } = eachHooksOf(test)
   const context = Object.create(null) as object
   const timeoutOf = (entry: { timeout?: number | null }): number => entry.timeout || state.testTimeout
-  state.currentlyRunningTest = test
-  await tellJest(scope, 'test_fn_start', test, state)
   let failure: unknown
   try {
     for (const hook of beforeEach) await call(hook.fn, context, timeoutOf(hook), 'a beforeEach hook')
@@ -94,8 +100,6 @@ async function rerunWindow(
       failure ??= error
     }
   }
-  await tellJest(scope, 'test_fn_success', test, state)
-  state.currentlyRunningTest = null
   restoreSnapshots()
   if (expectState && savedExpect) Object.assign(expectState, savedExpect, { suppressedErrors: [] })
   if (failure !== undefined) throw failure

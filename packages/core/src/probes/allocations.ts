@@ -31,8 +31,10 @@ interface Sample {
 
 /** A point in the sequence of allocations. */
 export interface Mark {
-  readonly object: unknown[]
+  object: unknown[]
 }
+
+const RELEASED: unknown[] = []
 
 let running = false
 /** The marks alive, oldest first: the profile's mark samples are matched to them by order. */
@@ -67,25 +69,93 @@ export function mark(): Mark | undefined {
   return m
 }
 
+/**
+ * Forgets a mark. Its sampled object is dropped here, not with the mark: a mark something still
+ * holds (a finished async function's frame) must not leave a sample behind that no live mark owns.
+ */
 export function release(m: Mark | undefined): void {
-  const i = m ? live.indexOf(m) : -1
+  if (!m) return
+  m.object = RELEASED
+  const i = live.indexOf(m)
   if (i >= 0) live.splice(i, 1)
 }
 
 export interface LiveAllocations {
   /** Estimated bytes allocated between the two marks and still alive. */
   between(from: Mark, to: Mark): number
-  /** Where they were allocated, biggest first. */
-  sitesBetween(from: Mark, to: Mark, limit: number): AllocationSite[]
 }
 
 /**
  * The profile now (call it after a full GC: only live objects' samples are in it), read against
- * the live marks. Undefined when the marks cannot be matched (one was not sampled), or the
- * profiler is not running.
+ * the live marks. Undefined when the profiler is not running or no mark was sampled.
  */
 export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   if (!running || live.length === 0) return undefined
+  const { paths, samples: all } = await readProfile()
+  const isMark = (s: Sample): boolean => paths.get(s.nodeId)?.at(-1)?.functionName === leakproofAllocationMark.name
+  const marks = all.filter(isMark).sort((a, b) => a.ordinal - b.ordinal)
+  if (marks.length === 0) return undefined
+  // Matched newest first: the marks that matter are the newest (the windows being judged), and a
+  // mark missed or left over long ago (seen in a Jest worker that had run other files) then shifts
+  // none of them.
+  const ordinalOf = new Map<Mark, number>()
+  for (let i = 1; i <= Math.min(marks.length, live.length); i++) {
+    ordinalOf.set(live[live.length - i]!, marks[marks.length - i]!.ordinal)
+  }
+  const samples = all.filter((s) => !isMark(s))
+  return {
+    between(from, to) {
+      const lo = ordinalOf.get(from)
+      const hi = ordinalOf.get(to)
+      if (lo === undefined || hi === undefined) return 0
+      return samples.reduce((n, s) => (s.ordinal > lo && s.ordinal < hi ? n + s.size : n), 0)
+    },
+  }
+}
+
+// The marks around a leak's re-runs have functions of their own: they are found by name, whatever
+// happened to the windows' marks.
+function leakproofRerunsBegin(): unknown[] {
+  return new Array(SAMPLING_INTERVAL / 8 + 64)
+}
+function leakproofRerunsEnd(): unknown[] {
+  return new Array(SAMPLING_INTERVAL / 8 + 64)
+}
+
+/**
+ * What the re-runs between `begin()` and `end()` allocated and kept, by where it was allocated,
+ * biggest first. `sites` reads the profile: call it after a full GC. Empty without the profiler.
+ */
+export function rerunAllocations(): { begin(): void; end(): void; sites(limit: number): Promise<AllocationSite[]> } {
+  const held: unknown[][] = []
+  return {
+    begin: () => void (running && held.push(leakproofRerunsBegin())),
+    end: () => void (running && held.length === 1 && held.push(leakproofRerunsEnd())),
+    async sites(limit) {
+      if (held.length !== 2) return []
+      const { paths, samples } = await readProfile()
+      const ordinalOf = (name: string): number | undefined =>
+        samples.find((x) => paths.get(x.nodeId)?.at(-1)?.functionName === name)?.ordinal
+      const lo = ordinalOf(leakproofRerunsBegin.name)
+      const hi = ordinalOf(leakproofRerunsEnd.name)
+      held.length = 0
+      if (lo === undefined || hi === undefined) return []
+      const bySite = new Map<string, AllocationSite>()
+      for (const x of samples) {
+        if (x.ordinal <= lo || x.ordinal >= hi) continue
+        const site = siteOf(paths.get(x.nodeId) ?? [])
+        if (!site) continue
+        const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}`
+        const existing = bySite.get(key)
+        if (existing) existing.bytes += x.size
+        else bySite.set(key, { ...site, bytes: x.size })
+      }
+      return [...bySite.values()].sort((a, b) => b.bytes - a.bytes).slice(0, limit)
+    },
+  }
+}
+
+async function readProfile(): Promise<{ paths: Map<number, CallFrame[]>; samples: Sample[] }> {
   const { profile } = await post<{ profile: { head: ProfileNode; samples: Sample[] } }>(
     'HeapProfiler.getSamplingProfile',
   )
@@ -96,29 +166,5 @@ export async function liveAllocations(): Promise<LiveAllocations | undefined> {
     for (const child of node.children) walk(child, path)
   }
   walk(profile.head, [])
-  const isMark = (s: Sample): boolean => paths.get(s.nodeId)?.at(-1)?.functionName === leakproofAllocationMark.name
-  const marks = profile.samples.filter(isMark).sort((a, b) => a.ordinal - b.ordinal)
-  if (marks.length !== live.length) return undefined
-  const ordinalOf = new Map(live.map((m, i) => [m, marks[i]!.ordinal]))
-  const samples = profile.samples.filter((s) => !isMark(s))
-  const inRange = (from: Mark, to: Mark): Sample[] => {
-    const lo = ordinalOf.get(from)
-    const hi = ordinalOf.get(to)
-    return lo === undefined || hi === undefined ? [] : samples.filter((s) => s.ordinal > lo && s.ordinal < hi)
-  }
-  return {
-    between: (from, to) => inRange(from, to).reduce((n, s) => n + s.size, 0),
-    sitesBetween(from, to, limit) {
-      const bySite = new Map<string, AllocationSite>()
-      for (const s of inRange(from, to)) {
-        const site = siteOf(paths.get(s.nodeId) ?? [])
-        if (!site) continue
-        const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}`
-        const existing = bySite.get(key)
-        if (existing) existing.bytes += s.size
-        else bySite.set(key, { ...site, bytes: s.size })
-      }
-      return [...bySite.values()].sort((a, b) => b.bytes - a.bytes).slice(0, limit)
-    },
-  }
+  return { paths, samples: profile.samples }
 }
