@@ -485,14 +485,15 @@ export class Detector {
     const sites = await allocations.sites(this.options.allocationSites)
     // A run in which other memory died (a previous Jest file's environment, freed over several
     // GCs) reads low, even negative: the runs that grew say what the test keeps.
+    // The per-run growth is that of the runs that grew; the total, what every run keeps at that rate.
     const grew = growth.filter((g) => g > threshold)
-    const bytes = grew.reduce((a, b) => a + b, 0)
+    const perRun = Math.round(grew.reduce((a, b) => a + b, 0) / grew.length)
     const budget = this.budgetOf(window).bytes
     const finding: RetainedFinding = {
       kind: 'retained',
-      bytes,
-      runs: grew.length,
-      perRun: Math.round(bytes / grew.length),
+      bytes: perRun * growth.length,
+      runs: growth.length,
+      perRun,
       minPerRun: Math.min(...grew),
       budget,
       sites,
@@ -511,7 +512,7 @@ export class Detector {
         !keptBetweenSnapshots(retainedBy.groups, newSelfSize, threshold)
       ) {
         notes.push(
-          `retained memory grew in ${growth.length} re-runs (${formatBytes(bytes)}), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`,
+          `retained memory grew in ${grew.length} re-runs (${formatBytes(perRun)} per run), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`,
         )
         return undefined
       }
@@ -643,9 +644,12 @@ export class Detector {
   }
 }
 
-/** How long a re-run may take: ten times the test's first run, and at least two seconds. */
+/**
+ * How long a re-run may take, beyond the timeouts the host gives its hooks and test: ten times the
+ * test's first run, and at least ten seconds (it may set up and take down a block again).
+ */
 function rerunLimit(window: Window): number {
-  return Math.max(2_000, 10 * (window.duration ?? 0))
+  return Math.max(10_000, 10 * (window.duration ?? 0))
 }
 
 function singleRunFinding(growth: number, budget: ResolvedBudget): RetainedFinding {
