@@ -253,16 +253,17 @@ export class Detector {
       await nextMacrotask()
       fullGc()
     }
-    for (const { waiting, rerun } of reruns) {
-      const { findings, notes } = partials.get(waiting)!
-      findings.push(
-        ...(await this.explained(
-          waiting.window,
-          this.withSeverity(this.standing(waiting.window, atJudging.get(waiting)!, rerun, notes)),
-          notes,
-        )),
-      )
-    }
+    // One heap snapshot explains the trees and watched objects that stand, for all of the tests.
+    const standing = reruns.map(({ waiting, rerun }) => {
+      const { notes } = partials.get(waiting)!
+      return {
+        window: waiting.window,
+        findings: this.withSeverity(this.standing(waiting.window, atJudging.get(waiting)!, rerun, notes)),
+        notes,
+      }
+    })
+    const explained = await this.explainedTogether(standing)
+    reruns.forEach(({ waiting }, i) => partials.get(waiting)!.findings.push(...explained[i]!))
     for (const waiting of [...batch].reverse()) await this.judgeMemory(waiting, partials.get(waiting)!)
     for (const waiting of batch) {
       const partial = partials.get(waiting)!
@@ -526,15 +527,25 @@ export class Detector {
    * snapshot. An object collected before the snapshot was not held for good: it is dropped, with a note.
    */
   private async explained(window: Window, findings: Finding[], notes: string[]): Promise<Finding[]> {
-    const alive = findings.filter((f) => this.probes.objectOf.has(f))
-    if (alive.length === 0 || !this.options.explain) return findings
-    const refs = alive.map((f) => this.probes.objectOf.get(f)!)
-    const holders = await this.checking(window, 'taking a heap snapshot to explain what holds it', () =>
-      explainAlive(this.snapshotPlace(window), refs),
+    return (await this.explainedTogether([{ window, findings, notes }]))[0]!
+  }
+
+  /** The same for several tests' findings, from one snapshot (named after the first test). */
+  private async explainedTogether(
+    tests: Array<{ window: Window; findings: Finding[]; notes: string[] }>,
+  ): Promise<Finding[][]> {
+    const alive = tests.flatMap(({ findings, notes }) =>
+      findings.filter((f) => this.probes.objectOf.has(f)).map((f) => ({ f, notes })),
+    )
+    if (alive.length === 0 || !this.options.explain) return tests.map((t) => t.findings)
+    const refs = alive.map(({ f }) => this.probes.objectOf.get(f)!)
+    const first = tests.find((t) => t.findings.some((f) => this.probes.objectOf.has(f)))!.window
+    const holders = await this.checking(first, 'taking a heap snapshot to explain what holds it', () =>
+      explainAlive(this.snapshotPlace(first), refs),
     )
     this.afterAnalysis()
     const gone = new Set<Finding>()
-    alive.forEach((f, i) => {
+    alive.forEach(({ f, notes }, i) => {
       const holder = holders[i]
       if (holder === undefined) {
         gone.add(f)
@@ -548,7 +559,7 @@ export class Detector {
         )
       } else (f as { retainedBy?: unknown }).retainedBy = holder
     })
-    return findings.filter((f) => !gone.has(f))
+    return tests.map((t) => t.findings.filter((f) => !gone.has(f)))
   }
 
   /** The analysis may have run here: its garbage is not the next reading's. */
