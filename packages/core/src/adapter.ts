@@ -60,11 +60,6 @@ export class FileCheck<T> {
     this.windows.set(test, this.detector.begin(info))
   }
 
-  /** True when the test's window is open: it is judged alone. */
-  isJudged(test: T): boolean {
-    return this.windows.has(test)
-  }
-
   /**
    * A test that failed on its own (`ownFailure`) is not judged: that failure stands alone, and a leak
    * check must never hide it. Returns the verdict, or undefined while the test waits for `judgeWaiting`.

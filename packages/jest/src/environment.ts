@@ -117,7 +117,7 @@ class TestWindows {
         const test = event.test
         const snapshotCount = this.snapshotCounts.get(test) ?? 0
         this.snapshotCounts.delete(test)
-        if (!this.check?.isJudged(test)) break
+        if (!this.check) break
         // Re-runs come after the file's last test: every block but the root has run its afterAll
         // hooks then, and the root too once run_finish comes.
         const isTornDown = (block: Circus.DescribeBlock): boolean => block.parent !== undefined || this.rootTornDown

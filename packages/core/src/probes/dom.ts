@@ -277,33 +277,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value])
 }
 
-/** True when the window made nodes or added DOM listeners: it needs the DOM judgement at its end. */
-export function hasDomRecords(window: WindowRef): boolean {
-  return (nodesOf.get(window)?.length ?? 0) > 0 || (listenersOf.get(window)?.length ?? 0) > 0
-}
-
-/**
- * True when only a full GC can tell: a node made in the window is still alive and out of the
- * document, or a listener sits on an older node that is out of the document (alive, or garbage not
- * collected yet). Reading the WeakRefs keeps their targets alive to the end of this macrotask.
- */
-export function domNeedsFullGc(window: WindowRef): boolean {
-  for (const r of nodesOf.get(window) ?? []) {
-    const node = r.node.deref()
-    if (node && !connected(node)) return true
-  }
-  for (const r of listenersOf.get(window) ?? []) {
-    const target = r.target.deref()
-    if (target && !r.removed && isNodeLike(target) && bornIn.get(target) !== window && !connected(target)) return true
-  }
-  return false
-}
-
 /**
  * DOM listeners added in `window` and still registered on a target that outlives it: the window,
  * the document, a node in the document, or a node made before the window that is still alive.
  * Listeners on nodes the window made and left out of the document go with those nodes (or are part
- * of a detached tree, kind `dom`). Call after the full GC when {@link domNeedsFullGc} said so.
+ * of a detached tree, kind `dom`).
  */
 export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerFinding[] {
   const mine = listenersOf.get(window) ?? []
@@ -393,12 +371,6 @@ export function domFindingKey(finding: Omit<ListenerFinding, 'severity'> | Omit<
   return finding.kind === 'listener'
     ? `listener\0${finding.target}\0${finding.event}\0${finding.capture ?? false}\0${where}`
     : `dom\0${finding.root}\0${where}`
-}
-
-/** The node behind `ref` is alive and out of the document. */
-export function isDetachedAlive(ref: WeakRef<object>): boolean {
-  const node = ref.deref()
-  return node !== undefined && isNodeLike(node) && !connected(node)
 }
 
 function connected(node: NodeLike): boolean {

@@ -40,10 +40,8 @@ interface WorkerRpc {
 export interface HeldResults {
   /** From now on, the test's 'test-finished' event waits for `release`. */
   hold(test: VitestTest): void
-  isHeld(test: VitestTest): boolean
   /** Sends the test's result as it is now, with its 'test-finished' event. */
   release(test: VitestTest): Promise<void>
-  forget(test: VitestTest): void
 }
 
 /**
@@ -76,8 +74,6 @@ export function holdFinishedEvents(worker: object): HeldResults {
   }
   return {
     hold: (test) => void held.set(test.id, []),
-    isHeld: (test) => held.has(test.id),
-    forget: (test) => void held.delete(test.id),
     async release(test) {
       const events = held.get(test.id) ?? []
       held.delete(test.id)
