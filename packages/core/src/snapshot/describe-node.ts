@@ -1,5 +1,6 @@
 import { toPath } from '../stack.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
+import { retainers } from './retainers.js'
 
 /**
  * How nodes read to a person: what kind of object, what it holds, where a closure was written.
@@ -25,12 +26,12 @@ export function isInternal(s: HeapSnapshot, node: number): boolean {
 }
 
 function isStringPart(s: HeapSnapshot, node: number): boolean {
-  const start = s.firstRetainer[node]!
-  const end = s.firstRetainer[node + 1]!
+  const held = retainers(s)
+  const start = held.first[node]!
+  const end = held.first[node + 1]!
   if (start === end) return false
   for (let r = start; r < end; r++) {
-    const from = s.edgeSource[s.retainerEdge[r]!]!
-    const type = s.nodeType(from)
+    const type = s.nodeType(held.node[r]!)
     if (type !== 'concatenated string' && type !== 'sliced string') return false
   }
   return true

@@ -2,6 +2,7 @@ import { groupName, isInternal } from './describe-node.js'
 import { dominators } from './dominators.js'
 import { SnapshotError } from './errors.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
+import { ObjectIds } from './object-ids.js'
 import { shortestPaths } from './paths.js'
 
 /** Objects of one kind that are alive in the second snapshot only. */
@@ -26,9 +27,12 @@ export interface SnapshotDiff {
 /**
  * The objects alive in `after` whose V8 id is absent from `before`, V8 internals left out, grouped
  * by {@link groupName} and sorted by retained size. Both snapshots must come from one isolate
- * (V8 keeps an object's id for its whole life there); see {@link assertSameIsolate}.
+ * (V8 keeps an object's id for its whole life there); see {@link assertSameIsolate}. Of `before`
+ * only the ids, types and names are read: pass it as {@link ObjectIds} (parseObjectIds) to never
+ * hold its graph.
  */
-export function diffSnapshots(before: HeapSnapshot, after: HeapSnapshot): SnapshotDiff {
+export function diffSnapshots(beforeSnapshot: HeapSnapshot | ObjectIds, after: HeapSnapshot): SnapshotDiff {
+  const before = beforeSnapshot instanceof ObjectIds ? beforeSnapshot : objectIdsOf(beforeSnapshot)
   assertSameIsolate(before, after)
   const { retainedSize, idom } = dominators(after)
   const { distance } = shortestPaths(after)
@@ -115,8 +119,8 @@ const SAME_ISOLATE_AGREEMENT = 0.95
  * `before` with the same type and name. Snapshots of two processes (even of one program) fail
  * that on a large share of objects; snapshots taken in the wrong order fail the highest-id test.
  */
-export function assertSameIsolate(before: HeapSnapshot, after: HeapSnapshot): void {
-  const maxBefore = maxStableId(before)
+export function assertSameIsolate(before: ObjectIds, after: HeapSnapshot): void {
+  const maxBefore = before.maxStableId
   const maxAfter = maxStableId(after)
   let compared = 0
   let agreeing = 0
@@ -125,7 +129,11 @@ export function assertSameIsolate(before: HeapSnapshot, after: HeapSnapshot): vo
     if (!isStableId(id) || id > maxBefore) continue
     compared++
     const old = before.nodeOfId(id)
-    if (old >= 0 && before.nodeTypeIndex(old) === after.nodeTypeIndex(n) && before.nodeName(old) === after.nodeName(n))
+    if (
+      old >= 0 &&
+      before.nodeTypeIndex(old) === after.nodeTypeIndex(n) &&
+      before.nameHash(old) === after.nodeNameHash(n)
+    )
       agreeing++
   }
   const agreement = compared === 0 ? 1 : agreeing / compared
@@ -135,6 +143,19 @@ export function assertSameIsolate(before: HeapSnapshot, after: HeapSnapshot): vo
       `the two heap snapshots are not "before" and "after" of one process: ${maxAfter < maxBefore ? 'the second has lower object ids than the first (swapped, or another process)' : `only ${(agreement * 100).toFixed(1)}% of the second's older objects match the first (one process gives 100%)`}. Object ids only match within one process (one worker thread): take both snapshots there, the first one first.`,
     )
   }
+}
+
+/** The reduced form of a whole snapshot, for a diff given two of them. */
+export function objectIdsOf(s: HeapSnapshot): ObjectIds {
+  const ids = new Uint32Array(s.nodeCount)
+  const types = new Uint8Array(s.nodeCount)
+  const names = new Uint32Array(s.nodeCount)
+  for (let n = 0; n < s.nodeCount; n++) {
+    ids[n] = s.nodeId(n)
+    types[n] = s.nodeTypeIndex(n)
+    names[n] = s.nodeNameHash(n)
+  }
+  return new ObjectIds(ids, types, names, s.nodeTypes)
 }
 
 function maxStableId(s: HeapSnapshot): number {

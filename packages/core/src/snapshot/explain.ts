@@ -8,7 +8,7 @@ import { SnapshotError, type SnapshotErrorCode } from './errors.js'
 import { foldCycle, foldPath, type FoldedStep } from './fold.js'
 import { formatGroups, formatRetainerPath, formatSteps } from './format-retainers.js'
 import { objectPath, type ObjectPath } from './object-path.js'
-import { parseHeapSnapshot } from './parse.js'
+import { parseHeapSnapshot, parseObjectIds } from './parse.js'
 import { cycleThrough, pathFromRoot, shortestPaths } from './paths.js'
 import { childHeapLimitMb, whereToParse, type ParseLocation } from './where-to-parse.js'
 
@@ -89,9 +89,9 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
   const after = await parseHeapSnapshot(options.after, {
     onProgress: report && ((read) => report(read, afterBytes + beforeBytes)),
   })
-  // `before` is only needed for the diff: parsed in a call of its own, it can be collected before the paths.
+  // Of `before`, the diff needs only ids, types and names: its edges are never stored.
   const { groups, isNew } = diffSnapshots(
-    await parseHeapSnapshot(options.before, {
+    await parseObjectIds(options.before, {
       onProgress: report && ((read) => report(afterBytes + read, afterBytes + beforeBytes)),
     }),
     after,

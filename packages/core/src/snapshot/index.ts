@@ -26,7 +26,9 @@
  * (the two snapshots are not of one process, or are swapped).
  */
 export { heapObjectId, writeHeapSnapshot, type CapturedSnapshot } from './capture.js'
-export { parseHeapSnapshot, type ParseOptions } from './parse.js'
+export { parseHeapSnapshot, parseObjectIds, SnapshotParser, type ParseMode, type ParseOptions } from './parse.js'
+export { ObjectIds } from './object-ids.js'
+export { StringTable } from './string-table.js'
 export { HeapSnapshot, type ScriptLocation } from './heap-snapshot.js'
 export { dominators, type Dominators } from './dominators.js'
 export { diffSnapshots, assertSameIsolate, type ObjectGroup, type SnapshotDiff } from './diff.js'

@@ -37,33 +37,38 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   const distance = new Uint32Array(s.nodeCount).fill(UNREACHABLE)
   const via = new Uint32Array(s.nodeCount)
   const queue = new Uint32Array(s.nodeCount)
+  const { firstEdge } = s
+  const synthetic = s.nodeTypes.indexOf('synthetic')
   let head = 0
   let tail = 0
-  const reach = (target: number, e: number, d: number): void => {
-    distance[target] = d
-    via[target] = e
-    queue[tail++] = target
-  }
   distance[s.rootNode] = 0
   queue[tail++] = s.rootNode
-  let deferred: number[] | undefined = []
+  let deferred: Array<[edge: number, distance: number]> | undefined = []
   for (;;) {
     while (head < tail) {
       const node = queue[head++]!
       const next = distance[node]! + 1
-      for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) {
+      for (let e = firstEdge[node]!, end = firstEdge[node + 1]!; e < end; e++) {
         if (!strong[e]) continue
         const target = s.edgeTarget(e)
         if (distance[target] !== UNREACHABLE) continue
-        if (deferred && TRANSIENT_ROOTS.has(s.nodeName(target)) && s.nodeType(target) === 'synthetic') deferred.push(e)
-        else reach(target, e, next)
+        if (deferred && s.nodeTypeIndex(target) === synthetic && TRANSIENT_ROOTS.has(s.nodeName(target)))
+          deferred.push([e, next])
+        else {
+          distance[target] = next
+          via[target] = e
+          queue[tail++] = target
+        }
       }
     }
     if (!deferred) break
     // Then the transient roots, for what only they hold.
-    for (const e of deferred) {
+    for (const [e, d] of deferred) {
       const target = s.edgeTarget(e)
-      if (distance[target] === UNREACHABLE) reach(target, e, distance[s.edgeSource[e]!]! + 1)
+      if (distance[target] !== UNREACHABLE) continue
+      distance[target] = d
+      via[target] = e
+      queue[tail++] = target
     }
     deferred = undefined
   }
@@ -77,7 +82,7 @@ export function pathFromRoot(s: HeapSnapshot, node: number): PathHop[] | undefin
   const { distance, via } = shortestPaths(s)
   if (distance[node] === UNREACHABLE) return undefined
   const hops: PathHop[] = []
-  for (let at = node; at !== s.rootNode; at = s.edgeSource[via[at]!]!) hops.push({ edge: via[at]!, node: at })
+  for (let at = node; at !== s.rootNode; at = s.edgeSource(via[at]!)) hops.push({ edge: via[at]!, node: at })
   return hops.reverse()
 }
 
@@ -99,7 +104,7 @@ export function cycleThrough(s: HeapSnapshot, start: number, within: Uint8Array)
         const target = s.edgeTarget(e)
         if (target === start) {
           const hops: PathHop[] = [{ edge: e, node: start }]
-          for (let at = node; at !== start; at = s.edgeSource[reachedBy.get(at)!]!)
+          for (let at = node; at !== start; at = s.edgeSource(reachedBy.get(at)!))
             hops.push({ edge: reachedBy.get(at)!, node: at })
           return hops.reverse()
         }
