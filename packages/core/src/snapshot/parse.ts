@@ -89,6 +89,7 @@ const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 const ZERO = 0x30
 const MINUS = 0x2d
+const NINE = 0x39
 const SPACE = 0x20
 const NEWLINE = 0x0a
 const RETURN = 0x0d
@@ -436,13 +437,13 @@ export class SnapshotParser {
     let inNumber = this.inNumber
     let field = this.field
     let node = this.record
-    for (; pos < length; pos++) {
-      const byte = buf[pos]!
-      const digit = byte - ZERO
-      if (digit >= 0 && digit <= 9) {
-        current = current * 10 + digit
+    while (pos < length) {
+      let byte = buf[pos]!
+      if (byte - ZERO <= 9 && byte >= ZERO) {
+        current = current * 10 + (byte - ZERO)
+        while (++pos < length && (byte = buf[pos]!) >= ZERO && byte <= NINE) current = current * 10 + (byte - ZERO)
         inNumber = true
-        continue
+        if (pos === length) break
       }
       if (inNumber) {
         if (node >= limit) this.invalid(`"nodes" holds more than the ${limit} nodes its header says`)
@@ -470,8 +471,8 @@ export class SnapshotParser {
         current = 0
         inNumber = false
       }
+      pos++
       if (byte === CLOSE_BRACKET) {
-        pos++
         if (node !== limit || field !== 0) this.invalid(`the header says ${limit} nodes, "nodes" holds ${node}`)
         this.state = 'key'
         break
@@ -501,19 +502,24 @@ export class SnapshotParser {
     let inNumber = this.inNumber
     let field = this.field
     let edge = this.record
-    for (; pos < length; pos++) {
-      const byte = buf[pos]!
-      const digit = byte - ZERO
-      if (digit >= 0 && digit <= 9) {
-        current = current * 10 + digit
+    const nodeCount = this.nodeCount
+    while (pos < length) {
+      let byte = buf[pos]!
+      if (byte - ZERO <= 9 && byte >= ZERO) {
+        // A tight loop over the digits of one number (most of the file's bytes).
+        current = current * 10 + (byte - ZERO)
+        while (++pos < length && (byte = buf[pos]!) >= ZERO && byte <= NINE) current = current * 10 + (byte - ZERO)
         inNumber = true
-        continue
+        if (pos === length) break
       }
       if (inNumber) {
         if (edge >= limit) this.invalid(`"edges" holds more than the ${limit} edges its header says`)
         const kind = kinds[field]
-        if (kind === EDGE_TO) edgeTo[edge] = Math.round(current * perNode)
-        else if (kind === EDGE_NAME) edgeName[edge] = current
+        if (kind === EDGE_TO) {
+          const to = Math.round(current * perNode)
+          if (to >= nodeCount) this.invalid(`edge ${edge} points past the last node`)
+          edgeTo[edge] = to
+        } else if (kind === EDGE_NAME) edgeName[edge] = current
         else if (kind === EDGE_TYPE) edgeType[edge] = current
         if (++field === fields) {
           field = 0
@@ -522,8 +528,8 @@ export class SnapshotParser {
         current = 0
         inNumber = false
       }
+      pos++
       if (byte === CLOSE_BRACKET) {
-        pos++
         if (edge !== limit || field !== 0) this.invalid(`the header says ${limit} edges, "edges" holds ${edge}`)
         this.state = 'key'
         break
