@@ -51,8 +51,9 @@ export function diffSnapshots(beforeSnapshot: HeapSnapshot | ObjectIds, after: H
     group.members.push(node)
   }
   const groups = [...byName.values()]
+  const scratch = { under: new Uint8Array(after.nodeCount), member: new Uint8Array(after.nodeCount) }
   for (const group of groups) {
-    group.retainedSize = retainedByGroup(after, group.members, idom, retainedSize)
+    group.retainedSize = retainedByGroup(after, group.members, idom, retainedSize, scratch)
     // The member that holds the most first (its path is where the bytes are: a new array of
     // 2 MB, not a new small array of the framework's that happens to sit nearer a root), then the nearest.
     group.members.sort((a, b) => retainedSize[b]! - retainedSize[a]! || distance[a]! - distance[b]!)
@@ -67,34 +68,49 @@ export function diffSnapshots(beforeSnapshot: HeapSnapshot | ObjectIds, after: H
  * answer is known and records the answer for every node it passed, so the work is linear even
  * when members form one long chain.
  */
-function retainedByGroup(s: HeapSnapshot, members: number[], idom: Uint32Array, retainedSize: Float64Array): number {
-  const member = new Set(members)
-  // node → is some strict dominator of it a member?
-  const underMember = new Map<number, boolean>()
+function retainedByGroup(
+  s: HeapSnapshot,
+  members: number[],
+  idom: Uint32Array,
+  retainedSize: Float64Array,
+  { under, member }: { under: Uint8Array; member: Uint8Array },
+): number {
+  // `under`: is some strict dominator of the node a member? 0 not known yet, then UNDER or FREE.
+  // Typed arrays shared by all groups (left zeroed), not a Set and a Map per group: a group can
+  // have hundreds of thousands of members.
+  for (const node of members) member[node] = 1
   const walked: number[] = []
+  const answered: number[] = []
   let total = 0
   for (const node of members) {
-    let answer = false
+    let answer = FREE
     walked.length = 0
     for (let at = idom[node]!; ; at = idom[at]!) {
-      if (member.has(at)) {
-        answer = true
+      if (member[at]) {
+        answer = UNDER
         break
       }
-      const known = underMember.get(at)
-      if (known !== undefined) {
-        answer = known
+      if (under[at]) {
+        answer = under[at]!
         break
       }
       if (at === s.rootNode) break
       walked.push(at)
     }
-    for (const n of walked) underMember.set(n, answer)
-    underMember.set(node, answer)
-    if (!answer) total += retainedSize[node]!
+    for (const n of walked) {
+      under[n] = answer
+      answered.push(n)
+    }
+    under[node] = answer
+    if (answer === FREE) total += retainedSize[node]!
   }
+  for (const node of members) member[node] = under[node] = 0
+  for (const node of answered) under[node] = 0
   return total
 }
+
+const UNDER = 1
+const FREE = 2
 
 /**
  * V8 numbers the objects of its own heap with odd ids, handed out in increasing order and kept for
