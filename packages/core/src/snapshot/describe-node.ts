@@ -105,8 +105,8 @@ export function collectionEntries(s: HeapSnapshot, node: number): CollectionEntr
   const firstEntry = firstEntrySlot(s.selfSize(table), stride)
   if (firstEntry === undefined) return undefined
   const slotOf = (e: number): number => {
-    const slot = Number(s.edgeName(e))
-    return Number.isInteger(slot) && slot >= firstEntry ? slot : -1
+    const slot = s.edgeIndex(e)
+    return slot >= firstEntry ? slot : -1
   }
   let lastSlot = firstEntry
   for (let e = s.firstEdge[table]!; e < s.firstEdge[table + 1]!; e++) lastSlot = Math.max(lastSlot, slotOf(e))

@@ -2,7 +2,7 @@ import { groupName, isInternal } from './describe-node.js'
 import { dominators } from './dominators.js'
 import { SnapshotError } from './errors.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
-import { ObjectIds } from './object-ids.js'
+import { ObjectIds, signature } from './object-ids.js'
 import { shortestPaths } from './paths.js'
 
 /** Objects of one kind that are alive in the second snapshot only. */
@@ -33,16 +33,13 @@ export interface SnapshotDiff {
  */
 export function diffSnapshots(beforeSnapshot: HeapSnapshot | ObjectIds, after: HeapSnapshot): SnapshotDiff {
   const before = beforeSnapshot instanceof ObjectIds ? beforeSnapshot : objectIdsOf(beforeSnapshot)
-  assertSameIsolate(before, after)
+  const isNew = new Uint8Array(after.nodeCount)
+  refuseOtherIsolates(compareIds(before, after, isNew))
   const { retainedSize, idom } = dominators(after)
   const { distance } = shortestPaths(after)
-  const isNew = new Uint8Array(after.nodeCount)
   const byName = new Map<string, ObjectGroup>()
   for (let node = 0; node < after.nodeCount; node++) {
-    const id = after.nodeId(node)
-    if (!isStableId(id) || before.nodeOfId(id) >= 0) continue
-    isNew[node] = 1
-    if (isInternal(after, node)) continue
+    if (!isNew[node] || isInternal(after, node)) continue
     const name = groupName(after, node)
     let group = byName.get(name)
     if (!group) byName.set(name, (group = { name, count: 0, selfSize: 0, retainedSize: 0, members: [] }))
@@ -128,6 +125,38 @@ function isStableId(id: number): boolean {
  */
 const SAME_ISOLATE_AGREEMENT = 0.95
 
+/** How the ids of `after` compare with those of `before`. */
+interface IdComparison {
+  maxBefore: number
+  maxAfter: number
+  /** Objects of `after` old enough to be in `before` (stable id ≤ its highest). */
+  compared: number
+  /** Of those, the ones `before` has with the same type and name. */
+  agreeing: number
+}
+
+/**
+ * One pass over `after`'s objects, one table lookup each: marks in `isNew` the stable ids
+ * `before` lacks, and counts how many older objects agree (see {@link assertSameIsolate}).
+ */
+function compareIds(before: ObjectIds, after: HeapSnapshot, isNew: Uint8Array): IdComparison {
+  const maxBefore = before.maxStableId
+  let maxAfter = 0
+  let compared = 0
+  let agreeing = 0
+  for (let n = 0; n < after.nodeCount; n++) {
+    const id = after.nodeId(n)
+    if (!isStableId(id)) continue
+    if (id > maxAfter) maxAfter = id
+    const old = before.signatureOf(id)
+    if (old < 0) isNew[n] = 1
+    if (id > maxBefore) continue
+    compared++
+    if (old === signature(after.nodeTypeIndex(n), after.nodeNameHash(n))) agreeing++
+  }
+  return { maxBefore, maxAfter, compared, agreeing }
+}
+
 /**
  * Throws `LEAKPROOF_SNAPSHOT_MISMATCH` unless `after` was taken later in the same isolate as
  * `before`. V8 hands out object ids in increasing order and never reuses one, so every object of
@@ -136,22 +165,10 @@ const SAME_ISOLATE_AGREEMENT = 0.95
  * that on a large share of objects; snapshots taken in the wrong order fail the highest-id test.
  */
 export function assertSameIsolate(before: ObjectIds, after: HeapSnapshot): void {
-  const maxBefore = before.maxStableId
-  const maxAfter = maxStableId(after)
-  let compared = 0
-  let agreeing = 0
-  for (let n = 0; n < after.nodeCount; n++) {
-    const id = after.nodeId(n)
-    if (!isStableId(id) || id > maxBefore) continue
-    compared++
-    const old = before.nodeOfId(id)
-    if (
-      old >= 0 &&
-      before.nodeTypeIndex(old) === after.nodeTypeIndex(n) &&
-      before.nameHash(old) === after.nodeNameHash(n)
-    )
-      agreeing++
-  }
+  refuseOtherIsolates(compareIds(before, after, new Uint8Array(after.nodeCount)))
+}
+
+function refuseOtherIsolates({ maxBefore, maxAfter, compared, agreeing }: IdComparison): void {
   const agreement = compared === 0 ? 1 : agreeing / compared
   if (maxAfter < maxBefore || agreement < SAME_ISOLATE_AGREEMENT) {
     throw new SnapshotError(
@@ -171,11 +188,5 @@ export function objectIdsOf(s: HeapSnapshot): ObjectIds {
     types[n] = s.nodeTypeIndex(n)
     names[n] = s.nodeNameHash(n)
   }
-  return new ObjectIds(ids, types, names, s.nodeTypes)
-}
-
-function maxStableId(s: HeapSnapshot): number {
-  let max = 0
-  for (let n = 0; n < s.nodeCount; n++) if (isStableId(s.nodeId(n))) max = Math.max(max, s.nodeId(n))
-  return max
+  return ObjectIds.of(ids, types, names)
 }

@@ -230,11 +230,11 @@ export class SnapshotParser {
 
   /** Each node's id, type and name hash, once the whole input was written (mode `ids`). */
   objectIds(): ObjectIds {
-    const meta = this.complete()
+    this.complete()
     // The names were string indices while the strings were unknown: now their hashes.
     const nameHash = this.nodeName
     for (let n = 0; n < this.nodeCount; n++) nameHash[n] = this.stringHashes[nameHash[n]!] ?? 0
-    return new ObjectIds(this.nodeId, this.nodeType, nameHash, meta.node_types[0])
+    return ObjectIds.of(this.nodeId, this.nodeType, nameHash)
   }
 
   private complete(): SnapshotMeta {

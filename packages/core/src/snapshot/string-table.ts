@@ -36,6 +36,21 @@ export class StringTable {
     return true
   }
 
+  /** The string's value when it is a decimal integer (`"42"`), read from the bytes; else -1. */
+  integerAt(index: number): number {
+    if (index >= this.count) return -1
+    const start = this.spans[2 * index]!
+    const end = this.spans[2 * index + 1]!
+    if (start === end || end - start > 15) return -1
+    let value = 0
+    for (let i = start; i < end; i++) {
+      const digit = this.bytes[i]! - 0x30
+      if (digit < 0 || digit > 9) return -1
+      value = value * 10 + digit
+    }
+    return value
+  }
+
   /** Index of the first string equal to `text` (ASCII without escapes), or -1. */
   indexOf(text: string): number {
     for (let i = 0; i < this.count; i++)
