@@ -1,5 +1,4 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { fullGc } from '../gc.js'
 import { inspectorSession, post, postSync } from '../inspector.js'
 
 export interface CapturedSnapshot {
@@ -11,10 +10,20 @@ export interface CapturedSnapshot {
 /** Node 20's V8 finds closure lines by scanning scripts that have no line-ends table yet. */
 const NEEDS_LINE_ENDS_PRIMING = Number(process.versions.node.split('.')[0]) <= 20
 
+export interface CaptureOptions {
+  /**
+   * Small integers as nodes of their own (default true): objects such as `{ id, name }` then get
+   * their full property list in group names. The "before" of a diff, which is only read for ids,
+   * goes without (a smaller file, written faster).
+   */
+  numericValues?: boolean
+}
+
 /**
  * Takes a heap snapshot of the calling isolate (main thread, child process or `worker_threads`
- * worker), after a full GC so that only live objects are in it, handing each chunk of its JSON to
- * `onChunk` as V8 writes it: to a parser (analysis-thread.ts), a file, or both.
+ * worker), handing each chunk of its JSON to `onChunk` as V8 writes it: to a parser
+ * (analysis-thread.ts), a file, or both. V8 collects all garbage itself first (seen: 300,000
+ * unreachable objects allocated just before are not in the snapshot), so no GC of ours precedes it.
  *
  * Capture goes through the in-process inspector (`HeapProfiler.takeHeapSnapshot`). Chunks are
  * dispatched synchronously, so `onChunk` must consume them at once (a write stream would queue the
@@ -25,23 +34,24 @@ const NEEDS_LINE_ENDS_PRIMING = Number(process.versions.node.split('.')[0]) <= 2
  *
  * Seconds per 100 MB of heap: call it only for a confirmed leak.
  */
-export async function captureHeapSnapshot(onChunk: (chunk: string) => void): Promise<void> {
+export async function captureHeapSnapshot(
+  onChunk: (chunk: string) => void,
+  { numericValues = true }: CaptureOptions = {},
+): Promise<void> {
   if (NEEDS_LINE_ENDS_PRIMING) {
     // Enabling the debugger computes every script's line ends once; without it, a process that
     // loaded a big script (TypeScript's compiler) spends minutes in Script::GetPositionInfo.
     postSync('Debugger.enable')
     postSync('Debugger.disable')
   }
-  fullGc()
   const listener = (message: { params: { chunk: string } }): void => onChunk(message.params.chunk)
   const session = inspectorSession()
   session.on('HeapProfiler.addHeapSnapshotChunk', listener)
   try {
-    // Small integers are not heap objects; captured as values, they give objects such as
-    // `{ id, name }` their full property list in group names. Node 20 and 22 answer an in-process
-    // session at once; Node 24 inside a test worker (Vitest 5) answers later, so wait for it — the
-    // few bytes of the pending call are a group under 1 KB, which reports do not list.
-    await post('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: true })
+    // Node 20 and 22 answer an in-process session at once; Node 24 inside a test worker (Vitest 5)
+    // answers later, so wait for it — the few bytes of the pending call are a group under 1 KB,
+    // which reports do not list.
+    await post('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: numericValues })
   } finally {
     session.off('HeapProfiler.addHeapSnapshotChunk', listener)
   }

@@ -25,6 +25,18 @@ const results = new WeakMap<HeapSnapshot, ShortestPaths>()
 const TRANSIENT_ROOTS = new Set(['(Stack roots)', '(Handle scope)'])
 
 /**
+ * `(Strong roots) -40 / IdentityMapBase→ Map`: the handles an optimizing compile job holds on the
+ * objects it embeds, for as long as the job runs. Seen on a busy machine: TurboFan compiling the
+ * fixture's `remember` while the snapshot was taken made its module Map look held by the compiler.
+ */
+const COMPILER_HANDLES = / \/ IdentityMapBase$/
+
+function isTransientRootEdge(s: HeapSnapshot, from: number, e: number, target: number, synthetic: number): boolean {
+  if (s.nodeTypeIndex(target) === synthetic) return TRANSIENT_ROOTS.has(s.nodeName(target))
+  return s.nodeTypeIndex(from) === synthetic && COMPILER_HANDLES.test(String(s.edgeName(e)))
+}
+
+/**
  * Breadth-first search from the root over retaining edges (weak edges, WeakMap table copies and
  * non-root shortcuts excluded, see retaining-edges.ts): the shortest strong path to every node at
  * once, in two typed arrays. Durable roots first: what is reachable without the transient roots
@@ -52,8 +64,7 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
         if (!strong[e]) continue
         const target = s.edgeTarget(e)
         if (distance[target] !== UNREACHABLE) continue
-        if (deferred && s.nodeTypeIndex(target) === synthetic && TRANSIENT_ROOTS.has(s.nodeName(target)))
-          deferred.push([e, next])
+        if (deferred && isTransientRootEdge(s, node, e, target, synthetic)) deferred.push([e, next])
         else {
           distance[target] = next
           via[target] = e

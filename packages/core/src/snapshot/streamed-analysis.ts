@@ -65,10 +65,14 @@ export class StreamedAnalysis {
     this.post({ type: 'begin', snapshot, source: file ?? `the ${snapshot} heap snapshot` })
     const fd = file === undefined ? undefined : openSync(file, 'w')
     try {
-      await captureHeapSnapshot((chunk) => {
-        this.post({ type: 'chunk', chunk })
-        if (fd !== undefined) writeSync(fd, chunk)
-      })
+      await captureHeapSnapshot(
+        (chunk) => {
+          this.post({ type: 'chunk', chunk })
+          if (fd !== undefined) writeSync(fd, chunk)
+        },
+        // Only ids, types and names are read of the before (object-ids.ts).
+        { numericValues: snapshot === 'after' },
+      )
     } finally {
       if (fd !== undefined) closeSync(fd)
     }
