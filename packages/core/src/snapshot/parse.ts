@@ -9,8 +9,12 @@ export interface ParseOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void
 }
 
-/** Big enough that per-read overhead vanishes, small enough to keep the read buffers cheap. */
-const CHUNK_BYTES = 4 * 1024 * 1024
+/**
+ * Big enough that per-read overhead vanishes, small enough that both read buffers stay in the CPU's
+ * cache while the bytes just read are scanned (1 MB parsed a 100 MB file in 0.20–0.35 s where 4 MB
+ * took 0.23–0.35 s, interleaved runs on the shared 2-core machine).
+ */
+const CHUNK_BYTES = 1024 * 1024
 
 /**
  * Reads a `.heapsnapshot` file into a {@link HeapSnapshot} without ever holding its text: chunks go
