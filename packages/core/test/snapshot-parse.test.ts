@@ -3,7 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { explainLeak, parseHeapSnapshot, SnapshotError, type HeapSnapshot } from '../src/index.js'
+import {
+  diffSnapshots,
+  explainLeak,
+  HeapSnapshot,
+  parseHeapSnapshot,
+  parseObjectIds,
+  SnapshotError,
+  SnapshotParser,
+} from '../src/index.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 interface RawJson {
@@ -78,6 +86,42 @@ describe('parseHeapSnapshot', () => {
     const parsed = await parseHeapSnapshot(file)
     expect(allStrings(parsed)).toEqual(strings)
     expect(parsed.nodeName(3)).toBe('é ü 漢字 😀')
+  })
+
+  test('bytes fed in any chunks (numbers, keys, the header and escapes cut anywhere) parse the same', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const whole = await parseHeapSnapshot(file)
+    const bytes = readFileSync(file)
+    for (const size of [1, 7, 4093]) {
+      const parser = new SnapshotParser(file, 'graph')
+      // 1-byte chunks of the first 64 KB (the header, the first nodes), then `size`-byte chunks.
+      const split = size === 1 ? 64 * 1024 : 0
+      for (let at = 0; at < split; at++) parser.write(bytes.subarray(at, at + 1))
+      for (let at = split; at < bytes.length; at += size) parser.write(bytes.subarray(at, at + size))
+      const chunked = new HeapSnapshot(parser.graph())
+      expect(chunked.nodeCount).toBe(whole.nodeCount)
+      expect(chunked.edgeCount).toBe(whole.edgeCount)
+      expect(allStrings(chunked)).toEqual(allStrings(whole))
+      for (let n = 0; n < whole.nodeCount; n += 97) {
+        expect([chunked.nodeId(n), chunked.nodeName(n), chunked.selfSize(n)]).toEqual([
+          whole.nodeId(n),
+          whole.nodeName(n),
+          whole.selfSize(n),
+        ])
+      }
+      for (let e = 0; e < whole.edgeCount; e += 101)
+        expect([chunked.edgeName(e), chunked.edgeTarget(e)]).toEqual([whole.edgeName(e), whole.edgeTarget(e)])
+    }
+  })
+
+  test('the ids-only read of a "before" gives the diff the same answer as the whole graph', async () => {
+    const pair = await makeSnapshots('user-cache', 50)
+    const after = await parseHeapSnapshot(join(pair, 'after.heapsnapshot'))
+    const fromGraph = diffSnapshots(await parseHeapSnapshot(join(pair, 'before.heapsnapshot')), after)
+    const fromIds = diffSnapshots(await parseObjectIds(join(pair, 'before.heapsnapshot')), after)
+    expect(fromIds.groups).toEqual(fromGraph.groups)
+    expect(fromIds.isNew).toEqual(fromGraph.isNew)
+    expect(fromIds.groups[0]).toMatchObject({ name: 'closure onUserLoaded', count: 50 })
   })
 
   test('a location V8 does not know (-1, as Node 24 writes it) is no location, not a parse error', async () => {

@@ -51,13 +51,6 @@ export class StringTable {
     return value
   }
 
-  /** Index of the first string equal to `text` (ASCII without escapes), or -1. */
-  indexOf(text: string): number {
-    for (let i = 0; i < this.count; i++)
-      if (this.spans[2 * i + 1]! - this.spans[2 * i]! === text.length && this.startsWith(i, text)) return i
-    return -1
-  }
-
   /**
    * A 32-bit hash of each string's raw bytes (FNV-1a). The same V8 writes the same string the
    * same way, so two snapshots of one process can compare names by hash: see object-ids.ts.
