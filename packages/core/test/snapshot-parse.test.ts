@@ -94,10 +94,16 @@ describe('parseHeapSnapshot', () => {
     const bytes = readFileSync(file)
     for (const size of [1, 7, 4093]) {
       const parser = new SnapshotParser(file, 'graph')
-      // 1-byte chunks of the first 64 KB (the header, the first nodes), then `size`-byte chunks.
+      // 1-byte chunks of the first 64 KB (the header, the first nodes), then `size`-byte chunks, all
+      // in one reused buffer as a file reader hands them over.
+      const scratch = Buffer.alloc(size)
+      const feed = (at: number, length: number): void => {
+        const n = bytes.copy(scratch, 0, at, at + length)
+        parser.write(scratch.subarray(0, n))
+      }
       const split = size === 1 ? 64 * 1024 : 0
-      for (let at = 0; at < split; at++) parser.write(bytes.subarray(at, at + 1))
-      for (let at = split; at < bytes.length; at += size) parser.write(bytes.subarray(at, at + size))
+      for (let at = 0; at < split; at++) feed(at, 1)
+      for (let at = split; at < bytes.length; at += size) feed(at, size)
       const chunked = new HeapSnapshot(parser.graph())
       expect(chunked.nodeCount).toBe(whole.nodeCount)
       expect(chunked.edgeCount).toBe(whole.edgeCount)
