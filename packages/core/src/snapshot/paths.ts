@@ -18,6 +18,18 @@ const UNREACHABLE = 0xffffffff
 
 const results = new WeakMap<HeapSnapshot, ShortestPaths>()
 
+/** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)`, after `4 / ` on newer V8s. */
+const WEAKMAP_ENTRY = /^(?:\d+ \/ )?part of key \(.* -> value \(.* pair in WeakMap \(table @(\d+)\)$/
+
+/** The WeakMap table node of an entry's key-to-value edge, or -1 for any other edge. */
+function weakMapTableOf(s: HeapSnapshot, e: number): number {
+  if (s.edgeType(e) !== 'internal') return -1
+  const name = s.edgeName(e)
+  if (typeof name !== 'string' || !name.includes('part of key')) return -1
+  const table = WEAKMAP_ENTRY.exec(name)
+  return table ? s.nodeOfId(Number(table[1])) : -1
+}
+
 /**
  * Roots that hold things only while some code runs (the stack, open handle scopes): a path through
  * them says "the code that was running then", not what keeps a leak alive between tests.
@@ -39,10 +51,35 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   const queue = new Uint32Array(s.nodeCount)
   let head = 0
   let tail = 0
+  // A WeakMap's value is alive only while both its key and its WeakMap are: a key reached first
+  // waits for the table (V8's ephemeron rule), or every WeakMap keyed by a long-lived object (a
+  // core module, a class) would look like what holds its values.
+  const waitingForTable = new Map<number, number[]>()
   const reach = (target: number, e: number, d: number): void => {
     distance[target] = d
     via[target] = e
     queue[tail++] = target
+    const waiting = waitingForTable.get(target)
+    if (waiting) {
+      // The table came last: the values go by its own edges to them, the path the WeakMap is on.
+      waitingForTable.delete(target)
+      for (const edge of waiting) {
+        const value = s.edgeTarget(edge)
+        if (distance[value] === UNREACHABLE) reach(value, edgeTo(target, value) ?? edge, d + 1)
+      }
+    }
+  }
+  const edgeTo = (from: number, to: number): number | undefined => {
+    for (let e = s.firstEdge[from]!; e < s.firstEdge[from + 1]!; e++) if (s.edgeTarget(e) === to) return e
+    return undefined
+  }
+  const tableNotReached = (e: number): boolean => {
+    const table = weakMapTableOf(s, e)
+    if (table < 0 || distance[table] !== UNREACHABLE) return false
+    const waiting = waitingForTable.get(table)
+    if (waiting) waiting.push(e)
+    else waitingForTable.set(table, [e])
+    return true
   }
   distance[s.rootNode] = 0
   queue[tail++] = s.rootNode
@@ -54,7 +91,7 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
       for (let e = s.firstEdge[node]!; e < s.firstEdge[node + 1]!; e++) {
         if (!strong[e]) continue
         const target = s.edgeTarget(e)
-        if (distance[target] !== UNREACHABLE) continue
+        if (distance[target] !== UNREACHABLE || tableNotReached(e)) continue
         if (deferred && TRANSIENT_ROOTS.has(s.nodeName(target)) && s.nodeType(target) === 'synthetic') deferred.push(e)
         else reach(target, e, next)
       }

@@ -21,14 +21,18 @@ const notRetaining: Array<{ why: string; rule: EdgeRule }> = [
     why: "V8 writes a WeakMap entry's value twice: from its key and from the table. Only the key keeps the value alive (an ephemeron), so the table's copy of the edge would make every WeakMap value look retained by the WeakMap",
     rule: (s, from, e) => s.edgeType(e) === 'internal' && isWeakMapValueEdgeFromOtherThanKey(s, from, e),
   },
+  {
+    why: "Node's cleanup queue lists every vm context that is not collected yet, to dispose of it at exit: it does not keep one alive (the snapshot draws the entry as an edge), and through it every vm context would look held by Node",
+    rule: (s, from) => s.nodeName(from) === 'Node / CleanupQueue',
+  },
 ]
 
-/** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)` */
-const WEAKMAP_PAIR = /^part of key \(.* @(\d+)\) -> value \(.* @\d+\) pair in WeakMap/
+/** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)`, after `4 / ` on newer V8s. */
+const WEAKMAP_PAIR = /^(?:\d+ \/ )?part of key \(.* @(\d+)\) -> value \(.* @\d+\) pair in WeakMap/
 
 function isWeakMapValueEdgeFromOtherThanKey(s: HeapSnapshot, from: number, e: number): boolean {
   const name = s.edgeName(e)
-  if (typeof name !== 'string' || !name.startsWith('part of key')) return false
+  if (typeof name !== 'string' || !name.includes('part of key')) return false
   const key = WEAKMAP_PAIR.exec(name)
   return key !== null && Number(key[1]) !== s.nodeId(from)
 }
