@@ -156,6 +156,20 @@ describe.runIf(frameworks.includes('vitest') && process.env.LEAKPROOF_POOL_MATRI
         )
       })
     }
+    // Vitest 5 gives every file a vm context of its own and evaluates node_modules again in each:
+    // an engine per file kept every file's context alive (10 × 8 MB: 118 MB at the end, not 18).
+    for (const pool of ['vmThreads', 'vmForks']) {
+      test(`--pool=${pool}: leakproof keeps no earlier file's context alive`, () => {
+        const live = (env: Record<string, string>): number => {
+          const run = runVitest('vm-contexts', { args: [`--pool=${pool}`], env })
+          expect(run.exitCode).toBe(0)
+          return Number(/live after the earlier files: (\d+) MB/.exec(run.output)?.[1])
+        }
+        const without = live({ WITHOUT_LEAKPROOF: '1' })
+        // Each of the 10 files holds 8 MB: kept contexts would show as up to 80 MB more.
+        expect(live({}) - without).toBeLessThan(30)
+      })
+    }
   },
 )
 

@@ -122,8 +122,13 @@ function runFixture(
   } finally {
     rmSync(out, { recursive: true, force: true })
   }
-  return { exitCode: result.status, output, tests, files }
+  const run = { exitCode: result.status, output, tests, files }
+  runsOfThisTest.push(run)
+  return run
 }
+
+/** The fixture runs of the e2e test in progress: printed when it fails (show-runs-on-failure.ts). */
+export const runsOfThisTest: FixtureRun[] = []
 
 function clean(text: string, root: string): string {
   // eslint-disable-next-line no-control-regex

@@ -16,7 +16,8 @@ export type SourceMapProvider = (file: string) => object | undefined
 let provider: SourceMapProvider | undefined
 const maps = new Map<string, TraceMap | null>()
 
-export function registerSourceMapProvider(fn: SourceMapProvider): void {
+/** `undefined` when the host's file is over: the provider may hold what the file made. */
+export function registerSourceMapProvider(fn: SourceMapProvider | undefined): void {
   provider = fn
   maps.clear()
 }

@@ -50,7 +50,9 @@ export function registerFrameworkCode(leakproofDirs: string[], hostPatterns: Reg
     const withSep = dir.endsWith(sep) ? dir : dir + sep
     if (!ownDirs.includes(withSep)) ownDirs.push(withSep)
   }
-  for (const p of hostPatterns) if (!frameworkPatterns.some((q) => q.source === p.source)) frameworkPatterns.push(p)
+  // A copy made here: a pattern from a test file's vm context would keep that context alive.
+  for (const p of hostPatterns)
+    if (!frameworkPatterns.some((q) => q.source === p.source)) frameworkPatterns.push(new RegExp(p.source, p.flags))
 }
 
 export function ownerOf(file: string): FrameOwner {

@@ -108,6 +108,20 @@ describe('a retained cycle', () => {
   })
 })
 
+describe('values of a WeakMap whose keys are nearer a GC root than the WeakMap', () => {
+  test("are held by the WeakMap's path: a value lives only while its key and its WeakMap do", async () => {
+    const dir = await makeSnapshots('weakmap-cache', 500)
+    const e = await explainLeak({
+      before: join(dir, 'before.heapsnapshot'),
+      after: join(dir, 'after.heapsnapshot'),
+      root: coreRoot,
+      parseIn: 'in-process',
+    })
+    const value = e.paths.find((p) => p.group === 'Object {valueOf}')!
+    expect(value.steps.map((s) => s.edge).slice(1, 4)).toEqual(['registry', 'stores', 'byKey'])
+  })
+})
+
 describe('a module run inside a block, as Vitest runs modules', () => {
   test('its variables keep their names: ScopeInfo order, closures as anchors, the source for the rest', async () => {
     const dir = await makeSnapshots('block-module', 500)

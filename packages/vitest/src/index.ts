@@ -1,9 +1,14 @@
 import type { Size } from '@leakproof/core'
 import { leakproof } from './node/plugin.js'
+import { engine } from './runtime/engine.js'
 
 export { leakproof }
 export default leakproof
-export { leaks, LeakError, type LeakproofOptions, type BudgetRule, type Size } from '@leakproof/core'
+export type { LeakproofOptions, BudgetRule, Size } from '@leakproof/core'
+/** The same engine as the setup file's (see runtime/engine.ts): `leaks.*` acts on its windows. */
+export const leaks = engine.leaks
+export const LeakError = engine.LeakError
+export type LeakError = import('@leakproof/core').LeakError
 
 /** Per-test settings through Vitest's own test options: `test('x', { meta: { leakproof: { budget: '2 MB' } } }, fn)`. */
 export interface LeakproofTestOptions {

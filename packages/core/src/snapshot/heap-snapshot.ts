@@ -110,6 +110,10 @@ export class HeapSnapshot {
   nodeName(node: number): string {
     return this.strings.get(this.names[node]!)
   }
+  /** Whether the node's name is `text` (ASCII), without decoding it. */
+  nodeNameIs(node: number, text: string): boolean {
+    return this.strings.equals(this.names[node]!, text)
+  }
   /** A hash of the node's name as the file spells it, comparable across snapshots of one process. */
   nodeNameHash(node: number): number {
     this.nameHashes ??= this.strings.hashes()
@@ -137,9 +141,9 @@ export class HeapSnapshot {
     const raw = this.edgeNames[edge]!
     return this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] ? raw : this.strings.integerAt(raw)
   }
-  /** Whether the edge's name is a string starting with `prefix` (ASCII), without decoding it. */
-  edgeNameStartsWith(edge: number, prefix: string): boolean {
-    return !this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] && this.strings.startsWith(this.edgeNames[edge]!, prefix)
+  /** Whether the edge's name is a string containing `text` (ASCII), without decoding it. */
+  edgeNameIncludes(edge: number, text: string): boolean {
+    return !this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] && this.strings.includes(this.edgeNames[edge]!, text)
   }
   edgeTarget(edge: number): number {
     return this.edgeTargets[edge]!

@@ -18,6 +18,17 @@ const UNREACHABLE = 0xffffffff
 
 const results = new WeakMap<HeapSnapshot, ShortestPaths>()
 
+/** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)`, after `4 / ` on newer V8s. */
+const WEAKMAP_ENTRY = /^(?:\d+ \/ )?part of key \(.* -> value \(.* pair in WeakMap \(table @(\d+)\)$/
+
+/** The WeakMap table node of an entry's key-to-value edge, or -1 for any other edge. */
+function weakMapTableOf(s: HeapSnapshot, e: number): number {
+  // Asked of every edge the search takes: the name is looked at in its bytes, decoded only for an entry.
+  if (s.edgeType(e) !== 'internal' || !s.edgeNameIncludes(e, 'part of key')) return -1
+  const table = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
+  return table ? s.nodeOfId(Number(table[1])) : -1
+}
+
 /**
  * Roots that hold things only while some code runs (the stack, open handle scopes): a path through
  * them says "the code that was running then", not what keeps a leak alive between tests.
@@ -53,6 +64,36 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   const synthetic = s.nodeTypes.indexOf('synthetic')
   let head = 0
   let tail = 0
+  // A WeakMap's value is alive only while both its key and its WeakMap are: a key reached first
+  // waits for the table (V8's ephemeron rule), or every WeakMap keyed by a long-lived object (a
+  // core module, a class) would look like what holds its values.
+  const waitingForTable = new Map<number, number[]>()
+  const reach = (target: number, e: number, d: number): void => {
+    distance[target] = d
+    via[target] = e
+    queue[tail++] = target
+    const waiting = waitingForTable.get(target)
+    if (waiting) {
+      // The table came last: the values go by its own edges to them, the path the WeakMap is on.
+      waitingForTable.delete(target)
+      for (const edge of waiting) {
+        const value = s.edgeTarget(edge)
+        if (distance[value] === UNREACHABLE) reach(value, edgeTo(target, value) ?? edge, d + 1)
+      }
+    }
+  }
+  const edgeTo = (from: number, to: number): number | undefined => {
+    for (let e = firstEdge[from]!; e < firstEdge[from + 1]!; e++) if (s.edgeTarget(e) === to) return e
+    return undefined
+  }
+  const tableNotReached = (e: number): boolean => {
+    const table = weakMapTableOf(s, e)
+    if (table < 0 || distance[table] !== UNREACHABLE) return false
+    const waiting = waitingForTable.get(table)
+    if (waiting) waiting.push(e)
+    else waitingForTable.set(table, [e])
+    return true
+  }
   distance[s.rootNode] = 0
   queue[tail++] = s.rootNode
   let deferred: Array<[edge: number, distance: number]> | undefined = []
@@ -63,23 +104,16 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
       for (let e = firstEdge[node]!, end = firstEdge[node + 1]!; e < end; e++) {
         if (!strong[e]) continue
         const target = s.edgeTarget(e)
-        if (distance[target] !== UNREACHABLE) continue
+        if (distance[target] !== UNREACHABLE || tableNotReached(e)) continue
         if (deferred && isTransientRootEdge(s, node, e, target, synthetic)) deferred.push([e, next])
-        else {
-          distance[target] = next
-          via[target] = e
-          queue[tail++] = target
-        }
+        else reach(target, e, next)
       }
     }
     if (!deferred) break
     // Then the transient roots, for what only they hold.
     for (const [e, d] of deferred) {
       const target = s.edgeTarget(e)
-      if (distance[target] !== UNREACHABLE) continue
-      distance[target] = d
-      via[target] = e
-      queue[tail++] = target
+      if (distance[target] === UNREACHABLE) reach(target, e, d)
     }
     deferred = undefined
   }

@@ -4,13 +4,19 @@ import type { HeapSnapshot } from './heap-snapshot.js'
  * Which edges keep their target alive. Dominators, retained sizes, retainer paths and cycle
  * detection all walk the same graph, so they all read the mask built here.
  *
- * Each rule is small, says why, and names the one edge type it is about (so the millions of edges
- * of other types are never asked); an edge retains unless a rule says it does not.
+ * Each rule is small and says why. An edge rule names the one edge type it is about (so the
+ * millions of edges of other types are never asked); a holder rule is asked once per node, about
+ * all of its edges. An edge retains unless a rule says it does not.
  */
 interface EdgeRule {
   edgeType: string
   why: string
   notRetaining: (snapshot: HeapSnapshot, from: number, edge: number) => boolean
+}
+
+interface HolderRule {
+  why: string
+  holdsNothing: (snapshot: HeapSnapshot, from: number) => boolean
 }
 
 const rules: EdgeRule[] = [
@@ -31,12 +37,19 @@ const rules: EdgeRule[] = [
   },
 ]
 
-/** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)` */
-const WEAKMAP_PAIR = /^part of key \(.* @(\d+)\) -> value \(.* @\d+\) pair in WeakMap/
+const holderRules: HolderRule[] = [
+  {
+    why: "Node's cleanup queue lists every vm context that is not collected yet, to dispose of it at exit: it does not keep one alive (the snapshot draws the entry as an edge), and through it every vm context would look held by Node",
+    holdsNothing: (s, from) => s.nodeNameIs(from, 'Node / CleanupQueue'),
+  },
+]
+
+/** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)`, after `4 / ` on newer V8s. */
+const WEAKMAP_PAIR = /^(?:\d+ \/ )?part of key \(.* @(\d+)\) -> value \(.* @\d+\) pair in WeakMap/
 
 function isWeakMapValueEdgeFromOtherThanKey(s: HeapSnapshot, from: number, e: number): boolean {
-  // Most internal edges are named `map`, `elements`, …: the prefix is checked on the raw bytes.
-  if (!s.edgeNameStartsWith(e, 'part of key')) return false
+  // Most internal edges are named `map`, `elements`, …: the name is looked at in its bytes first.
+  if (!s.edgeNameIncludes(e, 'part of key')) return false
   const key = WEAKMAP_PAIR.exec(String(s.edgeName(e)))
   return key !== null && Number(key[1]) !== s.nodeId(from)
 }
@@ -51,6 +64,11 @@ export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   mask = new Uint8Array(snapshot.edgeCount).fill(1)
   const { firstEdge } = snapshot
   for (let from = 0; from < snapshot.nodeCount; from++) {
+    if (firstEdge[from] === firstEdge[from + 1]) continue
+    if (holderRules.some((r) => r.holdsNothing(snapshot, from))) {
+      mask.fill(0, firstEdge[from], firstEdge[from + 1])
+      continue
+    }
     for (let e = firstEdge[from]!, end = firstEdge[from + 1]!; e < end; e++) {
       const applicable = rulesOfType[snapshot.edgeTypeIndex(e)]
       if (applicable?.length && applicable.some((r) => r.notRetaining(snapshot, from, e))) mask[e] = 0

@@ -36,6 +36,30 @@ export class StringTable {
     return true
   }
 
+  /** Whether string `index` is `text` (ASCII, no escapes), read from the bytes without decoding. */
+  equals(index: number, text: string): boolean {
+    return (
+      index < this.count &&
+      this.spans[2 * index + 1]! - this.spans[2 * index]! === text.length &&
+      this.startsWith(index, text)
+    )
+  }
+
+  /** Whether string `index` contains `text` (ASCII), read from the bytes without decoding. */
+  includes(index: number, text: string): boolean {
+    if (index >= this.count) return false
+    const start = this.spans[2 * index]!
+    const last = this.spans[2 * index + 1]! - text.length
+    const first = text.charCodeAt(0)
+    for (let at = start; at <= last; at++) {
+      if (this.bytes[at] !== first) continue
+      let i = 1
+      while (i < text.length && this.bytes[at + i] === text.charCodeAt(i)) i++
+      if (i === text.length) return true
+    }
+    return false
+  }
+
   /** The string's value when it is a decimal integer (`"42"`), read from the bytes; else -1. */
   integerAt(index: number): number {
     if (index >= this.count) return -1

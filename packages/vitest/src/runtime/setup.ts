@@ -5,19 +5,9 @@
  */
 import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, TestRunner, type TaskMeta, type TestContext } from 'vitest'
-import {
-  Detector,
-  FileCheck,
-  formatVerdict,
-  fullNameOf,
-  headline,
-  packageRoot,
-  parseSize,
-  registerSourceMapProvider,
-  registerFrameworkCode,
-  type Verdict,
-} from '@leakproof/core'
+import type { Verdict } from '@leakproof/core'
 import { OPTIONS_KEY } from '../shared.js'
+import { engine } from './engine.js'
 import { clearingRerunMocks } from './mocks.js'
 import { rerunTest } from './rerun.js'
 import { holdFinishedEvents, type VitestSuite, type VitestTest } from './tasks.js'
@@ -27,6 +17,17 @@ interface WorkerState {
   config: { root: string; sequence: { hooks: string } }
   evaluatedModules?: { getModuleSourceMapById(id: string): { map: object } | null }
 }
+const {
+  Detector,
+  FileCheck,
+  formatVerdict,
+  fullNameOf,
+  headline,
+  packageRoot,
+  parseSize,
+  registerSourceMapProvider,
+  registerFrameworkCode,
+} = engine
 const worker = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__!
 const root = worker.config.root
 
@@ -40,6 +41,8 @@ registerSourceMapProvider((file) => worker.evaluatedModules?.getModuleSourceMapB
 
 const detector = new Detector(inject(OPTIONS_KEY as '@leakproof/options'), {
   root,
+  // In the vm pools, this file's vm context: not the engine's realm.
+  global: globalThis,
   isHostGlobal: (name) => name.startsWith('__vitest') || name.startsWith('__VITEST'),
 })
 const check = new FileCheck<VitestTest>(detector, root, worker.filepath ?? '')
@@ -174,6 +177,9 @@ aroundAll(async (runSuite) => {
   const { file, tests } = await check.endFile()
   for (const [test, verdict] of tests) await applyLate(test, verdict)
   if (fileTask) fileTask.meta.leakproofFile = file
+  // The engine and the worker outlive this file: nothing of the file's may stay with them.
+  registerSourceMapProvider(undefined)
+  held.restore()
   const error = check.leakError(file, false)
   if (error) throw error
 }, 0)

@@ -42,6 +42,12 @@ export interface HeldResults {
   hold(test: VitestTest): void
   /** Sends the test's result as it is now, with its 'test-finished' event. */
   release(test: VitestTest): Promise<void>
+  /**
+   * Gives the worker its own rpc back when the file is over. The worker outlives the file (in the
+   * vm pools it runs every file of a worker, each in a vm context of its own): a wrapper left on
+   * it would keep this file's context alive, and the next file's would wrap this one's.
+   */
+  restore(): void
 }
 
 /**
@@ -56,8 +62,9 @@ export function holdFinishedEvents(worker: object): HeldResults {
   const state = worker as { rpc?: WorkerRpc }
   const held = new Map<string, TaskEvent[]>()
   const original = state.rpc
+  let wrapper: WorkerRpc | undefined
   if (original && typeof original.onTaskUpdate === 'function') {
-    state.rpc = new Proxy(original, {
+    state.rpc = wrapper = new Proxy(original, {
       get(target, key, receiver) {
         const value = Reflect.get(target, key, receiver) as unknown
         if (key !== 'onTaskUpdate' || held.size === 0) return value
@@ -78,6 +85,9 @@ export function holdFinishedEvents(worker: object): HeldResults {
       const events = held.get(test.id) ?? []
       held.delete(test.id)
       await original?.onTaskUpdate([[test.id, test.result, test.meta]], events)
+    },
+    restore() {
+      if (wrapper && state.rpc === wrapper) state.rpc = original
     },
   }
 }
