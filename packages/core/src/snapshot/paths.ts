@@ -19,14 +19,28 @@ const UNREACHABLE = 0xffffffff
 const results = new WeakMap<HeapSnapshot, ShortestPaths>()
 
 /** `part of key (Object @123) -> value (Object @125) pair in WeakMap (table @77)`, after `4 / ` on newer V8s. */
-const WEAKMAP_ENTRY = /^(?:\d+ \/ )?part of key \(.* -> value \(.* pair in WeakMap \(table @(\d+)\)$/
+const WEAKMAP_ENTRY = /^(?:\d+ \/ )?part of key \(.* @(\d+)\) -> value \(.* pair in WeakMap \(table @(\d+)\)$/
 
-/** The WeakMap table node of an entry's key-to-value edge, or -1 for any other edge. */
-function weakMapTableOf(s: HeapSnapshot, e: number): number {
-  // Asked of every edge the search takes: the name is looked at in its bytes, decoded only for an entry.
-  if (s.edgeType(e) !== 'internal' || !s.edgeNameIncludes(e, 'part of key')) return -1
-  const table = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
-  return table ? s.nodeOfId(Number(table[1])) : -1
+/**
+ * For each WeakMap entry's key-to-value edge, the WeakMap table node (-1 for any other edge), with
+ * no id lookup over the whole snapshot: V8 writes each entry's edge twice, from the key and from the
+ * table, so the tables are the sources of the copies whose key id is not their own.
+ */
+function weakMapTables(s: HeapSnapshot): (e: number) => number {
+  const internal = s.edgeTypes.indexOf('internal')
+  const tableById = new Map<number, number>()
+  const { firstEdge } = s
+  for (let from = 0; from < s.nodeCount; from++)
+    for (let e = firstEdge[from]!, end = firstEdge[from + 1]!; e < end; e++) {
+      if (s.edgeTypeIndex(e) !== internal || !s.edgeNameIncludes(e, 'part of key')) continue
+      const entry = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
+      if (entry && Number(entry[1]) !== s.nodeId(from)) tableById.set(Number(entry[2]), from)
+    }
+  return (e) => {
+    if (tableById.size === 0 || s.edgeTypeIndex(e) !== internal || !s.edgeNameIncludes(e, 'part of key')) return -1
+    const entry = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
+    return entry ? (tableById.get(Number(entry[2])) ?? -1) : -1
+  }
 }
 
 /**
@@ -40,11 +54,12 @@ const TRANSIENT_ROOTS = new Set(['(Stack roots)', '(Handle scope)'])
  * objects it embeds, for as long as the job runs. Seen on a busy machine: TurboFan compiling the
  * fixture's `remember` while the snapshot was taken made its module Map look held by the compiler.
  */
-const COMPILER_HANDLES = / \/ IdentityMapBase$/
+const COMPILER_HANDLES = ' / IdentityMapBase'
 
 function isTransientRootEdge(s: HeapSnapshot, from: number, e: number, target: number, synthetic: number): boolean {
   if (s.nodeTypeIndex(target) === synthetic) return TRANSIENT_ROOTS.has(s.nodeName(target))
-  return s.nodeTypeIndex(from) === synthetic && COMPILER_HANDLES.test(String(s.edgeName(e)))
+  // Synthetic roots such as `(Internalized strings)` have an edge per string: names read as bytes.
+  return s.nodeTypeIndex(from) === synthetic && s.edgeNameIncludes(e, COMPILER_HANDLES)
 }
 
 /**
@@ -68,11 +83,14 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   // waits for the table (V8's ephemeron rule), or every WeakMap keyed by a long-lived object (a
   // core module, a class) would look like what holds its values.
   const waitingForTable = new Map<number, number[]>()
+  /** 1 for a table in `waitingForTable`: a byte read per node reached, not a Map lookup. */
+  const waited = new Uint8Array(s.nodeCount)
+  const internal = s.edgeTypes.indexOf('internal')
   const reach = (target: number, e: number, d: number): void => {
     distance[target] = d
     via[target] = e
     queue[tail++] = target
-    const waiting = waitingForTable.get(target)
+    const waiting = waited[target] ? waitingForTable.get(target) : undefined
     if (waiting) {
       // The table came last: the values go by its own edges to them, the path the WeakMap is on.
       waitingForTable.delete(target)
@@ -86,12 +104,14 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
     for (let e = firstEdge[from]!; e < firstEdge[from + 1]!; e++) if (s.edgeTarget(e) === to) return e
     return undefined
   }
+  const weakMapTableOf = weakMapTables(s)
   const tableNotReached = (e: number): boolean => {
-    const table = weakMapTableOf(s, e)
+    const table = weakMapTableOf(e)
     if (table < 0 || distance[table] !== UNREACHABLE) return false
     const waiting = waitingForTable.get(table)
     if (waiting) waiting.push(e)
     else waitingForTable.set(table, [e])
+    waited[table] = 1
     return true
   }
   distance[s.rootNode] = 0
@@ -104,7 +124,7 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
       for (let e = firstEdge[node]!, end = firstEdge[node + 1]!; e < end; e++) {
         if (!strong[e]) continue
         const target = s.edgeTarget(e)
-        if (distance[target] !== UNREACHABLE || tableNotReached(e)) continue
+        if (distance[target] !== UNREACHABLE || (s.edgeTypeIndex(e) === internal && tableNotReached(e))) continue
         if (deferred && isTransientRootEdge(s, node, e, target, synthetic)) deferred.push([e, next])
         else reach(target, e, next)
       }

@@ -14,9 +14,10 @@ interface EdgeRule {
   notRetaining: (snapshot: HeapSnapshot, from: number, edge: number) => boolean
 }
 
+/** Nodes named `holder` hold nothing: compared by string index, found once per snapshot. */
 interface HolderRule {
   why: string
-  holdsNothing: (snapshot: HeapSnapshot, from: number) => boolean
+  holder: string
 }
 
 const rules: EdgeRule[] = [
@@ -40,7 +41,7 @@ const rules: EdgeRule[] = [
 const holderRules: HolderRule[] = [
   {
     why: "Node's cleanup queue lists every vm context that is not collected yet, to dispose of it at exit: it does not keep one alive (the snapshot draws the entry as an edge), and through it every vm context would look held by Node",
-    holdsNothing: (s, from) => s.nodeNameIs(from, 'Node / CleanupQueue'),
+    holder: 'Node / CleanupQueue',
   },
 ]
 
@@ -63,9 +64,15 @@ export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   const rulesOfType = snapshot.edgeTypes.map((type) => rules.filter((r) => r.edgeType === type))
   mask = new Uint8Array(snapshot.edgeCount).fill(1)
   const { firstEdge } = snapshot
+  // One byte per string, 1 for a holder rule's name: a byte read per node.
+  const holderName = new Uint8Array(snapshot.strings.count)
+  for (const { holder } of holderRules) {
+    const at = snapshot.strings.find(holder)
+    if (at >= 0) holderName[at] = 1
+  }
   for (let from = 0; from < snapshot.nodeCount; from++) {
     if (firstEdge[from] === firstEdge[from + 1]) continue
-    if (holderRules.some((r) => r.holdsNothing(snapshot, from))) {
+    if (holderName[snapshot.nodeNameIndex(from)]) {
       mask.fill(0, firstEdge[from], firstEdge[from + 1])
       continue
     }

@@ -45,6 +45,12 @@ export class StringTable {
     )
   }
 
+  /** Index of the first string that is `text` (ASCII, no escapes), or -1. */
+  find(text: string): number {
+    for (let i = 0; i < this.count; i++) if (this.equals(i, text)) return i
+    return -1
+  }
+
   /** Whether string `index` contains `text` (ASCII), read from the bytes without decoding. */
   includes(index: number, text: string): boolean {
     if (index >= this.count) return false
