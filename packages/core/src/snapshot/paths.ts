@@ -24,15 +24,16 @@ const WEAKMAP_ENTRY = /^(?:\d+ \/ )?part of key \(.* @(\d+)\) -> value \(.* pair
 /**
  * For each WeakMap entry's key-to-value edge, the WeakMap table node (-1 for any other edge), with
  * no id lookup over the whole snapshot: V8 writes each entry's edge twice, from the key and from the
- * table, so the tables are the sources of the copies whose key id is not their own.
+ * table, so the tables are the sources of the copies whose key id is not their own (the copies
+ * retaining-edges.ts marks as not retaining: only those few edges are read here).
  */
-function weakMapTables(s: HeapSnapshot): (e: number) => number {
+function weakMapTables(s: HeapSnapshot, strong: Uint8Array): (e: number) => number {
   const internal = s.edgeTypes.indexOf('internal')
   const tableById = new Map<number, number>()
   const { firstEdge } = s
   for (let from = 0; from < s.nodeCount; from++)
     for (let e = firstEdge[from]!, end = firstEdge[from + 1]!; e < end; e++) {
-      if (s.edgeTypeIndex(e) !== internal || !s.edgeNameIncludes(e, 'part of key')) continue
+      if (strong[e] || s.edgeTypeIndex(e) !== internal || !s.edgeNameIncludes(e, 'part of key')) continue
       const entry = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
       if (entry && Number(entry[1]) !== s.nodeId(from)) tableById.set(Number(entry[2]), from)
     }
@@ -104,7 +105,7 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
     for (let e = firstEdge[from]!; e < firstEdge[from + 1]!; e++) if (s.edgeTarget(e) === to) return e
     return undefined
   }
-  const weakMapTableOf = weakMapTables(s)
+  const weakMapTableOf = weakMapTables(s, strong)
   const tableNotReached = (e: number): boolean => {
     const table = weakMapTableOf(e)
     if (table < 0 || distance[table] !== UNREACHABLE) return false
