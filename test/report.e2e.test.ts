@@ -37,6 +37,10 @@ describe.each(frameworks)('the run report under %s, on GitHub Actions', (framewo
       const validate = new Ajv2020.default({ strict: false }).compile(schema)
       expect(validate(report), JSON.stringify(validate.errors)).toBe(true)
       expect(report.framework.name).toBe(framework)
+      // Each worker's heap at each of its files' ends: every file of the run, once.
+      const timeline = report.heap as Array<{ worker: string; files: Array<{ file: string; rss: number }> }>
+      expect(timeline.flatMap((w) => w.files.map((f) => f.file)).sort()).toEqual([...files].sort())
+      for (const w of timeline) for (const f of w.files) expect(f.rss).toBeGreaterThan(0)
       const leaking = report.tests
         .filter((t: { verdict: string }) => t.verdict === 'leak')
         .map((t: { id: string }) => t.id)

@@ -6,6 +6,7 @@ import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
 import type { Finding, RetainedFinding, Verdict } from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
+import { watchHeapFromHere } from './heap-timeline.js'
 import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
@@ -111,6 +112,7 @@ export class Detector {
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
   beginFile(file: string): Window {
+    watchHeapFromHere()
     const window = new Window('file', { file, fullName: '' }, snapshotGlobals(this.scope))
     this.fileWindow = window
     openWindow(window)

@@ -6,12 +6,14 @@ import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import {
+  byWorker,
   interruptedChecks,
   newReport,
   prepareCheckingDir,
   publishReport,
   testReport,
   unmatchedBudgetFiles,
+  type HeapPoint,
   type ResolvedOptions,
   type TestReport,
   type Verdict,
@@ -46,9 +48,12 @@ export class LeakproofReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const root = this.vitest.config.root
     const tests: TestReport[] = []
+    const heap: Array<{ worker: string; point: HeapPoint }> = []
     for (const module of modules) {
-      const fileVerdict = (module.meta() as { leakproofFile?: Verdict }).leakproofFile
-      if (fileVerdict && fileVerdict.state !== 'clean') tests.push(testReport(root, module.moduleId, '', fileVerdict))
+      const meta = module.meta() as { leakproofFile?: Verdict; leakproofHeap?: { worker: string; point: HeapPoint } }
+      if (meta.leakproofFile && meta.leakproofFile.state !== 'clean')
+        tests.push(testReport(root, module.moduleId, '', meta.leakproofFile))
+      if (meta.leakproofHeap) heap.push(meta.leakproofHeap)
       for (const test of module.children.allTests()) {
         const verdict = (test.meta() as { leakproofVerdict?: Verdict }).leakproofVerdict
         if (verdict) tests.push(testReport(root, module.moduleId, test.fullName, verdict, test.location?.line))
@@ -61,6 +66,7 @@ export class LeakproofReporter implements Reporter {
         { name: 'vitest', version: this.vitest.version },
         tests,
         shard ? { index: shard.index, count: shard.count } : undefined,
+        byWorker(heap),
       ),
       {
         root,
