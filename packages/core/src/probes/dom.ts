@@ -10,6 +10,7 @@
  * the stack is captured, not formatted, and everything else is decided when the window ends.
  */
 import type { DomFinding, ListenerFinding } from '../findings.js'
+import { callerKey, originOf } from '../origin.js'
 import {
   blameFrame,
   captureFrames,
@@ -296,10 +297,11 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
     }
     const frames = mapFrames(record.trace)
     if (isFrameworkWork(frames) || isImplementationWork(frames)) continue
-    const addedAt = blameFrame(frames)
-    if (!addedAt) continue
+    const origin = originOf(frames)
+    if (!origin) continue
+    const { at: addedAt, dependency } = origin
     const name = targetName(target, dom)
-    const key = `${name}\0${record.type}\0${record.capture}\0${addedAt.file}:${addedAt.line}:${addedAt.column}`
+    const key = `${name}\0${record.type}\0${record.capture}\0${addedAt.file}:${addedAt.line}:${addedAt.column}\0${callerKey(dependency)}`
     const existing = groups.get(key)
     if (existing) existing.count++
     else
@@ -310,6 +312,7 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
         count: 1,
         ...(record.capture && { capture: true }),
         addedAt,
+        ...(dependency && { dependency }),
         stack: stackText(frames),
       })
   }
