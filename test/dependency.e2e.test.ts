@@ -67,7 +67,13 @@ for (const framework of ['vitest', 'jest'] as const) {
           new RegExp(`\\n +inside dependency leaky-lib 1\\.4\\.2, called from ${file}:${leak.calledFrom}:\\d+\\n`),
         )
         expect(message).toContain(
-          "  made inside a dependency\n    leaky-lib 1.4.2: its code made this, called from yours. Release it as the package documents (close, unsubscribe, unmount); if the package leaks on its own, upgrade it, or name it in `ignore` with a reason:\n      { package: 'leaky-lib', reason: '…' }",
+          [
+            '  made inside a dependency',
+            '    leaky-lib 1.4.2: its code made it, called from yours.',
+            '    Release what it made as the package documents (close, unsubscribe, unmount). If the package',
+            '    leaks on its own, upgrade it, or name it in `ignore` with a reason:',
+            "      { package: 'leaky-lib', reason: '…' }",
+          ].join('\n'),
         )
         const finding = report.tests.find((t) => t.id === `${file} > ${leak.test}`)?.findings[0]
         const dependency =

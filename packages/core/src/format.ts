@@ -18,6 +18,7 @@ import {
   type WatchedFinding,
 } from './findings.js'
 import { callerKey } from './origin.js'
+import { ownerOf } from './stack.js'
 import { formatBytes } from './size.js'
 
 export interface FormatOptions {
@@ -116,10 +117,12 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
     sections.push(
       section(
         dependencies.length === 1 ? 'made inside a dependency' : 'made inside dependencies',
-        dependencies.flatMap((d) => [
-          `${packageText(d)}: its code made this, called from yours. Release it as the package documents (close, unsubscribe, unmount); if the package leaks on its own, upgrade it, or name it in \`ignore\` with a reason:`,
-          `  { package: '${d.name}', reason: '…' }`,
-        ]),
+        [
+          ...dependencies.map((d) => `${packageText(d)}: its code made it, called from yours.`),
+          'Release what it made as the package documents (close, unsubscribe, unmount). If the package',
+          'leaks on its own, upgrade it, or name it in `ignore` with a reason:',
+          `  ${dependencies.map((d) => `{ package: '${d.name}', reason: '…' }`).join(', ')}`,
+        ],
         c,
       ),
     )
@@ -247,14 +250,10 @@ export function formatVerdict(verdict: Verdict, severity: 'error' | 'warn', opti
  */
 export function leakLocation(findings: Finding[]): SourceLocation | undefined {
   for (const f of findings) {
-    const at = findingOrigins(f).find((l) => !isInDependency(l.file))
+    const at = findingOrigins(f).find((l) => ownerOf(l.file) === 'user')
     if (at) return at
   }
   return undefined
-}
-
-function isInDependency(file: string): boolean {
-  return /[\\/]node_modules[\\/]/.test(file)
 }
 
 /** One line that says what was left: the first line of a LeakError. */

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { InDependency, SourceLocation } from './findings.js'
-import { ownerOf, type StackFrame } from './stack.js'
+import { DOM_IMPLEMENTATION, ownerOf, type StackFrame } from './stack.js'
 
 /** A package as its package.json names it. */
 export interface InstalledPackage {
@@ -29,10 +29,14 @@ export interface Origin {
 /**
  * The frame that made a finding (innermost first in `frames`) and, when it is a dependency's, which
  * package it is and the first frame of the user's code outside it. Node's frames, the framework's
- * and leakproof's are passed over: they are neither the user's doing nor a library's.
+ * and leakproof's are passed over: they are neither the user's doing nor a library's; so are the
+ * DOM implementation's, which implement the globals a test calls (jsdom's `setTimeout`), unless
+ * nothing else is on the stack.
  */
 export function originOf(frames: StackFrame[], packageOf: PackageLookup = installedPackage): Origin | undefined {
-  const i = frames.findIndex((f) => isCodeOf(f, 'user') || isCodeOf(f, 'dependency'))
+  const library = (f: StackFrame): boolean => isCodeOf(f, 'dependency') && !DOM_IMPLEMENTATION.test(f.file)
+  let i = frames.findIndex((f) => isCodeOf(f, 'user') || library(f))
+  if (i < 0) i = frames.findIndex((f) => isCodeOf(f, 'dependency'))
   const at = frames[i]
   if (!at) return undefined
   if (isCodeOf(at, 'user')) return { at }

@@ -62,6 +62,20 @@ describe('originOf: which code made a finding', () => {
     expect(originOf(frames, lookup)?.dependency).toEqual({ name: 'leaky-lib', version: '1.0.0' })
   })
 
+  test("a global the DOM implementation provides (jsdom's setTimeout) is the caller's", () => {
+    const frames = [
+      frame('node:internal/timers', 1),
+      frame('/app/node_modules/jsdom/lib/jsdom/browser/Window.js', 600, 'timerInitializationSteps'),
+      frame('/app/node_modules/jsdom/lib/jsdom/browser/Window.js', 550, 'setTimeout'),
+      frame('/app/tests/a.test.ts', 6),
+    ]
+    expect(originOf(frames, lookup)).toEqual({ at: frames[3] })
+    expect(originOf(frames.slice(0, 3), () => ({ name: 'jsdom', version: '26.1.0' }))).toEqual({
+      at: frames[1],
+      dependency: { name: 'jsdom', version: '26.1.0' },
+    })
+  })
+
   test("the framework's and Node's frames alone: nothing to blame", () => {
     expect(originOf([frame('/app/node_modules/vitest/dist/x.js', 1), frame('node:events', 2)], lookup)).toBeUndefined()
   })
@@ -215,7 +229,9 @@ describe('reports of what a dependency made', () => {
         '      inside dependency leaky-lib 1.0.0, not called from your code (no frame of it on the stack)',
         '',
         '  made inside a dependency',
-        '    leaky-lib 1.0.0: its code made this, called from yours. Release it as the package documents (close, unsubscribe, unmount); if the package leaks on its own, upgrade it, or name it in `ignore` with a reason:',
+        '    leaky-lib 1.0.0: its code made it, called from yours.',
+        '    Release what it made as the package documents (close, unsubscribe, unmount). If the package',
+        '    leaks on its own, upgrade it, or name it in `ignore` with a reason:',
         "      { package: 'leaky-lib', reason: '…' }",
       ].join('\n'),
     )

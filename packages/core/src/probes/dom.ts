@@ -13,6 +13,7 @@ import type { DomFinding, ListenerFinding } from '../findings.js'
 import { callerKey, originOf } from '../origin.js'
 import {
   blameFrame,
+  DOM_IMPLEMENTATION,
   captureFrames,
   isFrameworkWork,
   mapFrames,
@@ -75,10 +76,6 @@ function outerCall(
     depth--
   }
 }
-
-/** The DOM implementations themselves: what they do on their own is not the test's doing. */
-const DOM_IMPLEMENTATION =
-  /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
 
 export interface DomScope extends DomGlobals {
   /** The global object tests run against. */
