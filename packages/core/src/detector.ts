@@ -6,6 +6,7 @@ import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
 import type { Finding, RetainedFinding, Verdict } from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
+import { watchHeapFromHere } from './heap-timeline.js'
 import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
@@ -13,7 +14,7 @@ import { liveAllocations, mark, release, rerunAllocations, startAllocationSampli
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
-import { snapshotGlobals } from './probes/globals.js'
+import { snapshotGlobals, watchAssignments } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
@@ -111,6 +112,7 @@ export class Detector {
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
   beginFile(file: string): Window {
+    watchHeapFromHere()
     const window = new Window('file', { file, fullName: '' }, snapshotGlobals(this.scope))
     this.fileWindow = window
     openWindow(window)
@@ -402,6 +404,7 @@ export class Detector {
     const before = new Set(this.collect(window).map(findingKey))
     const scratch = new Window('test', window.info, snapshotGlobals(this.scope, true))
     scratch.rerunOf = window
+    const watched = watchAssignments(this.scope, first)
     try {
       // Settled as a test's end is: a short timer's continuation (the next step of a chain) is the re-run's.
       await this.replaying(window, scratch, async () => {
@@ -414,6 +417,8 @@ export class Detector {
         `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`,
       )
       return undefined
+    } finally {
+      watched()
     }
     return { before, scratch }
   }

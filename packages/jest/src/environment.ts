@@ -4,12 +4,14 @@
  * windows and fails tests with the engine's verdict. It judges nothing itself.
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
+import { relative, sep } from 'node:path'
 import type { Circus } from '@jest/types'
 import {
   blameFrame,
   Detector,
   FileCheck,
   fullNameOf,
+  heapAtFileEnd,
   LeakproofConfigError,
   leaks,
   packageRoot,
@@ -22,6 +24,7 @@ import {
   type SourceLocation,
   type TestReport,
   type Verdict,
+  worker,
 } from '@leakproof/core'
 import { rerunTest, snapshotCounterOf } from './rerun.js'
 import { writeRecords } from './records.js'
@@ -162,9 +165,10 @@ class TestWindows {
     if (error) test.errors.push(error)
   }
 
-  /** Hands the file's verdicts to the reporter, when there is one. */
+  /** Hands the file's verdicts and its point of the worker's heap timeline to the reporter, when there is one. */
   publish(): void {
-    writeRecords(this.context.testPath, this.records)
+    const point = heapAtFileEnd(relative(this.root, this.context.testPath).split(sep).join('/'))
+    writeRecords(this.context.testPath, { tests: this.records, heap: { worker, point } })
   }
 }
 

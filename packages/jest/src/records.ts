@@ -8,7 +8,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { TestReport } from '@leakproof/core'
+import type { HeapPoint, TestReport } from '@leakproof/core'
+
+/** What one test file's environment hands the reporter: its verdicts, and its point of its worker's heap timeline. */
+export interface FileRecords {
+  tests: TestReport[]
+  heap?: { worker: string; point: HeapPoint }
+}
 
 export const RECORDS_DIR_VARIABLE = 'LEAKPROOF_JEST_RECORDS'
 
@@ -17,12 +23,12 @@ function recordsFile(dir: string, testPath: string): string {
 }
 
 /** In the environment: nothing to do when no leakproof reporter is listening. */
-export function writeRecords(testPath: string, records: TestReport[]): void {
+export function writeRecords(testPath: string, records: FileRecords): void {
   const dir = process.env[RECORDS_DIR_VARIABLE]
   if (dir && existsSync(dir)) writeFileSync(recordsFile(dir, testPath), JSON.stringify(records))
 }
 
-export function readRecords(dir: string, testPath: string): TestReport[] {
+export function readRecords(dir: string, testPath: string): FileRecords {
   const file = recordsFile(dir, testPath)
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TestReport[]) : []
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FileRecords) : { tests: [] }
 }

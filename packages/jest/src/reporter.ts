@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path'
 import type { Config } from '@jest/types'
 import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/reporters'
 import {
+  byWorker,
   interruptedChecks,
   newReport,
   prepareCheckingDir,
@@ -17,6 +18,7 @@ import {
   resolveOptions,
   resolveReportOptions,
   unmatchedBudgetFiles,
+  type HeapPoint,
   type TestReport,
 } from '@leakproof/core'
 import { readRecords, RECORDS_DIR_VARIABLE } from './records.js'
@@ -25,6 +27,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   private readonly options: ReturnType<typeof resolveReportOptions>
   private readonly dir: string
   private tests: TestReport[] = []
+  private heap: Array<{ worker: string; point: HeapPoint }> = []
 
   constructor(
     private readonly globalConfig: Config.GlobalConfig,
@@ -39,7 +42,9 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   }
 
   onTestResult(_test: unknown, result: TestResult): void {
-    this.tests.push(...readRecords(this.dir, result.testFilePath))
+    const { tests, heap } = readRecords(this.dir, result.testFilePath)
+    this.tests.push(...tests)
+    if (heap) this.heap.push(heap)
   }
 
   /** Where workers note the test they are checking (see interrupted.ts). */
@@ -58,6 +63,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
         { name: 'jest', version: jestVersion(rootDir) },
         this.tests,
         shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined,
+        byWorker(this.heap),
       ),
       {
         root: rootDir,
@@ -70,6 +76,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     )
     // Watch mode runs again with this reporter: each run reports its own tests.
     this.tests = []
+    this.heap = []
   }
 
   getLastError(): Error | undefined {

@@ -27,6 +27,8 @@ declare module 'vitest' {
     leakproofVerdict?: import('@leakproof/core').Verdict
     /** A test file's after-all verdict, for the run's report. */
     leakproofFile?: import('@leakproof/core').Verdict
+    /** The file's point of its worker's heap timeline, for the run's report. */
+    leakproofHeap?: { worker: string; point: import('@leakproof/core').HeapPoint }
   }
   interface ProvidedContext {
     '@leakproof/options': import('@leakproof/core').ResolvedOptions

@@ -8,6 +8,7 @@
  */
 import { appendFileSync } from 'node:fs'
 import { headline, leakLocation, relativeFile } from '../format.js'
+import type { WorkerHeap } from '../heap-timeline.js'
 import type { LeakReport } from './model.js'
 import { leakRows } from './rows.js'
 
@@ -32,15 +33,17 @@ function command(name: string, properties: Record<string, string | number | unde
 export interface AnnotationOptions {
   root: string
   /**
-   * The framework's own GitHub reporter is on: it already annotates each failing test (a LeakError
-   * included) at the test, so only the leak's own line is added here.
+   * The framework's own GitHub reporter is on and annotates a LeakError at its stack's frame (Jest's
+   * `github-actions`: the leak's line, else the test's), so only the leak's own line is added here.
    */
   frameworkAnnotatesTests: boolean
 }
 
 /**
  * One `::error` per leaking test at the test's line, and one at the line that made the leak when
- * that line is in the repository (a handle's creation, a listener's addition, an allocation site).
+ * that line is in the repository (a handle's creation, a listener's addition, an allocation site;
+ * for what a dependency made, the user's call into it): every leaking test is annotated in the
+ * repository at least once.
  */
 export function githubAnnotations(report: LeakReport, options: AnnotationOptions): string[] {
   const lines: string[] = []
@@ -73,7 +76,7 @@ export function markdownSummary(report: LeakReport, root: string): string {
     ? `\n${report.baseline.known.length} known leaks (${report.baseline.file}) passed; ${report.baseline.fixed.length} fixed since the baseline${report.baseline.fixed.length ? `: ${report.baseline.fixed.map((id) => `\`${id}\``).join(', ')}` : ''}.\n`
     : ''
   if (rows.length === 0)
-    return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}`
+    return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}${heapChart(report.heap ?? [])}`
   const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
   const table = [
     '| test | kind | left | per run | cause |',
@@ -90,6 +93,30 @@ export function markdownSummary(report: LeakReport, root: string): string {
     '',
     chart(rows),
     baseline,
+    heapChart(report.heap ?? []),
+  ].join('\n')
+}
+
+/** The live heap after GC at each file's end, one line per worker (at most 4), when it was measured. */
+function heapChart(workers: readonly WorkerHeap[]): string {
+  const shown = workers.filter((w) => w.files.filter((f) => f.liveAfterGc !== undefined).length >= 2).slice(0, 4)
+  if (shown.length === 0) return ''
+  const files = Math.max(...shown.map((w) => w.files.length))
+  const mb = (bytes: number | undefined): number => Math.round((bytes ?? 0) / (1024 * 1024))
+  // A file with no full GC while it ran carries the worker's last figure forward.
+  const series = shown.map((w) => {
+    let last = w.files.find((f) => f.liveAfterGc !== undefined)!.liveAfterGc
+    return w.files.map((f) => mb((last = f.liveAfterGc ?? last)))
+  })
+  return [
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `  title "Live heap after GC at each test file's end (MB), ${shown.length === 1 ? `worker ${shown[0]!.worker}` : `workers ${shown.map((w) => w.worker).join(', ')}`}"`,
+    `  x-axis "test files, in the order each worker ran them" 1 --> ${files}`,
+    '  y-axis "MB"',
+    ...series.map((s) => `  line [${s.join(', ')}]`),
+    '```',
   ].join('\n')
 }
 

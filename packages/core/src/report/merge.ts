@@ -180,6 +180,7 @@ export function mergeReports(inputs: readonly SavedReport[]): MergeResult {
     tests.push(...report.tests)
   }
 
+  const heap = ordered.flatMap((i) => i.report.heap ?? [])
   const first = ordered[0]!.report
   const createdAt = ordered.map((i) => i.report.createdAt).reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a))
   const count = sharded[0]?.report.shard!.count
@@ -193,6 +194,7 @@ export function mergeReports(inputs: readonly SavedReport[]): MergeResult {
       node: first.node,
       createdAt,
       tests,
+      ...(heap.length > 0 && { heap }),
     },
     missingShards,
     ...(count !== undefined && { shardCount: count }),

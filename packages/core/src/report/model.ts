@@ -4,6 +4,7 @@
  * back by `leakproof report`, merged across shards.
  */
 import type { Finding, IgnoredFinding, VerdictState } from '../findings.js'
+import type { WorkerHeap } from '../heap-timeline.js'
 import { toolVersion } from '../version.js'
 
 export const REPORT_SCHEMA_VERSION = 1
@@ -20,6 +21,8 @@ export interface LeakReport {
   tests: TestReport[]
   /** Set when a baseline file was read: its known leaks that passed, and those fixed since. */
   baseline?: { file: string; known: string[]; fixed: string[] }
+  /** Each worker's live heap after GC and RSS at each of its files' ends (heap-timeline.ts). */
+  heap?: WorkerHeap[]
 }
 
 export interface TestReport {
@@ -50,6 +53,7 @@ export function newReport(
   framework: LeakReport['framework'],
   tests: TestReport[],
   shard?: LeakReport['shard'],
+  heap?: WorkerHeap[],
 ): LeakReport {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -59,5 +63,6 @@ export function newReport(
     createdAt: new Date().toISOString(),
     ...(shard && { shard }),
     tests,
+    ...(heap && heap.length > 0 && { heap }),
   }
 }

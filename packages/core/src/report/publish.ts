@@ -3,7 +3,13 @@ import { dirname, resolve } from 'node:path'
 import { appendStepSummary, githubAnnotations, markdownSummary } from './github.js'
 import type { LeakReport } from './model.js'
 import { baselineResult, loadBaseline } from './baseline.js'
-import { formatBaselineSummary, formatIgnoredSummary, formatNotesSummary, formatTerminalSummary } from './terminal.js'
+import {
+  formatBaselineSummary,
+  formatHeapSummary,
+  formatIgnoredSummary,
+  formatNotesSummary,
+  formatTerminalSummary,
+} from './terminal.js'
 import { formatInterruptedSummary } from './interrupted.js'
 
 export interface PublishOptions {
@@ -39,6 +45,7 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
     formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color),
     formatIgnoredSummary(report, color),
     formatInterruptedSummary(report.tests, color),
+    formatHeapSummary(report, color),
   ]) {
     if (part) out.write(`\n${part}\n`)
   }

@@ -2,6 +2,7 @@ import pc from 'picocolors'
 import type { LeakReport } from './model.js'
 import { formatFindings } from '../format.js'
 import { leakRows } from './rows.js'
+import { heapGrowthLines } from '../heap-timeline.js'
 
 export interface TerminalOptions {
   root: string
@@ -104,5 +105,19 @@ export function formatNotesSummary(report: LeakReport, options: TerminalOptions)
   return [
     `${c.bold('leakproof')}: notes on ${entries.length} ${entries.length === 1 ? 'test' : 'tests'} (not failures)`,
     ...entries,
+  ].join('\n')
+}
+
+/**
+ * The workers whose live heap after GC grew over their files (heap-timeline.ts), one line each:
+ * where a run that ends `JavaScript heap out of memory` starts to show.
+ */
+export function formatHeapSummary(report: LeakReport, color: boolean): string {
+  const lines = heapGrowthLines(report.heap ?? [])
+  if (lines.length === 0) return ''
+  const c = pc.createColors(color)
+  return [
+    `${c.bold('leakproof')}: ${lines.length === 1 ? 'a worker whose heap grew' : `${lines.length} workers whose heap grew`} over its test files (the JSON report has each file's figures)`,
+    ...lines.map((l) => `  ${l}`),
   ].join('\n')
 }

@@ -6,12 +6,14 @@ import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import {
+  byWorker,
   interruptedChecks,
   newReport,
   prepareCheckingDir,
   publishReport,
   testReport,
   unmatchedBudgetFiles,
+  type HeapPoint,
   type ResolvedOptions,
   type TestReport,
   type Verdict,
@@ -46,9 +48,12 @@ export class LeakproofReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const root = this.vitest.config.root
     const tests: TestReport[] = []
+    const heap: Array<{ worker: string; point: HeapPoint }> = []
     for (const module of modules) {
-      const fileVerdict = (module.meta() as { leakproofFile?: Verdict }).leakproofFile
-      if (fileVerdict && fileVerdict.state !== 'clean') tests.push(testReport(root, module.moduleId, '', fileVerdict))
+      const meta = module.meta() as { leakproofFile?: Verdict; leakproofHeap?: { worker: string; point: HeapPoint } }
+      if (meta.leakproofFile && meta.leakproofFile.state !== 'clean')
+        tests.push(testReport(root, module.moduleId, '', meta.leakproofFile))
+      if (meta.leakproofHeap) heap.push(meta.leakproofHeap)
       for (const test of module.children.allTests()) {
         const verdict = (test.meta() as { leakproofVerdict?: Verdict }).leakproofVerdict
         if (verdict) tests.push(testReport(root, module.moduleId, test.fullName, verdict, test.location?.line))
@@ -61,6 +66,7 @@ export class LeakproofReporter implements Reporter {
         { name: 'vitest', version: this.vitest.version },
         tests,
         shard ? { index: shard.index, count: shard.count } : undefined,
+        byWorker(heap),
       ),
       {
         root,
@@ -68,10 +74,11 @@ export class LeakproofReporter implements Reporter {
         baseline: this.options.baseline,
         out: process.stdout,
         env: process.env,
-        // Vitest adds it by itself when GITHUB_ACTIONS is set and no reporter was asked for.
-        frameworkAnnotatesTests: (this.vitest.config.reporters as unknown[]).some(
-          (r) => r === 'github-actions' || (Array.isArray(r) && r[0] === 'github-actions'),
-        ),
+        // Vitest's github-actions reporter (on by itself when GITHUB_ACTIONS is set and no reporter
+        // was asked for) annotates an error at its stack's nearest frame in the project, and a
+        // LeakError has none here (Vitest would source-map a frame in it once more): leakproof
+        // annotates each leaking test itself. Other failures keep Vitest's annotations.
+        frameworkAnnotatesTests: false,
       },
     )
   }

@@ -3,6 +3,7 @@
  * Vitest's hooks onto the engine's windows and fails tests with the engine's verdict; it judges
  * nothing itself.
  */
+import { relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, TestRunner, type TaskMeta, type TestContext } from 'vitest'
 import type { Verdict } from '@leakproof/core'
@@ -27,6 +28,8 @@ const {
   parseSize,
   registerSourceMapProvider,
   registerFrameworkCode,
+  heapAtFileEnd,
+  worker: workerName,
 } = engine
 const worker = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__!
 const root = worker.config.root
@@ -49,7 +52,7 @@ const check = new FileCheck<VitestTest>(detector, root, worker.filepath ?? '')
 const held = holdFinishedEvents(worker)
 
 /** The test file's task, for its after-all verdict: known once a test has run. */
-let fileTask: { meta: TaskMeta } | undefined
+let fileTask: { meta: TaskMeta; filepath: string } | undefined
 
 /**
  * Findings also travel as the test's annotations (Vitest's UI, HTML and GitHub Actions reporters
@@ -176,7 +179,13 @@ aroundAll(async (runSuite) => {
   // is judged now too, and a re-run that fails then is a note, never a failure.
   const { file, tests } = await check.endFile()
   for (const [test, verdict] of tests) await applyLate(test, verdict)
-  if (fileTask) fileTask.meta.leakproofFile = file
+  if (fileTask) {
+    fileTask.meta.leakproofFile = file
+    fileTask.meta.leakproofHeap = {
+      worker: workerName,
+      point: heapAtFileEnd(relative(root, fileTask.filepath).split(sep).join('/')),
+    }
+  }
   // The engine and the worker outlive this file: nothing of the file's may stay with them.
   registerSourceMapProvider(undefined)
   held.restore()
