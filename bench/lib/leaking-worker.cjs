@@ -11,15 +11,10 @@ const { explainRetained } = require(join(coreDir, 'dist', 'cjs', 'explain-findin
 // Node 20 slow to find closure lines without primed line ends (capture.ts).
 if (flavour === 'typescript') require('typescript')
 
-const sessions = new Map()
-let next = 0
-function leak(count) {
-  for (let i = 0; i < count; i++, next++)
-    sessions.set(`session-${next}`, { id: next, user: `user-${next % 1000}`, scopes: ['read', 'write'] })
-}
+const { fillTo, leak } = require('./sessions-leak.cjs')
 
 async function main() {
-  while (process.memoryUsage().heapUsed < Number(liveText) * 1024 * 1024) leak(10_000)
+  fillTo(Number(liveText))
   const started = performance.now()
   const explained = await explainRetained({ root: __dirname, keep: false, name: 'leak' }, async () => leak(20_000))
   const seconds = (performance.now() - started) / 1000

@@ -4,7 +4,6 @@
  * windows and fails tests with the engine's verdict. It judges nothing itself.
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
-import { relative, sep } from 'node:path'
 import type { Circus } from '@jest/types'
 import {
   blameFrame,
@@ -167,7 +166,7 @@ class TestWindows {
 
   /** Hands the file's verdicts and its point of the worker's heap timeline to the reporter, when there is one. */
   publish(): void {
-    const point = heapAtFileEnd(relative(this.root, this.context.testPath).split(sep).join('/'))
+    const point = heapAtFileEnd(this.root, this.context.testPath)
     writeRecords(this.context.testPath, { tests: this.records, heap: { worker, point } })
   }
 }
