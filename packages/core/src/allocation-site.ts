@@ -1,6 +1,6 @@
 import type { AllocationSite } from './findings.js'
 import { originOf } from './origin.js'
-import { mapFrames } from './stack.js'
+import { mapFrames, ownerOf, toPath } from './stack.js'
 
 /** A frame of the sampling heap profiler's allocation tree (see probes/allocations.ts). */
 export interface CallFrame {
@@ -35,4 +35,24 @@ export function siteOf(path: CallFrame[]): Omit<AllocationSite, 'bytes'> | undef
     location: { file: at.file, line: at.line, column: at.column, functionName: at.functionName },
     ...(dependency && { dependency }),
   }
+}
+
+/**
+ * An allocation leakproof made itself: the innermost frame that is the user's or leakproof's is
+ * leakproof's (Node's internals, builtins like `map` or `WeakRef`, the framework and dependencies
+ * are passed over: leakproof calls some, like the source-map decoder). Its bookkeeping of a window
+ * (the stacks of the nodes and listeners it made, kept until the window is judged) is alive when
+ * the window is judged, and is never what the test retained: counted, it made most tests of a
+ * React suite memory suspects. What the test's code allocates, leakproof's re-run calling it or not,
+ * has the test's frame below leakproof's.
+ */
+export function isOwnAllocation(path: readonly CallFrame[]): boolean {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const { url } = path[i]!
+    if (url === '') continue
+    const owner = ownerOf(toPath(url))
+    if (owner === 'leakproof') return true
+    if (owner === 'user') return false
+  }
+  return false
 }

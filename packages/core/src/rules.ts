@@ -71,6 +71,22 @@ export function retainedBySamples(sampled: number, externalGrowth: number | unde
   return sampled >= threshold / 2 || (externalGrowth ?? 0) > threshold
 }
 
+/**
+ * A memory suspect after two marked re-runs (rules above: `retainedBySamples`): `earlier` is what
+ * is still alive of the first re-run's sampled objects after the second, `later` the second's. A
+ * leak keeps every run's, so both must be a suspect's; what replaces the previous run's (the newest
+ * render, the last result cached) keeps only the later. Memory outside the heap, which samples do
+ * not see, keeps it a suspect when the later run grew it past the threshold.
+ */
+export function keptAcrossReruns(
+  earlier: number,
+  later: number,
+  laterExternalGrowth: number | undefined,
+  threshold: number,
+): boolean {
+  return retainedBySamples(Math.min(earlier, later), laterExternalGrowth, threshold)
+}
+
 /** More than half of `n` runs. */
 export function majority(n: number): number {
   return Math.floor(n / 2) + 1
@@ -138,6 +154,15 @@ export function afterRerun(seen: RerunObservation): 'leak' | 'first-use' | 'gone
   if (!seen.atJudging) return 'gone'
   if (seen.beforeRerun && !seen.afterRerun) return 'gone'
   return seen.madeAgain ? 'leak' : 'first-use'
+}
+
+/**
+ * A detached tree is a leak only if one is kept from every run (`alive`: the first run's tree, then
+ * each re-run's, after a full GC). A cache of the last results made holds the newest ones and lets
+ * the older go: one tree that the next runs replace is not a leak, however many the cache keeps at once.
+ */
+export function keptByEveryRun(alive: readonly boolean[]): boolean {
+  return alive.length > 0 && alive.every(Boolean)
 }
 
 /**

@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest'
+import { isOwnAllocation, type CallFrame } from '../src/allocation-site.js'
+
+const frame = (functionName: string, url: string): CallFrame => ({ functionName, url, lineNumber: 0, columnNumber: 0 })
+const leakproof = (fn: string) => frame(fn, 'file:///app/node_modules/@leakproof/core/dist/cjs/stack.js')
+const react = (fn: string) => frame(fn, '/app/node_modules/react-dom/cjs/react-dom-client.development.js')
+const user = (fn: string) => frame(fn, '/app/test/connect.spec.tsx')
+const sourcemap = (fn: string) => frame(fn, '/app/node_modules/@jridgewell/sourcemap-codec/dist/sourcemap-codec.umd.js')
+const builtin = (fn: string) => frame(fn, '')
+const node = (fn: string) => frame(fn, 'node:internal/errors')
+
+// Paths are root first, as the sampling profiler's tree gives them.
+describe('isOwnAllocation', () => {
+  test('leakproof capturing a stack for its records is its own', () => {
+    expect(isOwnAllocation([user('test'), react('appendChild'), leakproof('captureFrames')])).toBe(true)
+  })
+  test("through Node's internals and builtins it calls, still leakproof's", () => {
+    expect(
+      isOwnAllocation([
+        user('test'),
+        leakproof('prepareStackTrace'),
+        node('prepareStackTraceCallback'),
+        builtin('map'),
+      ]),
+    ).toBe(true)
+    expect(isOwnAllocation([react('listenToNativeEvent'), leakproof('addEventListener'), builtin('WeakRef')])).toBe(
+      true,
+    )
+  })
+  test('a dependency leakproof calls (the source-map decoder) allocates for leakproof', () => {
+    expect(isOwnAllocation([user('test'), leakproof('mapFrames'), sourcemap('decode')])).toBe(true)
+  })
+  test("the test's code is the test's, also when leakproof's re-run calls it", () => {
+    expect(isOwnAllocation([leakproof('rerun'), user('test body'), builtin('Array')])).toBe(false)
+    expect(isOwnAllocation([leakproof('rerun'), user('test body'), react('render'), node('queueMicrotask')])).toBe(
+      false,
+    )
+  })
+  test('a path with no script at all is not leakproof’s', () => {
+    expect(isOwnAllocation([builtin('(root)'), builtin('(program)')])).toBe(false)
+    expect(isOwnAllocation([])).toBe(false)
+  })
+})
