@@ -566,8 +566,9 @@ export class Detector {
   ): Promise<RetainedFinding | undefined> {
     const n = this.options.repetitions
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
-    fullGc()
-    let previous = heapAndExternal()
+    // Settled: what the re-runs of judging left to die over a few GCs (their windows' weak
+    // references) would otherwise die during these runs and hide part of their growth.
+    let previous = settledLiveMemory(3)
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
     try {
