@@ -25,6 +25,11 @@ interface RawJson {
   strings: string[]
 }
 
+/** `edge_count` from a snapshot's header. */
+function edgeCountOf(bytes: Buffer): number {
+  return Number(/"edge_count":(\d+)/.exec(bytes.toString('latin1', 0, 4096))![1])
+}
+
 /** Every string of the snapshot, decoded (the engine decodes them one at a time, when asked). */
 function allStrings(parsed: HeapSnapshot): string[] {
   return Array.from({ length: parsed.strings.count }, (_, i) => parsed.strings.get(i))
@@ -120,6 +125,40 @@ describe('parseHeapSnapshot', () => {
     }
   })
 
+  test('read by two threads (the edges on a worker) or on one, a file parses the same', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const one = await parseHeapSnapshot(file, { worker: false })
+    const two = await parseHeapSnapshot(file, { worker: true })
+    expect([two.nodeCount, two.edgeCount]).toEqual([one.nodeCount, one.edgeCount])
+    expect(allStrings(two)).toEqual(allStrings(one))
+    expect(two.firstEdge).toEqual(one.firstEdge)
+    const edges = (s: HeapSnapshot): unknown[] =>
+      Array.from({ length: s.edgeCount }, (_, e) => [s.edgeType(e), s.edgeName(e), s.edgeTarget(e)])
+    expect(edges(two)).toEqual(edges(one))
+  })
+
+  test('the edges-only parse stops at the end of the edges and leaves the rest unread', () => {
+    const bytes = readFileSync(join(dir, 'before.heapsnapshot'))
+    const edgesEnd = bytes.indexOf(']', bytes.indexOf('"edges"')) + 1
+    const parser = new SnapshotParser('before', 'edges')
+    parser.write(bytes.subarray(0, edgesEnd))
+    expect(parser.finished).toBe(true)
+    expect(parser.edgeColumns().edgeTo.length).toBe(edgeCountOf(bytes))
+    const cut = new SnapshotParser('before', 'edges')
+    cut.write(bytes.subarray(0, edgesEnd - 2))
+    expect(() => cut.edgeColumns()).toThrow(/ends before its "edges" do/)
+  })
+
+  test('the ids of a "before" read on a worker thread are the ones read here', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const here = await parseObjectIds(file)
+    const progress: number[] = []
+    const there = await parseObjectIds(file, { worker: true, onProgress: (read) => progress.push(read) })
+    expect(there.table).toEqual(here.table)
+    expect(there.maxStableId).toBe(here.maxStableId)
+    expect(progress.at(-1)).toBe(readFileSync(file).length)
+  })
+
   test('the ids-only read of a "before" gives the diff the same answer as the whole graph', async () => {
     const pair = await makeSnapshots('user-cache', 50)
     const after = await parseHeapSnapshot(join(pair, 'after.heapsnapshot'))
@@ -181,6 +220,9 @@ describe('parseHeapSnapshot', () => {
     writeFileSync(truncated, readFileSync(join(dir, 'before.heapsnapshot')).subarray(0, 100_000))
     await expect(parseHeapSnapshot(truncated)).rejects.toThrow(/truncated/)
     await expect(parseHeapSnapshot(truncated)).rejects.toBeInstanceOf(SnapshotError)
+    // Read by two threads: cut in its nodes, the edges thread finds no end of them either.
+    await expect(parseHeapSnapshot(truncated, { worker: true })).rejects.toThrow(/truncated/)
+    await expect(parseHeapSnapshot(notSnapshot, { worker: true })).rejects.toThrow(/not a V8 heap snapshot/)
   })
 })
 

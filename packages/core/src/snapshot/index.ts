@@ -38,7 +38,8 @@ export {
   type CaptureOptions,
   type CapturedSnapshot,
 } from './capture.js'
-export { parseHeapSnapshot, parseObjectIds, SnapshotParser, type ParseMode, type ParseOptions } from './parse.js'
+export { parseHeapSnapshot, parseObjectIds, type ParseOptions } from './parse.js'
+export { SnapshotParser, type ParseMode } from './snapshot-parser.js'
 export { ObjectIds } from './object-ids.js'
 export { StringTable } from './string-table.js'
 export { HeapSnapshot, type ScriptLocation } from './heap-snapshot.js'
