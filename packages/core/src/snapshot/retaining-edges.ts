@@ -62,6 +62,8 @@ export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   let mask = masks.get(snapshot)
   if (mask) return mask
   const rulesOfType = snapshot.edgeTypes.map((type) => rules.filter((r) => r.edgeType === type))
+  // A byte per edge type: the loop below reads it for every edge, and asks no rule of most of them.
+  const hasRules = Uint8Array.from(rulesOfType, (r) => (r.length > 0 ? 1 : 0))
   mask = new Uint8Array(snapshot.edgeCount).fill(1)
   const { firstEdge } = snapshot
   // One byte per string, 1 for a holder rule's name: a byte read per node.
@@ -77,8 +79,8 @@ export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
       continue
     }
     for (let e = firstEdge[from]!, end = firstEdge[from + 1]!; e < end; e++) {
-      const applicable = rulesOfType[snapshot.edgeTypeIndex(e)]
-      if (applicable?.length && applicable.some((r) => r.notRetaining(snapshot, from, e))) mask[e] = 0
+      const type = snapshot.edgeTypeIndex(e)
+      if (hasRules[type] && rulesOfType[type]!.some((r) => r.notRetaining(snapshot, from, e))) mask[e] = 0
     }
   }
   masks.set(snapshot, mask)
