@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { diffSnapshots } from './diff.js'
+import { dominators } from './dominators.js'
 import { builtEntry } from './entry-file.js'
 import { SnapshotError, type SnapshotErrorCode } from './errors.js'
 import { foldCycle, foldPath, type FoldedStep } from './fold.js'
@@ -92,10 +93,16 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
       options.onProgress!(read.before + read.after, total)
     })
   // Of `before`, the diff needs only ids, types and names (its edges are never stored), read on a
-  // thread of its own while this one reads `after`.
+  // thread of its own while this one reads `after`. What needs `after` alone (dominators, shortest
+  // paths: memoised, explainDiff finds them done) starts as soon as it is read, while the other
+  // thread may still be reading `before`.
   const [before, after] = await Promise.all([
     parseObjectIds(options.before, { worker: true, onProgress: report?.('before') }),
-    parseHeapSnapshot(options.after, { onProgress: report?.('after') }),
+    parseHeapSnapshot(options.after, { onProgress: report?.('after') }).then((snapshot) => {
+      dominators(snapshot)
+      shortestPaths(snapshot)
+      return snapshot
+    }),
   ])
   return explainDiff(before, after, options)
 }
