@@ -149,6 +149,35 @@ describe('parseHeapSnapshot', () => {
     expect(() => cut.edgeColumns()).toThrow(/ends before its "edges" do/)
   })
 
+  test('a reader that seeks past what skippableBytes allows gets the same ids, edges and graph', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const bytes = readFileSync(file)
+    /** Feeds 4093-byte chunks, jumping where the parser allows; returns the bytes it never wrote. */
+    const feed = (parser: SnapshotParser): number => {
+      let skipped = 0
+      for (let at = 0; at < bytes.length && !parser.finished;) {
+        parser.write(bytes.subarray(at, at + 4093))
+        at += 4093
+        const skippable = Math.min(parser.skippableBytes(), bytes.length - at)
+        parser.skip(skippable)
+        at += skippable
+        skipped += skippable
+      }
+      return skipped
+    }
+    const ids = new SnapshotParser(file, 'ids')
+    expect(feed(ids)).toBeGreaterThan(edgeCountOf(bytes) * 4) // of the edges' ≥ 6 bytes each
+    expect(ids.objectIds().table).toEqual((await parseObjectIds(file)).table)
+    const edges = new SnapshotParser(file, 'edges')
+    const rest = new SnapshotParser(file, 'graph-but-edges')
+    expect(feed(edges)).toBeGreaterThan(0)
+    expect(feed(rest)).toBeGreaterThan(0)
+    const joined = new HeapSnapshot(rest.graph(edges.edgeColumns()))
+    const whole = await parseHeapSnapshot(file, { worker: false })
+    expect(joined.firstEdge).toEqual(whole.firstEdge)
+    for (let e = 0; e < whole.edgeCount; e += 7) expect(joined.edgeTarget(e)).toBe(whole.edgeTarget(e))
+  })
+
   test('the ids of a "before" read on a worker thread are the ones read here', async () => {
     const file = join(dir, 'before.heapsnapshot')
     const here = await parseObjectIds(file)

@@ -9,7 +9,8 @@ const CHUNK_BYTES = 4 * 1024 * 1024
  * Reads a `.heapsnapshot` file into a {@link SnapshotParser} in chunks, never holding its text, two
  * buffers in turn: the next chunk is read (on libuv's threads) while this one is parsed. The parser
  * copies what it carries from a chunk, so a buffer is free for the next read once `write` returns.
- * Stops reading once the parser has what its mode needs (mode `edges` leaves the strings unread).
+ * Seeks past what the parser need not see (most of a section it skips) and stops reading once it
+ * has what its mode needs (mode `edges` leaves the strings unread).
  *
  * Throws a {@link SnapshotError} `LEAKPROOF_SNAPSHOT_MISSING` when the file is not there or cannot
  * be read; the parser throws `LEAKPROOF_SNAPSHOT_INVALID` for what is not a heap snapshot.
@@ -46,6 +47,13 @@ export async function readSnapshotFile(
       which ^= 1
       pending = file.read(buffers[which]!, 0, CHUNK_BYTES, bytesRead)
       parser.write(chunk)
+      const skippable = parser.skippableBytes()
+      if (skippable > 0) {
+        await pending // a read of bytes now skipped: into the same buffer, from further on
+        parser.skip(skippable)
+        bytesRead += skippable
+        pending = file.read(buffers[which]!, 0, CHUNK_BYTES, bytesRead)
+      }
       onProgress?.(bytesRead, stats.size)
       if (parser.finished) {
         await pending // the read under way, before the file is closed

@@ -70,6 +70,8 @@ export class SnapshotParser {
   private expectedBytes = 0
   /** Where `buf` starts in the whole input. */
   private offset = 0
+  /** Where the content of the section being read starts in the whole input (after its `[`). */
+  private sectionStart = 0
 
   // Number scanning, resumable at any byte.
   private current = 0
@@ -150,6 +152,25 @@ export class SnapshotParser {
    */
   get finished(): boolean {
     return this.state === 'done'
+  }
+
+  /**
+   * How many bytes of input from here on the parser need not see. In a section of numbers this
+   * mode skips (the edges in mode `ids`), each of the n numbers the header announces takes at
+   * least a digit and a comma, so the section's first 2n − 2 bytes hold no `]`: a file reader
+   * seeks past them (see {@link skip}) instead of reading them only to look for it.
+   */
+  skippableBytes(): number {
+    const section = this.state
+    if ((section !== 'nodes' && section !== 'edges') || !this.skips(section) || this.pos < this.buf.length) return 0
+    const fields = section === 'nodes' ? this.meta!.node_fields.length : this.meta!.edge_fields.length
+    const numbers = (section === 'nodes' ? this.nodeCount : this.edgeCount) * fields
+    return Math.max(0, 2 * numbers - 2 - (this.offset + this.pos - this.sectionStart))
+  }
+
+  /** The caller left the next `bytes` of input unwritten, as {@link skippableBytes} allowed. */
+  skip(bytes: number): void {
+    this.offset += bytes
   }
 
   /**
@@ -273,9 +294,9 @@ export class SnapshotParser {
       case 'skip':
         return this.skipValue()
       case 'nodes':
-        return this.mode === 'edges' ? this.skipNumbers() : this.scanNodes()
+        return this.skips('nodes') ? this.skipNumbers() : this.scanNodes()
       case 'edges':
-        return this.mode === 'graph' || this.mode === 'edges' ? this.scanEdges() : this.skipNumbers()
+        return this.skips('edges') ? this.skipNumbers() : this.scanEdges()
       case 'locations':
         return this.scanLocations()
       case 'strings':
@@ -284,6 +305,11 @@ export class SnapshotParser {
         this.pos = buf.length
         return false
     }
+  }
+
+  /** Whether this mode reads a section of numbers only to find its end. */
+  private skips(section: 'nodes' | 'edges'): boolean {
+    return section === 'nodes' ? this.mode === 'edges' : this.mode === 'ids' || this.mode === 'graph-but-edges'
   }
 
   private skipSpace(): void {
@@ -299,6 +325,7 @@ export class SnapshotParser {
       if (!this.meta) this.invalid(`"${key}" comes before the "snapshot" header`)
       if (this.buf[this.pos] !== OPEN_BRACKET) this.invalid(`"${key}" is not an array`)
       this.pos++
+      this.sectionStart = this.offset + this.pos
       this.seen.add(key)
       this.current = 0
       this.inNumber = false
@@ -369,7 +396,7 @@ export class SnapshotParser {
 
   private startEdges(): void {
     const meta = this.meta!
-    if (this.mode !== 'graph' && this.mode !== 'edges') return
+    if (this.skips('edges')) return
     const field = (name: string): number => {
       const at = meta.edge_fields.indexOf(name)
       if (at < 0)
