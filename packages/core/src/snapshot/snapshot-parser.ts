@@ -298,7 +298,8 @@ export class SnapshotParser {
       case 'edges':
         return this.skips('edges') ? this.skipNumbers() : this.scanEdges()
       case 'locations':
-        return this.scanLocations()
+        // Closure positions name functions in a graph; the ids of a "before" have no use for them.
+        return this.mode === 'ids' ? this.skipNumbers() : this.scanLocations()
       case 'strings':
         return this.mode === 'ids' ? this.hashStrings() : this.scanStrings()
       case 'done':
@@ -540,7 +541,7 @@ export class SnapshotParser {
     return this.state !== 'edges'
   }
 
-  /** Modes that skip a section of numbers: it holds only digits, commas and whitespace, so its end is the first `]`. */
+  /** Modes that skip a section of numbers: it holds only digits, `-`, commas and whitespace, so its end is the first `]`. */
   private skipNumbers(): boolean {
     const end = this.buf.indexOf(CLOSE_BRACKET, this.pos)
     if (end < 0) {
