@@ -216,6 +216,46 @@ describe('parseHeapSnapshot', () => {
     expect(parsed.location(1)).toBeUndefined()
   })
 
+  test('edges written with other whitespace or another field order parse as V8 writes them', async () => {
+    // V8 writes `t,n,to\n,t,n,to`: the fast record loop reads that; anything else is read by the
+    // resumable loop, which must give the same columns.
+    const count = 200
+    const meta = (edgeFields: string[]) => ({
+      node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+      node_types: [['synthetic', 'object']],
+      edge_fields: edgeFields,
+      edge_types: [['element', 'property']],
+    })
+    const nodes = Array.from({ length: count }, (_, i) => [1, 0, 2 * i + 1, 16, i === 0 ? count - 1 : 0]).flat()
+    const edges = Array.from({ length: count - 1 }, (_, i) => [1, 0, 5 * (i + 1)])
+    const write = (name: string, fields: string[], records: string): string => {
+      const file = join(dir, name)
+      writeFileSync(
+        file,
+        `{"snapshot":{"meta":${JSON.stringify(meta(fields))},"node_count":${count},"edge_count":${count - 1}},"nodes":[${nodes.join(',')}],"edges":[${records}],"strings":["x"]}`,
+      )
+      return file
+    }
+    const v8 = await parseHeapSnapshot(
+      write('v8.heapsnapshot', ['type', 'name_or_index', 'to_node'], edges.join('\n,')),
+    )
+    const spaced = await parseHeapSnapshot(
+      write('spaced.heapsnapshot', ['type', 'name_or_index', 'to_node'], edges.map((e) => e.join(', ')).join(' ,\r\n')),
+    )
+    const reordered = await parseHeapSnapshot(
+      write(
+        'reordered.heapsnapshot',
+        ['to_node', 'type', 'name_or_index'],
+        edges.map(([t, n, to]) => [to, t, n]).join('\n,'),
+      ),
+    )
+    const columns = (s: HeapSnapshot): unknown[] =>
+      Array.from({ length: s.edgeCount }, (_, e) => [s.edgeType(e), s.edgeName(e), s.edgeTarget(e)])
+    expect(columns(v8)).toEqual(Array.from({ length: count - 1 }, (_, i) => ['property', 'x', i + 1]))
+    expect(columns(spaced)).toEqual(columns(v8))
+    expect(columns(reordered)).toEqual(columns(v8))
+  })
+
   // Another Node's V8 writes another layout (Node 24: different node types and edge names).
   // LEAKPROOF_OTHER_NODE=/path/to/node (e.g. from `npm i node@24` in a temp dir) turns this on;
   // the suite itself stays offline.
