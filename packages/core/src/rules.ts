@@ -180,6 +180,26 @@ export function heldByQueryCache(steps: readonly FoldedStep[]): boolean {
   )
 }
 
+/** The members of an emitter that say whether it is closed: a server's, a socket's or stream's, an HTTP/2 session's. */
+export interface EmitterState {
+  listening?: unknown
+  destroyed?: unknown
+  closed?: unknown
+  address?: unknown
+  close?: unknown
+}
+
+/**
+ * An emitter that is closed emits nothing any more, and a listener on it holds nothing that the
+ * emitter itself does not: a server not listening (closed in `afterAll`, as step-by-step suites do),
+ * a destroyed socket or stream, a closed HTTP/2 session. Its listeners are not left behind.
+ */
+export function isClosedEmitter(emitter: EmitterState): boolean {
+  if (emitter.destroyed === true || emitter.closed === true) return true
+  const serverLike = typeof emitter.close === 'function' && typeof emitter.address === 'function'
+  return serverLike && emitter.listening === false
+}
+
 /** A verdict's state from the findings that stand: any error-severity finding makes it a leak. */
 export function stateOf(findings: readonly Finding[]): 'leak' | 'clean' {
   return findings.some((f) => f.severity === 'error') ? 'leak' : 'clean'

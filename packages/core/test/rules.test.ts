@@ -5,6 +5,7 @@ import {
   keptBetweenSnapshots,
   DOM_NOISE_FLOOR,
   heldByQueryCache,
+  isClosedEmitter,
   keptAcrossReruns,
   keptByEveryRun,
   retainedBySamples,
@@ -112,6 +113,22 @@ describe('verdicts', () => {
   })
   test('full names join describe blocks and the test with " > "', () =>
     expect(fullNameOf(['auth', 'session', 'creates one'])).toBe('auth > session > creates one'))
+})
+
+describe('isClosedEmitter', () => {
+  const server = (listening: boolean) => ({ listening, close() {}, address() {} })
+  test('a server closed (not listening), a destroyed socket or stream, a closed HTTP/2 session', () => {
+    expect(isClosedEmitter(server(false))).toBe(true)
+    expect(isClosedEmitter({ destroyed: true })).toBe(true)
+    expect(isClosedEmitter({ closed: true, destroyed: false })).toBe(true)
+  })
+  test('open ones, and emitters that say nothing of it (a bus, process), are not', () => {
+    expect(isClosedEmitter(server(true))).toBe(false)
+    expect(isClosedEmitter({ destroyed: false })).toBe(false)
+    expect(isClosedEmitter({})).toBe(false)
+    // `listening` alone (no close/address) is not a server's.
+    expect(isClosedEmitter({ listening: false })).toBe(false)
+  })
 })
 
 describe('keptAcrossReruns: a memory suspect after two marked re-runs', () => {
