@@ -38,20 +38,22 @@ export function siteOf(path: CallFrame[]): Omit<AllocationSite, 'bytes'> | undef
 }
 
 /**
- * An allocation leakproof made itself: the innermost frame that is the user's or leakproof's is
- * leakproof's (Node's internals, builtins like `map` or `WeakRef`, the framework and dependencies
- * are passed over: leakproof calls some, like the source-map decoder). Its bookkeeping of a window
- * (the stacks of the nodes and listeners it made, kept until the window is judged) is alive when
- * the window is judged, and is never what the test retained: counted, it made most tests of a
- * React suite memory suspects. What the test's code allocates, leakproof's re-run calling it or not,
- * has the test's frame below leakproof's.
+ * An allocation the tools made, not the test: the innermost frame that is the user's, leakproof's
+ * or the test framework's is leakproof's or the framework's (Node's internals, builtins like `map`
+ * or `WeakRef`, and dependencies are passed over: leakproof and the framework call some, like a
+ * source-map decoder or a string-width library). leakproof's bookkeeping of a window (the stacks of
+ * the nodes and listeners it made, kept until the window is judged) is alive when the window is
+ * judged, and the framework's first use of a helper lands in whatever run comes first: neither is
+ * what the test retained. Counted, leakproof's made most tests of a React suite memory suspects.
+ * What the test's code allocates, leakproof's re-run or the framework calling it, has the test's
+ * frame innermost.
  */
-export function isOwnAllocation(path: readonly CallFrame[]): boolean {
+export function isToolAllocation(path: readonly CallFrame[]): boolean {
   for (let i = path.length - 1; i >= 0; i--) {
     const { url } = path[i]!
     if (url === '') continue
     const owner = ownerOf(toPath(url))
-    if (owner === 'leakproof') return true
+    if (owner === 'leakproof' || owner === 'framework') return true
     if (owner === 'user') return false
   }
   return false

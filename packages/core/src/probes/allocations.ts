@@ -10,7 +10,7 @@
 import v8 from 'node:v8'
 import type { AllocationSite } from '../findings.js'
 import { post, postSync } from '../inspector.js'
-import { isOwnAllocation, siteOf, type CallFrame } from '../allocation-site.js'
+import { isToolAllocation, siteOf, type CallFrame } from '../allocation-site.js'
 import { callerKey } from '../origin.js'
 
 /**
@@ -105,7 +105,7 @@ export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   for (let i = 1; i <= Math.min(marks.length, live.length); i++) {
     ordinalOf.set(live[live.length - i]!, marks[marks.length - i]!.ordinal)
   }
-  const samples = all.filter((s) => !isMark(s) && !isOwnAllocation(paths.get(s.nodeId) ?? []))
+  const samples = all.filter((s) => !isMark(s) && !isToolAllocation(paths.get(s.nodeId) ?? []))
   const samplesBetween = (from: Mark, to: Mark): Sample[] => {
     const lo = ordinalOf.get(from)
     const hi = ordinalOf.get(to)
