@@ -46,6 +46,8 @@ describe('isToolAllocation', () => {
   })
   test("the test's code called by the framework, and a dependency's timer callback, are the test's", () => {
     expect(isToolAllocation([jest('callAsyncCircusTest'), user('test body'), dependency('remember')])).toBe(false)
+    // A spy the test calls records the call: the framework's code, with the test's frame below it.
+    expect(isToolAllocation([user('test body'), jest('mockConstructor')])).toBe(false)
     expect(isToolAllocation([node('listOnTimeout'), dependency('flush')])).toBe(false)
   })
   test('a path with no script at all is not leakproof’s', () => {
