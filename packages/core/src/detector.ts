@@ -10,7 +10,7 @@ import { watchHeapFromHere } from './heap-timeline.js'
 import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
-import { liveAllocations, mark, release, startAllocationSampling } from './probes/allocations.js'
+import { liveAllocations, mark, release, startAllocationSampling, type LiveAllocations } from './probes/allocations.js'
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
@@ -271,10 +271,7 @@ export class Detector {
       notes: partials.get(waiting)!.notes,
     }))
     await this.judgeOnAThirdRun(standing)
-    for (const { rerun } of reruns) {
-      this.drop(rerun.scratch)
-      this.releaseMarks(rerun.scratch)
-    }
+    for (const { rerun } of reruns) this.dropScratch(rerun.scratch)
     // One heap snapshot explains the trees and watched objects that stand, for all of the tests.
     const explained = await this.explainedTogether(
       standing.map(({ waiting, found, notes }) => ({
@@ -350,12 +347,13 @@ export class Detector {
       ? await liveAllocations()
       : undefined
     for (const w of unjudged) {
-      const { startMark, endMark, externalGrowth } = w.window
-      const sampled = allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
+      const sampled = sampledIn(w.window, allocations)
       // Without the profiler's samples (it could not be started, or a mark was missed), every
       // window over its cheap bound is a suspect.
       w.memory =
-        sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold) ? 'cleared' : 'suspect'
+        sampled !== undefined && !retainedBySamples(sampled, w.window.externalGrowth, w.threshold)
+          ? 'cleared'
+          : 'suspect'
       this.releaseMarks(w.window)
     }
   }
@@ -370,13 +368,13 @@ export class Detector {
     const allocations = suspects.length > 0 ? await liveAllocations() : undefined
     for (const { waiting, rerun } of suspects) {
       const { startMark, endMark, externalGrowth } = rerun.scratch
-      const sampled = allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
+      const sampled = sampledIn(rerun.scratch, allocations)
       if (sampled !== undefined && !retainedBySamples(sampled, externalGrowth, waiting.threshold))
         waiting.memory = 'cleared'
       // The sites come from this re-run, the earliest run that keeps only what a leak keeps: the later
       // ones are more optimised, and V8's profiler loses the frames of functions it inlined.
-      else if (allocations && startMark && endMark)
-        waiting.sites = allocations.sitesBetween(startMark, endMark, this.options.allocationSites)
+      else if (sampled !== undefined)
+        waiting.sites = allocations!.sitesBetween(startMark!, endMark!, this.options.allocationSites)
     }
   }
 
@@ -430,8 +428,7 @@ export class Detector {
     const done = await this.rerunInScratch(window, rerun, first, notes)
     if (!done) return []
     const found = this.standing(window, first, done, notes)
-    this.drop(done.scratch)
-    this.releaseMarks(done.scratch)
+    this.dropScratch(done.scratch)
     return found
   }
 
@@ -470,7 +467,7 @@ export class Detector {
       // A failed run has said so in a note: what its first run left is not reported.
       if (!run) waiting.memory = 'cleared'
       else if (waiting.memory === 'suspect' && allocations) {
-        const kept = (w: Window) => (w.startMark && w.endMark ? allocations.between(w.startMark, w.endMark) : 0)
+        const kept = (w: Window) => sampledIn(w, allocations) ?? 0
         if (!keptAcrossReruns(kept(second), kept(run.scratch), run.scratch.externalGrowth, waiting.threshold))
           waiting.memory = 'cleared'
       }
@@ -486,10 +483,7 @@ export class Detector {
           )
         return kept
       })
-      if (run) {
-        this.drop(run.scratch)
-        this.releaseMarks(run.scratch)
-      }
+      if (run) this.dropScratch(run.scratch)
     }
   }
 
@@ -518,8 +512,7 @@ export class Detector {
       scratch.endMark = scratch.startMark && mark()
     } catch (error) {
       if (heap) stopHeapWindow(heap)
-      this.releaseMarks(scratch)
-      this.drop(scratch)
+      this.dropScratch(scratch)
       notes.push(
         `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${[...first.map((f) => describeFound(f, this.host.root)), ...(memorySuspect ? ['retained memory above the budget'] : [])].join('; ')}`,
       )
@@ -721,6 +714,12 @@ export class Detector {
     for (const p of this.probes.list) p.drop(window)
   }
 
+  /** A re-run's scratch window is done with: its records and its marks go. */
+  private dropScratch(scratch: Window): void {
+    this.drop(scratch)
+    this.releaseMarks(scratch)
+  }
+
   private snapshotPlace(window: Window): SnapshotPlace {
     return {
       root: this.host.root,
@@ -828,4 +827,10 @@ async function quietly(rerun: Rerun, scope: object, limitMs: number): Promise<vo
     }
     for (const [c, m, fn] of saved) c[m] = fn as never
   }
+}
+
+/** What the profiler saw the window allocate that is still alive; undefined without samples or marks. */
+function sampledIn(window: Window, allocations: LiveAllocations | undefined): number | undefined {
+  const { startMark, endMark } = window
+  return allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
 }
