@@ -27,6 +27,7 @@ import {
   keptAcrossReruns,
   keptByEveryRun,
   mayRetain,
+  perRunGrowth,
   retainedBySamples,
   retainedAcrossRuns,
   retainedOnOneRun,
@@ -586,18 +587,15 @@ export class Detector {
       this.lastLive = previous
     }
     if (outcome !== 'leak') return undefined
-    // A run in which other memory died (a previous Jest file's environment, freed over several
-    // GCs) reads low, even negative: the runs that grew say what the test keeps.
-    // The per-run growth is that of the runs that grew; the total, what every run keeps at that rate.
-    const grew = growth.filter((g) => g > threshold)
-    const perRun = Math.round(grew.reduce((a, b) => a + b, 0) / grew.length)
+    // The total is what every run keeps at the per-run rate.
+    const { perRun, minPerRun, runsThatGrew } = perRunGrowth(growth, threshold)
     const budget = this.budgetOf(window).bytes
     const finding: RetainedFinding = {
       kind: 'retained',
       bytes: perRun * growth.length,
       runs: growth.length,
       perRun,
-      minPerRun: Math.min(...grew),
+      minPerRun,
       budget,
       sites,
       confirmed: true,
@@ -615,7 +613,7 @@ export class Detector {
         !keptBetweenSnapshots(retainedBy.groups, newSelfSize, threshold)
       ) {
         notes.push(
-          `retained memory grew in ${grew.length} re-runs (${formatBytes(perRun)} per run), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`,
+          `retained memory grew in ${runsThatGrew} re-runs (${formatBytes(perRun)} per run), but the run between the heap snapshots kept ${formatBytes(newSelfSize)}: not confirmed`,
         )
         return undefined
       }

@@ -112,6 +112,21 @@ export function retainedAcrossRuns(
 }
 
 /**
+ * What a confirmed leak keeps per run: the median of the runs that grew. A run in which other memory
+ * died meanwhile (a previous Jest file's environment, what judging's re-runs left, freed over several
+ * GCs) reads low, one that compiled or cached something reads high; the median is what the test keeps.
+ */
+export function perRunGrowth(
+  growth: readonly number[],
+  threshold: number,
+): { perRun: number; minPerRun: number; runsThatGrew: number } {
+  const grew = growth.filter((g) => g > threshold).sort((a, b) => a - b)
+  const middle = grew.length >> 1
+  const median = grew.length % 2 === 1 ? grew[middle]! : (grew[middle - 1]! + grew[middle]!) / 2
+  return { perRun: Math.round(median), minPerRun: grew[0]!, runsThatGrew: grew.length }
+}
+
+/**
  * The run between the two heap snapshots that explain a confirmed leak is one more repetition: the
  * new objects it kept (`kept`: the biggest group's retained size, or all new objects' own size)
  * must be a leak's too. Growth that the re-runs measured but this run does not repeat was held by

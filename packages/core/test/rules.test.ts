@@ -15,6 +15,7 @@ import {
   majority,
   mayRetain,
   NOISE_FLOOR,
+  perRunGrowth,
   retainedAcrossRuns,
   retainedOnOneRun,
   retainedThreshold,
@@ -55,6 +56,22 @@ describe('retainedBySamples: which windows of a span that grew are suspects', ()
   test('Buffers are not sampled: external growth over the threshold makes a suspect', () =>
     expect(retainedBySamples(0, 2 * MB, NOISE_FLOOR)).toBe(true))
   test('a budget raises the bar', () => expect(retainedBySamples(1 * MB, 0, 4 * MB)).toBe(false))
+})
+
+describe('perRunGrowth', () => {
+  const t = 512 * 1024
+  test('a run in which other memory died reads low and does not pull the figure down', () =>
+    expect(perRunGrowth([1.2 * MB, 2 * MB, 2.1 * MB], t)).toEqual({
+      perRun: 2 * MB,
+      minPerRun: 1.2 * MB,
+      runsThatGrew: 3,
+    }))
+  test('runs under the threshold are not counted; two runs give their mean', () =>
+    expect(perRunGrowth([-3 * MB, 2 * MB, 3 * MB], t)).toEqual({
+      perRun: 2.5 * MB,
+      minPerRun: 2 * MB,
+      runsThatGrew: 2,
+    }))
 })
 
 describe('retainedAcrossRuns', () => {
