@@ -190,6 +190,15 @@ describe.each(runs)('fixtures/corpus under %s', (name) => {
     expect(run.output).not.toContain("expected { session: { id: '2' } }")
   })
 
+  test('a re-run that waits for what a later step took down is given up after 2 s, not the test timeout', () => {
+    const block = 'tests/order-dependent.test.ts > clean: a step that waits on a channel a later step closed'
+    expect(run.tests.get(`${block} > clean: step 1 gets an answer (and builds a table once)`)?.status).toBe('passed')
+    expect(run.tests.get(`${block} > clean: step 2 closes the channel`)?.status).toBe('passed')
+    expect(run.output).toMatch(
+      /step 1 gets an answer \(and builds a table once\)\n\s+note: [^\n]*re-running the test[^\n]*failed \(the test did not finish within 2000 ms\)/,
+    )
+  })
+
   test('a file is checked after afterAll, without blaming its tests', () => {
     expect(run.files.get('tests/file-level.test.ts')).toContain(
       'Timeout (setInterval 60 s) created at tests/file-level.test.ts:5:3',

@@ -60,7 +60,7 @@ describe.skipIf(!frameworks.includes('vitest'))(
     // With GITHUB_ACTIONS set, leakproof's reporter annotates the test (Vitest's own github-actions
     // reporter does not annotate a LeakError: issue 14).
     test('GitHub Actions: an ::error annotation at the test', () => {
-      expect(run.output).toMatch(/::error file=[^,]*order-dependent\.test\.ts,line=14[^\n]*leaks%3A signs in/)
+      expect(run.output).toMatch(/::error file=[^,]*order-dependent\.test\.ts,line=15[^\n]*leaks%3A signs in/)
     })
 
     test('blob, merged: the merged report fails the same test', () => {

@@ -28,12 +28,14 @@ import {
   keptByEveryRun,
   mayRetain,
   perRunGrowth,
+  rerunBodyLimit,
   retainedBySamples,
   retainedAcrossRuns,
   retainedOnOneRun,
   retainedThreshold,
   stateOf,
 } from './rules.js'
+import { withinTime } from './within-time.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 export interface DetectorHost {
@@ -45,8 +47,11 @@ export interface DetectorHost {
   global?: object
 }
 
-/** Runs a test's window once more: its beforeEach hooks, body and afterEach hooks. */
-export type Rerun = () => Promise<void>
+/**
+ * Runs a test's window once more: its beforeEach hooks, body and afterEach hooks. The body is given
+ * at most `bodyLimitMs` (rules.ts, `rerunBodyLimit`), its hooks their own timeouts.
+ */
+export type Rerun = (bodyLimitMs: number) => Promise<void>
 
 /** A re-run into a scratch window: what was there right before it, and what it made. */
 interface ScratchRun {
@@ -506,7 +511,7 @@ export class Detector {
     try {
       // Settled as a test's end is: a short timer's continuation (the next step of a chain) is the re-run's.
       await this.replaying(window, scratch, async () => {
-        await quietly(rerun, this.scope, rerunLimit(window))
+        await this.rerunOnce(window, rerun)
         if (this.options.kinds.handle !== 'off') await settleHandles(scratch)
       })
       if (heap) scratch.externalGrowth = endHeapWindow(heap).externalGrowth
@@ -568,7 +573,7 @@ export class Detector {
     try {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
-          await quietly(rerun, this.scope, rerunLimit(window))
+          await this.rerunOnce(window, rerun)
           // What the run left queued (a promise's reactions, an immediate) goes before it is measured.
           await nextMacrotask()
           fullGc()
@@ -604,7 +609,7 @@ export class Detector {
     if (spies.length > 0) finding.spies = spies
     if (this.options.explain) {
       const { newSelfSize, ...retainedBy } = await this.replaying(window, window, () =>
-        explainRetained(this.snapshotPlace(window), () => quietly(rerun, this.scope, rerunLimit(window))),
+        explainRetained(this.snapshotPlace(window), () => this.rerunOnce(window, rerun)),
       )
       this.afterAnalysis()
       if (
@@ -718,6 +723,11 @@ export class Detector {
     this.releaseMarks(scratch)
   }
 
+  /** One re-run of the window's test, kept from reaching the run (`quietly`) and bounded in time. */
+  private rerunOnce(window: Window, rerun: Rerun): Promise<void> {
+    return quietly(() => rerun(rerunBodyLimit(window.duration ?? 0)), this.scope, rerunLimit(window))
+  }
+
   private snapshotPlace(window: Window): SnapshotPlace {
     return {
       root: this.host.root,
@@ -762,7 +772,7 @@ export class Detector {
 }
 
 /**
- * How long a re-run may take, beyond the timeouts the host gives its hooks and test: ten times the
+ * How long a whole re-run may take, beyond the timeouts the host gives its hooks: ten times the
  * test's first run, and at least ten seconds (it may set up and take down a block again).
  */
 function rerunLimit(window: Window): number {
@@ -794,7 +804,7 @@ const ASYNC_ERRORS = ['uncaughtException', 'unhandledRejection'] as const
  * longer than the test's first run (`limitMs`) is given up: it waits for something the tests after
  * it took down.
  */
-async function quietly(rerun: Rerun, scope: object, limitMs: number): Promise<void> {
+async function quietly(rerun: () => Promise<void>, scope: object, limitMs: number): Promise<void> {
   // The test's console is its global's: under Jest that is the test file's vm context (Jest's
   // BufferedConsole), not this realm's `console`, so both are silenced.
   const consoles = [
@@ -809,16 +819,11 @@ async function quietly(rerun: Rerun, scope: object, limitMs: number): Promise<vo
     process.removeAllListeners(event)
     process.on(event, onAsyncError)
   }
-  let timer: NodeJS.Timeout | undefined
   try {
-    const tooLong = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the re-run did not end within ${Math.round(limitMs)} ms`)), limitMs)
-    })
-    await Promise.race([rerun(), tooLong])
+    await withinTime(rerun(), limitMs, `the re-run did not end within ${Math.round(limitMs)} ms`)
     await nextMacrotask()
     if (failure) throw failure.error
   } finally {
-    clearTimeout(timer)
     for (const [event, listeners] of handlers) {
       process.removeListener(event, onAsyncError)
       for (const listener of listeners) process.on(event, listener as (...args: unknown[]) => void)

@@ -4,6 +4,7 @@ export { failsTest, fullNameOf, judgingOf, NOISE_FLOOR, type HostTest } from './
 export { Window, type TestInfo } from './window.js'
 export { leaks } from './leaks.js'
 export { saveState } from './saved-state.js'
+export { withinTime } from './within-time.js'
 export {
   resolveOptions,
   resolveReportOptions,

@@ -140,6 +140,17 @@ export function keptBetweenSnapshots(
   return Math.max(totalSelfSize, ...groups.map((g) => g.retainedSize)) > threshold
 }
 
+/**
+ * How long a test's body may take on a re-run: ten times its first run, at least two seconds, and
+ * never more than the test's own timeout (the adapter applies that). A body that waits longer waits
+ * for something the file's later tests took down (a server a step-by-step suite closed, a socket
+ * that will never answer): waiting out the test's own timeout (5 s by default) for each such
+ * re-run was most of what judging cost an HTTP suite.
+ */
+export function rerunBodyLimit(firstRunMs: number): number {
+  return Math.max(2_000, Math.ceil(10 * firstRunMs))
+}
+
 /** A test judged on its one run: only growth well above anything a first run makes is a leak. */
 export function retainedOnOneRun(growth: number, threshold: number): boolean {
   return growth > Math.max(threshold, SINGLE_RUN_FLOOR)

@@ -17,6 +17,7 @@ import {
   NOISE_FLOOR,
   perRunGrowth,
   retainedAcrossRuns,
+  rerunBodyLimit,
   retainedOnOneRun,
   retainedThreshold,
   SINGLE_RUN_FLOOR,
@@ -86,6 +87,12 @@ describe('retainedAcrossRuns', () => {
     expect(retainedAcrossRuns([8 * MB, -26 * MB, 8 * MB], t, 3)).toBe('leak'))
   test('a leak runs every repetition', () => expect(retainedAcrossRuns([2 * MB, 2 * MB], t, 3)).toBe('undecided'))
   test('undecided until the runs are done', () => expect(retainedAcrossRuns([2 * MB], t, 3)).toBe('undecided'))
+})
+
+describe('rerunBodyLimit', () => {
+  test('a quick test gets two seconds, under the 5 s default timeout it would otherwise wait out', () =>
+    expect(rerunBodyLimit(12)).toBe(2_000))
+  test('a slow test gets ten times its first run', () => expect(rerunBodyLimit(450.2)).toBe(4_502))
 })
 
 describe('retainedOnOneRun', () => {

@@ -123,8 +123,8 @@ class TestWindows {
         // Re-runs come after the file's last test: every block but the root has run its afterAll
         // hooks then, and the root too once run_finish comes.
         const isTornDown = (block: Circus.DescribeBlock): boolean => block.parent !== undefined || this.rootTornDown
-        const verdict = await this.check.endTest(test, test.errors.length > 0, () =>
-          rerunTest(this.global, test, state, snapshotCount, isTornDown),
+        const verdict = await this.check.endTest(test, test.errors.length > 0, (bodyLimitMs) =>
+          rerunTest(this.global, test, state, snapshotCount, isTornDown, bodyLimitMs),
         )
         if (verdict) this.apply(test, verdict)
         break

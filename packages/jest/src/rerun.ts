@@ -1,4 +1,4 @@
-import { saveState } from '@leakproof/core'
+import { saveState, withinTime } from '@leakproof/core'
 import type { Circus } from '@jest/types'
 
 /** Where `expect` keeps its per-test state, on the test file's global object. */
@@ -30,7 +30,8 @@ export function snapshotCounterOf(scope: Scope): number {
 
 /**
  * Runs a test's window once more in place, as jest-circus does: beforeEach hooks outermost block
- * first, the test function (with `done` when it takes one, within its timeout), then afterEach
+ * first, the test function (with `done` when it takes one, within its timeout or `bodyLimitMs`
+ * when that is shorter), then afterEach
  * hooks innermost block first. It runs inside the test's own `test_done` event, so Jest's
  * per-test state (the running test, `expect`'s assertion counts, snapshots) is put back as the
  * first run left it.
@@ -41,6 +42,7 @@ export async function rerunTest(
   state: Circus.State,
   snapshotCountAtStart: number,
   isTornDown: (block: Circus.DescribeBlock) => boolean,
+  bodyLimitMs: number,
 ): Promise<void> {
   // Blocks whose afterAll hooks have run (the re-run comes after the file's last test) are set up
   // again around it, and taken down again after: the test needs what their beforeAll hooks made.
@@ -57,7 +59,7 @@ export async function rerunTest(
       for (const hook of block.hooks.filter((h) => h.type === 'beforeAll'))
         await call(hook.fn, context, timeoutOf(hook), 'a beforeAll hook')
     try {
-      await rerunWindow(scope, test, state, snapshotCountAtStart)
+      await rerunWindow(scope, test, state, snapshotCountAtStart, bodyLimitMs)
     } finally {
       for (const block of [...tornDown].reverse())
         for (const hook of block.hooks.filter((h) => h.type === 'afterAll'))
@@ -74,6 +76,7 @@ async function rerunWindow(
   test: Circus.TestEntry,
   state: Circus.State,
   snapshotCountAtStart: number,
+  bodyLimitMs: number,
 ): Promise<void> {
   const expectState = expectStateOf(scope)
   const savedExpect = expectState && { ...expectState }
@@ -87,7 +90,7 @@ async function rerunWindow(
   let failure: unknown
   try {
     for (const hook of beforeEach) await call(hook.fn, context, timeoutOf(hook), 'a beforeEach hook')
-    await call(test.fn, context, timeoutOf(test), 'the test')
+    await call(test.fn, context, Math.min(timeoutOf(test), bodyLimitMs), 'the test')
   } catch (error) {
     failure = error
   }
@@ -175,13 +178,8 @@ function call(
 ): Promise<void> {
   if (!fn) return Promise.resolve()
   const f = fn as unknown as TestFn
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeout} ms`)), timeout)
-    const settle = (error?: unknown): void => {
-      clearTimeout(timer)
-      if (error) reject(error)
-      else resolve()
-    }
+  const settled = new Promise<void>((resolve, reject) => {
+    const settle = (error?: unknown): void => (error ? reject(error) : resolve())
     try {
       if (f.length > 0)
         f.call(context, (reason) =>
@@ -196,4 +194,5 @@ function call(
       settle(error)
     }
   })
+  return withinTime(settled, timeout, `${what} did not finish within ${timeout} ms`)
 }

@@ -17,8 +17,14 @@ function suitesOf(test: Test): Suite[] {
  * suite first, the test body, then afterEach hooks innermost first (reversed within a suite when
  * `sequence.hooks` is 'stack', the default), cleanups returned by beforeEach hooks, and
  * `onTestFinished` callbacks registered by this run. Snapshot state is reset first, as for a retry.
+ * The body is given at most `bodyLimitMs` (less than its own timeout when its first run was quick).
  */
-export async function rerunTest(test: Test, sequence: string, isTornDown: (suite: Suite) => boolean): Promise<void> {
+export async function rerunTest(
+  test: Test,
+  sequence: string,
+  isTornDown: (suite: Suite) => boolean,
+  bodyLimitMs: number,
+): Promise<void> {
   const suites = suitesOf(test)
   const hooksOf = (suite: Suite, name: 'beforeEach' | 'afterEach' | 'beforeAll' | 'afterAll'): Hook[] => {
     const hooks = (TestRunner.getSuiteHooks(suite as never) as unknown as Record<string, Hook[]>)[name] ?? []
@@ -35,7 +41,7 @@ export async function rerunTest(test: Test, sequence: string, isTornDown: (suite
     }
   }
   try {
-    await rerunWindow(test, suites, hooksOf)
+    await rerunWindow(test, suites, hooksOf, bodyLimitMs)
   } finally {
     for (const suite of [...tornDown].reverse())
       for (const hook of hooksOf(suite, 'afterAll')) await (hook as unknown as (suite: Suite) => unknown)(suite)
@@ -47,6 +53,7 @@ async function rerunWindow(
   test: Test,
   suites: Suite[],
   hooksOf: (suite: Suite, name: 'beforeEach' | 'afterEach') => Hook[],
+  bodyLimitMs: number,
 ): Promise<void> {
   const cleanups: Array<() => unknown> = []
   test.onFinished = undefined
@@ -65,7 +72,12 @@ async function rerunWindow(
         if (typeof cleanup === 'function') cleanups.unshift(cleanup as () => unknown)
       }
     }
-    await (TestRunner.getTestFn as unknown as (t: Test) => () => unknown)(test)()
+    // Within its own timeout (Vitest's wrapper of the function) and `bodyLimitMs`, whichever ends first.
+    await engine.withinTime(
+      Promise.resolve((TestRunner.getTestFn as unknown as (t: Test) => () => unknown)(test)()),
+      bodyLimitMs,
+      `the test did not finish within ${bodyLimitMs} ms`,
+    )
   } finally {
     for (const suite of [...suites].reverse()) {
       for (const hook of hooksOf(suite, 'afterEach')) await hook(test.context, suite)

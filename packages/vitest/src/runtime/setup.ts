@@ -216,8 +216,8 @@ aroundEach(async function leakproofWindow(runTest: () => Promise<void>) {
     await runTest()
   } finally {
     const ownFailure = test.result?.state !== 'pass'
-    verdict = await check.endTest(test, ownFailure, () =>
-      clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks, isTornDown)),
+    verdict = await check.endTest(test, ownFailure, (bodyLimitMs) =>
+      clearingRerunMocks(() => rerunTest(test as never, worker.config.sequence.hooks, isTornDown, bodyLimitMs)),
     )
     const judgedNow = await judgeAfterLastTest(test)
     verdict ??= judgedNow

@@ -1,0 +1,16 @@
+/**
+ * `work`, or a rejection with `message` once `limitMs` have passed without it settling. What `work`
+ * goes on doing after that is not awaited: a re-run past its time waits for something that will not
+ * come, and the run goes on without it.
+ */
+export async function withinTime<T>(work: Promise<T>, limitMs: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const tooLong = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), limitMs)
+  })
+  try {
+    return await Promise.race([work, tooLong])
+  } finally {
+    clearTimeout(timer)
+  }
+}
