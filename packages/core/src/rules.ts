@@ -206,22 +206,32 @@ export function heldByQueryCache(steps: readonly FoldedStep[]): boolean {
   )
 }
 
-/** The members of an emitter that say whether it is closed: a server's, a socket's or stream's, an HTTP/2 session's. */
+/**
+ * The members of an emitter that say whether it is closed: a server's, a socket's or stream's, an
+ * HTTP/2 session's, a WebSocket's or EventSource's (`readyState` against its own `CLOSED`), an
+ * engine.io or socket.io transport's (`readyState` 'closed').
+ */
 export interface EmitterState {
   listening?: unknown
   destroyed?: unknown
   closed?: unknown
   address?: unknown
   close?: unknown
+  readyState?: unknown
+  CLOSED?: unknown
 }
 
 /**
  * An emitter that is closed emits nothing any more, and a listener on it holds nothing that the
  * emitter itself does not: a server not listening (closed in `afterAll`, as step-by-step suites do),
- * a destroyed socket or stream, a closed HTTP/2 session. Its listeners are not left behind.
+ * a destroyed socket or stream, a closed HTTP/2 session or WebSocket (a library that closes a
+ * transport adds an `error` listener to it, to swallow what a late error would throw: engine.io's
+ * `clearTransport`). Its listeners are not left behind.
  */
 export function isClosedEmitter(emitter: EmitterState): boolean {
   if (emitter.destroyed === true || emitter.closed === true) return true
+  const { readyState } = emitter
+  if (readyState !== undefined && (readyState === 'closed' || readyState === emitter.CLOSED)) return true
   const serverLike = typeof emitter.close === 'function' && typeof emitter.address === 'function'
   return serverLike && emitter.listening === false
 }

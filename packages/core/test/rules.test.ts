@@ -146,6 +146,14 @@ describe('isClosedEmitter', () => {
     expect(isClosedEmitter({ destroyed: true })).toBe(true)
     expect(isClosedEmitter({ closed: true, destroyed: false })).toBe(true)
   })
+  test('a closed WebSocket (readyState CLOSED, 3 in ws and the WHATWG one) and a closed engine.io transport', () => {
+    expect(isClosedEmitter({ readyState: 3, CLOSED: 3 })).toBe(true)
+    expect(isClosedEmitter({ readyState: 'closed' })).toBe(true)
+    expect(isClosedEmitter({ readyState: 1, CLOSED: 3 })).toBe(false)
+    expect(isClosedEmitter({ readyState: 'open' })).toBe(false)
+    // A readyState with no CLOSED of its own says nothing (a number means nothing without it).
+    expect(isClosedEmitter({ readyState: 3 })).toBe(false)
+  })
   test('open ones, and emitters that say nothing of it (a bus, process), are not', () => {
     expect(isClosedEmitter(server(true))).toBe(false)
     expect(isClosedEmitter({ destroyed: false })).toBe(false)
