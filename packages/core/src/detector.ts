@@ -29,6 +29,7 @@ import {
   mayRetain,
   perRunGrowth,
   rerunBodyLimit,
+  retainedByRerunSamples,
   retainedBySamples,
   retainedAcrossRuns,
   retainedOnOneRun,
@@ -366,7 +367,7 @@ export class Detector {
 
   /**
    * After the full GC that follows a round of re-runs: a memory suspect whose re-run kept less than
-   * a suspect's share in sampled objects (rules.ts, `retainedBySamples`) kept it on its first run
+   * its threshold in sampled objects (rules.ts, `retainedByRerunSamples`) kept it on its first run
    * only, and is cleared. Without samples it stays a suspect.
    */
   private async screenSuspects(reruns: Array<{ waiting: Waiting; rerun: ScratchRun }>): Promise<void> {
@@ -375,7 +376,7 @@ export class Detector {
     for (const { waiting, rerun } of suspects) {
       const { startMark, endMark, externalGrowth } = rerun.scratch
       const sampled = sampledIn(rerun.scratch, allocations)
-      if (sampled !== undefined && !retainedBySamples(sampled, externalGrowth, waiting.threshold))
+      if (sampled !== undefined && !retainedByRerunSamples(sampled, externalGrowth, waiting.threshold))
         waiting.memory = 'cleared'
       // The sites come from this re-run, the earliest run that keeps only what a leak keeps: the later
       // ones are more optimised, and V8's profiler loses the frames of functions it inlined.

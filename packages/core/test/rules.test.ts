@@ -8,6 +8,7 @@ import {
   isClosedEmitter,
   keptAcrossReruns,
   keptByEveryRun,
+  retainedByRerunSamples,
   retainedBySamples,
   failsTest,
   fullNameOf,
@@ -57,6 +58,15 @@ describe('retainedBySamples: which windows of a span that grew are suspects', ()
   test('Buffers are not sampled: external growth over the threshold makes a suspect', () =>
     expect(retainedBySamples(0, 2 * MB, NOISE_FLOOR)).toBe(true))
   test('a budget raises the bar', () => expect(retainedBySamples(1 * MB, 0, 4 * MB)).toBe(false))
+})
+
+describe('retainedByRerunSamples: which suspects a re-run keeps for confirmation', () => {
+  test('a re-run must keep the whole threshold: three samples of a keep-alive pool at the noise floor do not', () => {
+    expect(retainedByRerunSamples(48 * KB, 0, NOISE_FLOOR)).toBe(false)
+    expect(retainedByRerunSamples(64 * KB, 0, NOISE_FLOOR)).toBe(true)
+  })
+  test('Buffers are not sampled: external growth over the threshold keeps it a suspect', () =>
+    expect(retainedByRerunSamples(0, 2 * MB, NOISE_FLOOR)).toBe(true))
 })
 
 describe('perRunGrowth', () => {
