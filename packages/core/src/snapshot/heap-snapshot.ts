@@ -136,6 +136,10 @@ export class HeapSnapshot {
     const raw = this.edgeNames[edge]!
     return this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] ? raw : this.strings.get(raw)
   }
+  /** The edge's `name_or_index` as stored: a string index for named edges (property, context, …), else the index. */
+  edgeNameOrIndex(edge: number): number {
+    return this.edgeNames[edge]!
+  }
   /** The edge's element index, or its name when that is a decimal integer (`"12"`); else -1. No string is decoded. */
   edgeIndex(edge: number): number {
     const raw = this.edgeNames[edge]!
