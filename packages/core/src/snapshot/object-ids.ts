@@ -8,7 +8,7 @@
  *   highest. V8 hands out ids in steps of 2 and a process's first snapshot numbers its objects in
  *   order (seen on the bench's snapshots: highest id = 2 × objects), so this is about 4 bytes per
  *   object, and a lookup in node order walks the table forwards: on the 100 MB pair of bench:diff
- *   it built in 6 ms and answered the after's 1.5 M lookups in 15 ms, where the hashed table took
+ *   it built in 11 ms and answered the after's 1.5 M lookups in 15 ms, where the hashed table took
  *   166 ms to build (on the before's thread) and 80–150 ms to ask (on the critical path).
  * - `hashed`: pairs (id, signature) in an open-addressing table at load ≤ 0.7 (id 0 marks an empty
  *   slot), 11–23 bytes per object, for a process whose snapshots left gaps in the numbering (ids of

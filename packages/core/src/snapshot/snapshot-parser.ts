@@ -1,6 +1,7 @@
 import { SnapshotError } from './errors.js'
 import { UNKNOWN, type RawSnapshot, type SnapshotMeta } from './heap-snapshot.js'
 import { ObjectIds } from './object-ids.js'
+import { readEdgeRecords, readNodeRecords, type NodeFieldPositions } from './record-loops.js'
 import { FNV_OFFSET, hashBytes, StringTable } from './string-table.js'
 
 type State =
@@ -85,7 +86,7 @@ export class SnapshotParser {
   private nodeKinds = new Uint8Array(0)
   private edgeKinds = new Uint8Array(0)
   /** Where each kept number sits in a node record (self_size -1 when not kept), for the fast record loop. */
-  private nodeFieldAt = { typeAt: 0, nameAt: 0, idAt: 0, selfSizeAt: -1, edgeCountAt: 0 }
+  private nodeFieldAt: NodeFieldPositions = { typeAt: 0, nameAt: 0, idAt: 0, selfSizeAt: -1, edgeCountAt: 0 }
   private nodeRecord = new Float64Array(0)
   private toDivisor = 1
 
@@ -449,37 +450,16 @@ export class SnapshotParser {
     let inNumber = this.inNumber
     let field = this.field
     let node = this.record
-    const { typeAt, nameAt, idAt, selfSizeAt, edgeCountAt } = this.nodeFieldAt
+    const fieldAt = this.nodeFieldAt
     const record = this.nodeRecord
+    const columns = { nodeType, nodeName, nodeId, selfSize, firstEdge }
     const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
       if (field === 0 && !inNumber && pos < fastEnd) {
-        // Whole records as V8 writes them (`9,1,1,0,7,0,0` after `\n,`), as the edges' fast loop
-        // in scanEdges reads them: the numbers of one record into `record`, then into their
-        // columns; anything else goes back to the loop below at the last whole record.
-        let at = pos
-        let c = buf[at]!
-        records: while (at < fastEnd && node < limit) {
-          while (c === COMMA || c === NEWLINE) c = buf[++at]!
-          for (let f = 0; f < fields; f++) {
-            if (f > 0) {
-              if (c !== COMMA) break records
-              c = buf[++at]!
-            }
-            if (!(c >= ZERO && c <= NINE)) break records
-            let value = c - ZERO
-            while ((c = buf[++at]!) >= ZERO && c <= NINE) value = value * 10 + (c - ZERO)
-            record[f] = value
-          }
-          if (at >= length) break
-          nodeType[node] = record[typeAt]!
-          nodeName[node] = record[nameAt]!
-          nodeId[node] = record[idAt]!
-          if (selfSizeAt >= 0) selfSize[node] = record[selfSizeAt]!
-          firstEdge[node + 1] = record[edgeCountAt]!
-          node++
-          pos = at
-        }
+        const cursor = { pos, record: node }
+        readNodeRecords(buf, fastEnd, limit, record, fieldAt, columns, cursor)
+        pos = cursor.pos
+        node = cursor.record
       }
       let byte = buf[pos]!
       if (byte - ZERO <= 9 && byte >= ZERO) {
@@ -551,33 +531,10 @@ export class SnapshotParser {
     const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
       if (field === 0 && !inNumber && v8Layout && pos < fastEnd) {
-        // Whole records as V8 writes them (`1,2,3` after `,` or `\n,`), none cut by the chunk's
-        // end: three numbers straight into their columns, no state kept per byte (about a third
-        // faster than the loop below, and quicker to warm up). Anything else (the `]`, spaces,
-        // a stray byte) goes back to that loop at the last whole record. A read past the chunk
-        // gives undefined, which no comparison below accepts as a digit or a comma.
-        let at = pos
-        let c = buf[at]!
-        while (at < fastEnd && edge < limit) {
-          while (c === COMMA || c === NEWLINE) c = buf[++at]!
-          if (!(c >= ZERO && c <= NINE)) break
-          let type = c - ZERO
-          while ((c = buf[++at]!) >= ZERO && c <= NINE) type = type * 10 + (c - ZERO)
-          if (c !== COMMA || !((c = buf[++at]!) >= ZERO && c <= NINE)) break
-          let name = c - ZERO
-          while ((c = buf[++at]!) >= ZERO && c <= NINE) name = name * 10 + (c - ZERO)
-          if (c !== COMMA || !((c = buf[++at]!) >= ZERO && c <= NINE)) break
-          let offset = c - ZERO
-          while ((c = buf[++at]!) >= ZERO && c <= NINE) offset = offset * 10 + (c - ZERO)
-          if (at >= length) break
-          const to = Math.round(offset * perNode)
-          if (to >= nodeCount) this.invalid(`edge ${edge} points past the last node`)
-          edgeType[edge] = type
-          edgeName[edge] = name
-          edgeTo[edge] = to
-          edge++
-          pos = at
-        }
+        const cursor = { pos, record: edge }
+        readEdgeRecords(buf, fastEnd, limit, perNode, nodeCount, edgeType, edgeName, edgeTo, cursor)
+        pos = cursor.pos
+        edge = cursor.record
       }
       let byte = buf[pos]!
       if (byte - ZERO <= 9 && byte >= ZERO) {
