@@ -104,6 +104,16 @@ export interface CollectionEntries {
  * are not counted.
  */
 export function collectionEntries(s: HeapSnapshot, node: number): CollectionEntries | undefined {
+  // Memoised: a path through a big Map asks twice (its label, the key/value edge), every path through it again.
+  let known = counted.get(s)
+  if (!known) counted.set(s, (known = new Map()))
+  if (!known.has(node)) known.set(node, countEntries(s, node))
+  return known.get(node)
+}
+
+const counted = new WeakMap<HeapSnapshot, Map<number, CollectionEntries | undefined>>()
+
+function countEntries(s: HeapSnapshot, node: number): CollectionEntries | undefined {
   const tableEdge = s.findEdge(node, 'table')
   if (tableEdge < 0) return undefined
   const table = s.edgeTarget(tableEdge)

@@ -18,8 +18,8 @@ export class GroupIndex {
   /** Group names by index. */
   readonly names: string[] = []
   private readonly byName = new Map<string, number>()
-  /** By `nameIndex * 256 + typeIndex`: a group index, -1 for an internal, or {@link BY_PROPERTIES}. */
-  private readonly byTypeAndName = new Map<number, number>()
+  /** By type index, then name index (small integers, cheap keys): a group index, -1 for an internal, or {@link BY_PROPERTIES}. */
+  private readonly byTypeAndName: Array<Map<number, number>>
   /** By the object's name index and property edge name indices. */
   private readonly byProperties = new Map<string, number>()
   private readonly stringType: number
@@ -28,6 +28,7 @@ export class GroupIndex {
   constructor(private readonly s: HeapSnapshot) {
     this.stringType = s.nodeTypes.indexOf('string')
     this.propertyType = s.edgeTypes.indexOf('property')
+    this.byTypeAndName = s.nodeTypes.map(() => new Map())
   }
 
   /** The group index of `node`, or -1 when it is a V8 internal (left out of diffs). */
@@ -36,15 +37,16 @@ export class GroupIndex {
     const type = s.nodeTypeIndex(node)
     // A string is internal when only the halves of concatenated (or parents of sliced) strings hold it.
     if (type === this.stringType) return isInternal(s, node) ? -1 : this.named(groupName(s, node))
-    const key = s.nodeNameIndex(node) * 256 + type
-    let group = this.byTypeAndName.get(key)
+    const byName = this.byTypeAndName[type] ?? new Map<number, number>()
+    const name = s.nodeNameIndex(node)
+    let group = byName.get(name)
     if (group === undefined) {
       group = isInternal(s, node)
         ? -1
         : isNamedByProperties(s.nodeType(node), s.nodeName(node))
           ? BY_PROPERTIES
           : this.named(groupName(s, node))
-      this.byTypeAndName.set(key, group)
+      byName.set(name, group)
     }
     return group === BY_PROPERTIES ? this.byPropertyNames(node) : group
   }
