@@ -7,8 +7,6 @@ import { GroupIndex } from '../src/snapshot/group-index.js'
 import type { HeapSnapshot } from '../src/snapshot/heap-snapshot.js'
 import { ObjectIds } from '../src/snapshot/object-ids.js'
 import { parseHeapSnapshot, parseObjectIds } from '../src/snapshot/parse.js'
-import { shortestPaths } from '../src/snapshot/paths.js'
-import { shortestPathsOnThread } from '../src/snapshot/paths-on-thread.js'
 import { makeSnapshots } from './snapshot-helpers.js'
 
 // The pieces of a diff on a real pair of snapshots (2,000 closures, each holding an array, added
@@ -16,9 +14,8 @@ import { makeSnapshots } from './snapshot-helpers.js'
 let before: HeapSnapshot
 let after: HeapSnapshot
 let beforeIds: ObjectIds
-let dir: string
 beforeAll(async () => {
-  dir = await makeSnapshots('user-cache', 2000)
+  const dir = await makeSnapshots('user-cache', 2000)
   before = await parseHeapSnapshot(join(dir, 'before.heapsnapshot'))
   after = await parseHeapSnapshot(join(dir, 'after.heapsnapshot'))
   beforeIds = await parseObjectIds(join(dir, 'before.heapsnapshot'))
@@ -104,16 +101,5 @@ describe('diffSnapshots', () => {
     expect(groups[0]).toMatchObject({ name: 'closure onUserLoaded', count: 2000 })
     const closures = groups[0]!
     expect(index.names[index.of(closures.representative)]).toBe(closures.name)
-  })
-})
-
-describe('shortestPathsOnThread', () => {
-  test('finds, in shared memory on a worker thread, the paths found here, and shortestPaths answers with them', async () => {
-    const here = shortestPaths(before)
-    const other = await parseHeapSnapshot(join(dir, 'before.heapsnapshot'))
-    const there = await shortestPathsOnThread(other)
-    expect(there.distance).toEqual(here.distance)
-    expect(there.via).toEqual(here.via)
-    expect(shortestPaths(other)).toBe(there)
   })
 })

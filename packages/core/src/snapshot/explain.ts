@@ -11,7 +11,6 @@ import type { HeapSnapshot } from './heap-snapshot.js'
 import type { ObjectIds } from './object-ids.js'
 import { parseHeapSnapshot, parseObjectIds } from './parse.js'
 import { cycleThrough, pathFromRoot, shortestPaths } from './paths.js'
-import { shortestPathsOnThread } from './paths-on-thread.js'
 import { childHeapLimitMb, whereToParse, type ParseLocation } from './where-to-parse.js'
 
 export interface ExplainOptions {
@@ -96,15 +95,12 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
   // Of `before`, the diff needs only ids, types and names (its edges are never stored), read on a
   // thread of its own while this one reads `after`. What needs `after` alone (dominators, shortest
   // paths: memoised, explainDiff finds them done) starts as soon as it is read, while the other
-  // thread may still be reading `before`: the shortest paths on a thread of their own, the
-  // dominators here.
+  // thread may still be reading `before`.
   const [before, after] = await Promise.all([
     parseObjectIds(options.before, { worker: true, onProgress: report?.('before') }),
-    parseHeapSnapshot(options.after, { onProgress: report?.('after') }).then(async (snapshot) => {
-      const paths = shortestPathsOnThread(snapshot)
+    parseHeapSnapshot(options.after, { onProgress: report?.('after') }).then((snapshot) => {
       dominators(snapshot)
-      // A thread that failed leaves the paths to be found here, when explainDiff asks for them.
-      await paths.catch(() => undefined)
+      shortestPaths(snapshot)
       return snapshot
     }),
   ])

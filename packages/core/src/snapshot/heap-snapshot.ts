@@ -1,5 +1,5 @@
 import { hashId } from './object-ids.js'
-import { StringTable, type StringTableParts } from './string-table.js'
+import type { StringTable } from './string-table.js'
 
 /** A negative number in `locations` (Node 24 writes -1 where V8 does not know a position), as stored. */
 export const UNKNOWN = 0xffffffff
@@ -30,9 +30,6 @@ export interface RawSnapshot {
   /** Flat `locations` (object_index, script_id, line, column per `meta.location_fields`); empty when absent. */
   locations: Uint32Array
 }
-
-/** A {@link RawSnapshot} with its strings as plain arrays: what {@link HeapSnapshot.shareable} posts. */
-export type SharedGraph = Omit<RawSnapshot, 'strings'> & { strings: StringTableParts }
 
 export interface SnapshotMeta {
   node_fields: string[]
@@ -81,11 +78,7 @@ export class HeapSnapshot {
   private locations: Locations | undefined
   private readonly rawLocations: { flat: Uint32Array; fields: string[] | undefined; nodeFieldCount: number }
 
-  /** What the graph was made from, for {@link shareable}. */
-  private readonly raw: RawSnapshot
-
   constructor(raw: RawSnapshot) {
-    this.raw = raw
     const { meta } = raw
     this.types = raw.nodeType
     this.names = raw.nodeName
@@ -107,19 +100,6 @@ export class HeapSnapshot {
     this.edgeCount = raw.edgeTo.length
     this.rootNode = raw.rootNode
     this.rawLocations = { flat: raw.locations, fields: meta.location_fields, nodeFieldCount: meta.node_fields.length }
-  }
-
-  /**
-   * The graph as plain data for a worker thread ({@link HeapSnapshot.of} there): the parser keeps
-   * its columns in shared memory (shared-memory.ts), so posting it copies none of them.
-   */
-  shareable(): SharedGraph {
-    const { strings, locations, ...columns } = this.raw
-    return { ...columns, strings: strings.parts(), locations }
-  }
-
-  static of(graph: SharedGraph): HeapSnapshot {
-    return new HeapSnapshot({ ...graph, strings: StringTable.of(graph.strings) })
   }
 
   nodeTypeIndex(node: number): number {

@@ -1,9 +1,8 @@
 // Entry of the worker thread parse.ts starts to read part of a heap snapshot file while the calling
 // thread reads another: the "before" snapshot of a diff reduced to its ids (mode `ids`), or the
 // edges section of the file the calling thread reads all but (mode `edges`). The parses share
-// nothing, so on two cores they take the time of the longer. Results come back transferred (ids) or
-// in shared memory (edges), never copied. Only the parser and the file reader are loaded here: a
-// thread starts in a few ms.
+// nothing, so on two cores they take the time of the longer. Results come back transferred, not
+// copied. Only the parser and the file reader are loaded here: a thread starts in a few ms.
 import { parentPort, workerData } from 'node:worker_threads'
 import { SnapshotError } from './errors.js'
 import type { ObjectIds } from './object-ids.js'
@@ -32,8 +31,8 @@ async function parse({ path, mode, reportProgress }: ParseThreadRequest): Promis
     const { table, maxStableId, layout } = parser.objectIds()
     send({ ids: { table, maxStableId, layout } }, [table.buffer as ArrayBuffer])
   } else {
-    // The columns are in shared memory: posted, not copied.
-    send({ edges: parser.edgeColumns() })
+    const edges = parser.edgeColumns()
+    send({ edges }, [edges.edgeType.buffer, edges.edgeName.buffer, edges.edgeTo.buffer] as ArrayBuffer[])
   }
 }
 

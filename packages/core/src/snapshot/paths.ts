@@ -144,11 +144,6 @@ export function shortestPaths(s: HeapSnapshot): ShortestPaths {
   return result
 }
 
-/** Shortest paths found for this graph on another thread (paths-on-thread.ts): {@link shortestPaths} answers with them. */
-export function adoptShortestPaths(s: HeapSnapshot, paths: ShortestPaths): void {
-  results.set(s, paths)
-}
-
 /** The shortest retaining path from the root to `node` (root excluded), or undefined when none. */
 export function pathFromRoot(s: HeapSnapshot, node: number): PathHop[] | undefined {
   const { distance, via } = shortestPaths(s)

@@ -1,5 +1,4 @@
 import type { HeapSnapshot } from './heap-snapshot.js'
-import { sharedUint8 } from './shared-memory.js'
 
 /**
  * Which edges keep their target alive. Dominators, retained sizes, retainer paths and cycle
@@ -84,8 +83,7 @@ export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   )
   // A byte per edge type: the loop below reads it for every edge, and asks no rule of most of them.
   const hasRules = Uint8Array.from(rulesOfType, (r) => (r.length > 0 ? 1 : 0))
-  // Shared memory: the thread that finds shortest paths reads it too (paths-on-thread.ts).
-  mask = sharedUint8(snapshot.edgeCount).fill(1)
+  mask = new Uint8Array(snapshot.edgeCount).fill(1)
   const { firstEdge } = snapshot
   // One byte per string, 1 for a holder rule's name: a byte read per node.
   const holderName = new Uint8Array(snapshot.strings.count)
@@ -106,9 +104,4 @@ export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   }
   masks.set(snapshot, mask)
   return mask
-}
-
-/** The mask another thread built for the same graph (paths-thread.ts): not built again there. */
-export function adoptRetainingEdges(snapshot: HeapSnapshot, mask: Uint8Array): void {
-  masks.set(snapshot, mask)
 }

@@ -2,7 +2,6 @@ import { SnapshotError } from './errors.js'
 import { UNKNOWN, type RawSnapshot, type SnapshotMeta } from './heap-snapshot.js'
 import { ObjectIds } from './object-ids.js'
 import { readEdgeRecords, readNodeRecords, type NodeFieldPositions } from './record-loops.js'
-import { sharedBuffer, sharedUint32, sharedUint8 } from './shared-memory.js'
 import { FNV_OFFSET, hashBytes, StringTable } from './string-table.js'
 
 type State =
@@ -91,25 +90,25 @@ export class SnapshotParser {
   private nodeRecord = new Float64Array(0)
   private toDivisor = 1
 
-  private nodeType: Uint8Array = new Uint8Array(0)
-  private nodeName: Uint32Array = new Uint32Array(0)
-  private nodeId: Uint32Array = new Uint32Array(0)
-  private selfSize: Uint32Array = new Uint32Array(0)
+  private nodeType = new Uint8Array(0)
+  private nodeName = new Uint32Array(0)
+  private nodeId = new Uint32Array(0)
+  private selfSize = new Uint32Array(0)
   /** Edge count of node n at n + 1 while parsing; prefix sums (the first edge of each node) after. */
-  private firstEdge: Uint32Array = new Uint32Array(1)
-  private edgeType: Uint8Array = new Uint8Array(0)
-  private edgeName: Uint32Array = new Uint32Array(0)
-  private edgeTo: Uint32Array = new Uint32Array(0)
+  private firstEdge = new Uint32Array(1)
+  private edgeType = new Uint8Array(0)
+  private edgeName = new Uint32Array(0)
+  private edgeTo = new Uint32Array(0)
   private locations = new Uint32Array(0)
   private locationCount = 0
   private seen = new Set<string>()
   private completed = false
 
   // Strings: raw bytes (graph mode) or a hash per string (ids mode).
-  private stringBytes: Buffer = Buffer.alloc(0)
+  private stringBytes = Buffer.alloc(0)
   private stringBytesLength = 0
-  private spans: Uint32Array = new Uint32Array(0)
-  private escaped: Uint8Array = new Uint8Array(0)
+  private spans = new Uint32Array(0)
+  private escaped = new Uint8Array(0)
   private stringHashes = new Uint32Array(0)
   private stringCount = 0
   private inString = false
@@ -405,12 +404,11 @@ export class SnapshotParser {
     this.nodeRecord = new Float64Array(meta.node_fields.length)
     if (this.mode === 'edges') return
     const n = this.nodeCount
-    // Shared memory: a worker thread can read the graph without a copy (paths-on-thread.ts).
-    this.nodeType = sharedUint8(n)
-    this.nodeName = sharedUint32(n)
-    this.nodeId = sharedUint32(n)
-    this.firstEdge = sharedUint32(n + 1)
-    if (this.mode !== 'ids') this.selfSize = sharedUint32(n)
+    this.nodeType = new Uint8Array(n)
+    this.nodeName = new Uint32Array(n)
+    this.nodeId = new Uint32Array(n)
+    this.firstEdge = new Uint32Array(n + 1)
+    if (this.mode !== 'ids') this.selfSize = new Uint32Array(n)
   }
 
   private startEdges(): void {
@@ -431,9 +429,9 @@ export class SnapshotParser {
     kinds[field('to_node')] = EDGE_TO
     this.edgeKinds = kinds
     this.toDivisor = meta.node_fields.length
-    this.edgeType = sharedUint8(this.edgeCount)
-    this.edgeName = sharedUint32(this.edgeCount)
-    this.edgeTo = sharedUint32(this.edgeCount)
+    this.edgeType = new Uint8Array(this.edgeCount)
+    this.edgeName = new Uint32Array(this.edgeCount)
+    this.edgeTo = new Uint32Array(this.edgeCount)
   }
 
   /**
@@ -638,10 +636,10 @@ export class SnapshotParser {
     if (this.mode !== 'ids') {
       // The strings come last: what is left of the input is their size, give or take a few bytes.
       const left = this.expectedBytes - this.offset - this.pos
-      this.stringBytes = sharedBuffer(Math.max(left > 0 ? left : 0, 1 << 20))
+      this.stringBytes = Buffer.allocUnsafe(Math.max(left > 0 ? left : 0, 1 << 20))
       this.stringBytesLength = 0
-      this.spans = sharedUint32(1 << 16)
-      this.escaped = sharedUint8(1 << 15)
+      this.spans = new Uint32Array(1 << 16)
+      this.escaped = new Uint8Array(1 << 15)
     } else this.stringHashes = new Uint32Array(1 << 15)
     this.stringCount = 0
   }
@@ -697,10 +695,10 @@ export class SnapshotParser {
 
   private openString(start: number): void {
     if (2 * this.stringCount + 2 > this.spans.length) {
-      const spans = sharedUint32(this.spans.length * 2)
+      const spans = new Uint32Array(this.spans.length * 2)
       spans.set(this.spans)
       this.spans = spans
-      const escaped = sharedUint8(this.escaped.length * 2)
+      const escaped = new Uint8Array(this.escaped.length * 2)
       escaped.set(this.escaped)
       this.escaped = escaped
     }
@@ -716,7 +714,7 @@ export class SnapshotParser {
   private appendStringBytes(buf: Buffer, from: number, to: number): void {
     const needed = this.stringBytesLength + (to - from)
     if (needed > this.stringBytes.length) {
-      const grown = sharedBuffer(Math.max(needed, this.stringBytes.length * 2))
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.stringBytes.length * 2))
       this.stringBytes.copy(grown, 0, 0, this.stringBytesLength)
       this.stringBytes = grown
     }

@@ -1,11 +1,3 @@
-/** The arrays of a {@link StringTable}: plain data, postable to a worker thread. */
-export interface StringTableParts {
-  bytes: Uint8Array
-  spans: Uint32Array
-  escaped: Uint8Array
-  count: number
-}
-
 /**
  * The `strings` array of a heap snapshot as the file holds it: raw UTF-8 bytes (still JSON-escaped)
  * and the span of each string in them, decoded one string at a time when asked. A snapshot has
@@ -24,16 +16,6 @@ export class StringTable {
     private readonly escaped: Uint8Array,
     readonly count: number,
   ) {}
-
-  /** What the table is made of, for another thread to make the same table over the same memory. */
-  parts(): StringTableParts {
-    return { bytes: this.bytes, spans: this.spans, escaped: this.escaped, count: this.count }
-  }
-
-  static of({ bytes, spans, escaped, count }: StringTableParts): StringTable {
-    // A Buffer arrives from another thread as a plain Uint8Array over the same memory.
-    return new StringTable(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), spans, escaped, count)
-  }
 
   get(index: number): string {
     if (index >= this.count) return ''
