@@ -134,7 +134,7 @@ describe('parseHeapSnapshot', () => {
       for (let e = 0; e < whole.edgeCount; e += 101)
         expect([chunked.edgeName(e), chunked.edgeTarget(e)]).toEqual([whole.edgeName(e), whole.edgeTarget(e)])
     }
-  })
+  }, 30_000) // 64 KB written a byte at a time, then the file 7 bytes at a time: seconds when the machine is busy
 
   test('read by two threads (the edges on a worker) or on one, a file parses the same', async () => {
     const file = join(dir, 'before.heapsnapshot')
