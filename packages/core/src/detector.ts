@@ -288,9 +288,7 @@ export class Detector {
       })),
     )
     reruns.forEach(({ waiting }, i) => partials.get(waiting)!.findings.push(...explained[i]!))
-    await this.confirmTogether(
-      batch.filter((w) => this.verdict(w.window, partials.get(w)!.findings, []).state !== 'leak'),
-    )
+    await this.confirmTogether(batch.filter((w) => !this.failsAlready(w.window, partials.get(w)!.findings)))
     for (const waiting of [...batch].reverse()) await this.judgeMemory(waiting, partials.get(waiting)!)
     for (const waiting of batch) {
       const partial = partials.get(waiting)!
@@ -316,9 +314,7 @@ export class Detector {
     const batch = this.afterTeardown.splice(0)
     if (batch.length === 0) return []
     // A listener on a node out of the document is judged with the node: garbage must be gone first.
-    await nextMacrotask()
-    fullGc()
-    this.lastLive = heapAndExternal()
+    this.lastLive = await liveAfterFullGc()
     // Still there after the afterAll hooks, or removed by another test's re-run (which says nothing
     // about this test): those get the first-use rule. What the hooks took down was the suite's.
     const stillThere = (w: Waiting): Found[] => {
@@ -411,9 +407,7 @@ export class Detector {
           await this.checking(window, 're-running it to confirm a retained-memory leak', () =>
             this.replaying(window, window, () => this.rerunOnce(window, rerun)),
           )
-        await nextMacrotask()
-        fullGc()
-        const now = heapAndExternal()
+        const now = await liveAfterFullGc()
         growth.push(now - previous)
         previous = now
         outcome = retainedAcrossRuns(growth, threshold, this.options.repetitions)
@@ -434,7 +428,7 @@ export class Detector {
   ): Promise<void> {
     // A test that fails already for what it left is not re-run for memory as well: those re-runs
     // cost seconds and the leak is reported anyway (unless the baseline knows it).
-    if (memory !== 'suspect' || this.verdict(window, partial.findings, []).state === 'leak') return
+    if (memory !== 'suspect' || this.failsAlready(window, partial.findings)) return
     const confirmed = await this.checking(
       window,
       're-running it to confirm a retained-memory leak, then taking heap snapshots',
@@ -449,11 +443,7 @@ export class Detector {
     const notes: string[] = []
     const gcProbes = this.collect(window, 'after-gc').length > 0
     let live: number | undefined
-    if (gcProbes || memory) {
-      await nextMacrotask()
-      fullGc()
-      live = heapAndExternal()
-    }
+    if (gcProbes || memory) live = await liveAfterFullGc()
     let findings = this.withSeverity(this.collect(window))
     if (memory && live !== undefined) {
       const before = window.liveAtNoRerun ?? this.lastLive
@@ -617,10 +607,7 @@ export class Detector {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
           await this.rerunOnce(window, rerun)
-          // What the run left queued (a promise's reactions, an immediate) goes before it is measured.
-          await nextMacrotask()
-          fullGc()
-          const now = heapAndExternal()
+          const now = await liveAfterFullGc()
           growth.push(now - previous)
           previous = now
           outcome = retainedAcrossRuns(growth, threshold, n)
@@ -760,6 +747,11 @@ export class Detector {
     for (const p of this.probes.list) p.drop(window)
   }
 
+  /** The test fails already for what it left: it is not re-run for memory as well. */
+  private failsAlready(window: Window, findings: Finding[]): boolean {
+    return this.verdict(window, findings, []).state === 'leak'
+  }
+
   /** A re-run's scratch window is done with: its records and its marks go. */
   private dropScratch(scratch: Window): void {
     this.drop(scratch)
@@ -873,6 +865,16 @@ async function quietly(rerun: () => Promise<void>, scope: object, limitMs: numbe
     }
     for (const [c, m, fn] of saved) c[m] = fn as never
   }
+}
+
+/**
+ * Live memory once what ran before has had its queued work run (a promise's reactions, an
+ * immediate) and one full GC has taken what died: a reading that work still to come cannot skew.
+ */
+async function liveAfterFullGc(): Promise<number> {
+  await nextMacrotask()
+  fullGc()
+  return heapAndExternal()
 }
 
 /** What the profiler saw the window allocate that is still alive; undefined without samples or marks. */

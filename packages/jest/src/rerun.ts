@@ -31,10 +31,9 @@ export function snapshotCounterOf(scope: Scope): number {
 /**
  * Runs a test's window once more in place, as jest-circus does: beforeEach hooks outermost block
  * first, the test function (with `done` when it takes one, within its timeout or `bodyLimitMs`
- * when that is shorter), then afterEach
- * hooks innermost block first. It runs inside the test's own `test_done` event, so Jest's
- * per-test state (the running test, `expect`'s assertion counts, snapshots) is put back as the
- * first run left it.
+ * when that is shorter), then afterEach hooks innermost block first. It runs inside the test's own
+ * `test_done` event, so Jest's per-test state (the running test, `expect`'s assertion counts,
+ * snapshots) is put back as the first run left it.
  */
 export async function rerunTest(
   scope: Scope,
