@@ -63,12 +63,17 @@ export function groupName(s: HeapSnapshot, node: number): string {
   if (type === 'number' || type === 'bigint' || type === 'symbol') return type
   if (type === 'regexp') return 'RegExp'
   const name = s.nodeName(node)
-  if (type === 'object' && (name === 'Object' || name === 'Object [null prototype]')) {
+  if (isNamedByProperties(type, name)) {
     const names = propertyNames(s, node, MAX_PROPERTY_NAMES)
     const shown = names.slice(0, MAX_PROPERTY_NAMES).join(', ')
     return `${name} {${shown}${names.length > MAX_PROPERTY_NAMES ? ', …' : ''}}`
   }
   return name
+}
+
+/** Plain objects, which {@link groupName} names by their first property names rather than by type and name alone. */
+export function isNamedByProperties(type: string, name: string): boolean {
+  return type === 'object' && (name === 'Object' || name === 'Object [null prototype]')
 }
 
 /** A path step's label: the group name, with a collection's size where that is what matters. */
@@ -99,6 +104,16 @@ export interface CollectionEntries {
  * are not counted.
  */
 export function collectionEntries(s: HeapSnapshot, node: number): CollectionEntries | undefined {
+  // Memoised: a path through a big Map asks twice (its label, the key/value edge), every path through it again.
+  let known = counted.get(s)
+  if (!known) counted.set(s, (known = new Map()))
+  if (!known.has(node)) known.set(node, countEntries(s, node))
+  return known.get(node)
+}
+
+const counted = new WeakMap<HeapSnapshot, Map<number, CollectionEntries | undefined>>()
+
+function countEntries(s: HeapSnapshot, node: number): CollectionEntries | undefined {
   const tableEdge = s.findEdge(node, 'table')
   if (tableEdge < 0) return undefined
   const table = s.edgeTarget(tableEdge)

@@ -1,8 +1,8 @@
-import { groupName, isInternal } from './describe-node.js'
-import { dominators } from './dominators.js'
+import { dominators, dominatorTreeOrder } from './dominators.js'
 import { SnapshotError } from './errors.js'
+import { GroupIndex } from './group-index.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
-import { ObjectIds, signature } from './object-ids.js'
+import { isStableId, ObjectIds, signature } from './object-ids.js'
 import { shortestPaths } from './paths.js'
 
 /** Objects of one kind that are alive in the second snapshot only. */
@@ -14,8 +14,12 @@ export interface ObjectGroup {
   selfSize: number
   /** What freeing the whole group frees: the retained sizes of members no other member dominates. */
   retainedSize: number
-  /** Node ordinals in the second snapshot, the one retaining most first, then the nearest to a GC root. */
-  members: number[]
+  /**
+   * The member whose path stands for the group (a node ordinal in the second snapshot): the one
+   * that retains most (its path is where the bytes are: a new array of 2 MB, not a new small array
+   * of the framework's that happens to sit nearer a root), then the nearest to a GC root, then the first.
+   */
+  representative: number
 }
 
 export interface SnapshotDiff {
@@ -26,10 +30,10 @@ export interface SnapshotDiff {
 
 /**
  * The objects alive in `after` whose V8 id is absent from `before`, V8 internals left out, grouped
- * by {@link groupName} and sorted by retained size. Both snapshots must come from one isolate
+ * by describe-node.ts' `groupName` and sorted by retained size. Both snapshots must come from one isolate
  * (V8 keeps an object's id for its whole life there); see {@link assertSameIsolate}. Of `before`
  * only the ids, types and names are read: pass it as {@link ObjectIds} (parseObjectIds) to never
- * hold its graph.
+ * hold its graph. One pass over the nodes, no list of members per group.
  */
 export function diffSnapshots(beforeSnapshot: HeapSnapshot | ObjectIds, after: HeapSnapshot): SnapshotDiff {
   const before = beforeSnapshot instanceof ObjectIds ? beforeSnapshot : objectIdsOf(beforeSnapshot)
@@ -37,85 +41,57 @@ export function diffSnapshots(beforeSnapshot: HeapSnapshot | ObjectIds, after: H
   refuseOtherIsolates(compareIds(before, after, isNew))
   const { retainedSize, idom } = dominators(after)
   const { distance } = shortestPaths(after)
-  const byName = new Map<string, ObjectGroup>()
+  const index = new GroupIndex(after)
+  /** Group index + 1 of each new object, 0 for the others. */
+  const groupOf = new Uint32Array(after.nodeCount)
+  const groups: ObjectGroup[] = []
   for (let node = 0; node < after.nodeCount; node++) {
-    if (!isNew[node] || isInternal(after, node)) continue
-    const name = groupName(after, node)
-    let group = byName.get(name)
-    if (!group) byName.set(name, (group = { name, count: 0, selfSize: 0, retainedSize: 0, members: [] }))
+    if (!isNew[node]) continue
+    const g = index.of(node)
+    if (g < 0) continue
+    groupOf[node] = g + 1
+    let group = groups[g]
+    if (!group)
+      groups[g] = group = { name: index.names[g]!, count: 0, selfSize: 0, retainedSize: 0, representative: node }
     group.count++
     group.selfSize += after.selfSize(node)
-    group.members.push(node)
+    const best = group.representative
+    if (
+      retainedSize[node]! > retainedSize[best]! ||
+      (retainedSize[node] === retainedSize[best] && distance[node]! < distance[best]!)
+    )
+      group.representative = node
   }
-  const groups = [...byName.values()]
-  const scratch = { under: new Uint8Array(after.nodeCount), member: new Uint8Array(after.nodeCount) }
-  for (const group of groups) {
-    group.retainedSize = retainedByGroup(after, group.members, idom, retainedSize, scratch)
-    // The member that holds the most first (its path is where the bytes are: a new array of
-    // 2 MB, not a new small array of the framework's that happens to sit nearer a root), then the nearest.
-    group.members.sort((a, b) => retainedSize[b]! - retainedSize[a]! || distance[a]! - distance[b]!)
-  }
+  const retained = retainedByGroup(after, idom, retainedSize, groupOf, groups.length)
+  for (const [g, group] of groups.entries()) group.retainedSize = retained[g]!
   groups.sort((a, b) => b.retainedSize - a.retainedSize || b.count - a.count)
   return { groups, isNew }
 }
 
 /**
- * Sum of retained sizes of the members not dominated by another member (a member inside another's
- * retained size would be counted twice). Each dominator-tree walk stops at the first node whose
- * answer is known and records the answer for every node it passed, so the work is linear even
- * when members form one long chain.
+ * Per group, the sum of retained sizes of the members not dominated by another member (a member
+ * inside another's retained size would be counted twice). In the dominator tree's preorder a
+ * node's dominated nodes are the range after it, so one sweep does every group: a member counts
+ * when it lies past the end of the last counted member of its group.
  */
 function retainedByGroup(
   s: HeapSnapshot,
-  members: number[],
   idom: Uint32Array,
   retainedSize: Float64Array,
-  { under, member }: { under: Uint8Array; member: Uint8Array },
-): number {
-  // `under`: is some strict dominator of the node a member? 0 not known yet, then UNDER or FREE.
-  // Typed arrays shared by all groups (left zeroed), not a Set and a Map per group: a group can
-  // have hundreds of thousands of members.
-  for (const node of members) member[node] = 1
-  const walked: number[] = []
-  const answered: number[] = []
-  let total = 0
-  for (const node of members) {
-    let answer = FREE
-    walked.length = 0
-    for (let at = idom[node]!; ; at = idom[at]!) {
-      if (member[at]) {
-        answer = UNDER
-        break
-      }
-      if (under[at]) {
-        answer = under[at]!
-        break
-      }
-      if (at === s.rootNode) break
-      walked.push(at)
-    }
-    for (const n of walked) {
-      under[n] = answer
-      answered.push(n)
-    }
-    under[node] = answer
-    if (answer === FREE) total += retainedSize[node]!
+  groupOf: Uint32Array,
+  groupCount: number,
+): Float64Array {
+  const { order, size } = dominatorTreeOrder(idom, s.rootNode)
+  const total = new Float64Array(groupCount)
+  const coveredUpTo = new Float64Array(groupCount).fill(-1)
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!
+    const g = groupOf[node]!
+    if (g === 0 || i <= coveredUpTo[g - 1]!) continue
+    total[g - 1]! += retainedSize[node]!
+    coveredUpTo[g - 1] = i + size[i]! - 1
   }
-  for (const node of members) member[node] = under[node] = 0
-  for (const node of answered) under[node] = 0
   return total
-}
-
-const UNDER = 1
-const FREE = 2
-
-/**
- * V8 numbers the objects of its own heap with odd ids, handed out in increasing order and kept for
- * the object's life. Even ids belong to embedder (C++) nodes such as `Node / Environment` and the
- * synthetic roots; they are derived from addresses and not comparable across snapshots.
- */
-function isStableId(id: number): boolean {
-  return id % 2 === 1
 }
 
 /**

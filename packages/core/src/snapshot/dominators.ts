@@ -124,3 +124,49 @@ export function dominators(snapshot: HeapSnapshot): Dominators {
   results.set(snapshot, result)
   return result
 }
+
+/** The dominator tree in preorder: `order[i]` is the i-th node, whose subtree is `order[i..i + size[i]]`. */
+export interface DominatorTreeOrder {
+  order: Uint32Array
+  /** Nodes in the subtree of `order[i]`, itself included, by preorder position. */
+  size: Uint32Array
+}
+
+/**
+ * The dominator tree of {@link dominators} laid out in preorder, so that "is one node dominated by
+ * another" becomes "is its position inside the other's range": a group's retained size is then one
+ * sweep (diff.ts), where walking each member's dominators took 100–170 ms on bench:diff's pair.
+ * Children as a counting sort of `idom`, then a depth-first walk with an explicit stack; every node
+ * is in the tree (the root's children include the nodes it cannot reach).
+ */
+export function dominatorTreeOrder(idom: Uint32Array, root: number): DominatorTreeOrder {
+  const n = idom.length
+  const firstChild = new Uint32Array(n + 1)
+  for (let node = 0; node < n; node++) if (node !== root) firstChild[idom[node]! + 1]!++
+  for (let node = 0; node < n; node++) firstChild[node + 1]! += firstChild[node]!
+  const children = new Uint32Array(firstChild[n]!)
+  // Filled from the end of each range, leaving firstChild[p + 1] at the start of p's: shifted after.
+  for (let node = n - 1; node >= 0; node--) if (node !== root) children[--firstChild[idom[node]! + 1]!] = node
+  firstChild.copyWithin(0, 1)
+  firstChild[n] = children.length
+  const order = new Uint32Array(n)
+  const stack = new Uint32Array(n)
+  let top = 0
+  let at = 0
+  stack[top++] = root
+  while (top > 0) {
+    const node = stack[--top]!
+    order[at++] = node
+    // Pushed last to first, so the first child comes out first.
+    for (let c = firstChild[node + 1]!; c > firstChild[node]!;) stack[top++] = children[--c]!
+  }
+  // Sizes bottom-up: a node's parent comes before it in preorder. `stack` becomes sizes by node.
+  const sizeOf = stack.fill(1)
+  for (let i = at - 1; i > 0; i--) {
+    const node = order[i]!
+    sizeOf[idom[node]!]! += sizeOf[node]!
+  }
+  const size = firstChild.subarray(0, n)
+  for (let i = 0; i < at; i++) size[i] = sizeOf[order[i]!]!
+  return { order, size }
+}

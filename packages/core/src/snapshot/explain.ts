@@ -122,7 +122,7 @@ export function explainDiff(
   // says more (the keys of a leaking Map are strings, its values objects).
   const primitive = (g: { name: string }): boolean => /^(string|number|bigint|symbol|.* string)$/.test(g.name)
   for (const group of [...groups.filter((g) => !primitive(g)), ...groups.filter(primitive)].slice(0, maxPaths)) {
-    const representative = group.members[0]!
+    const { representative } = group
     const hops = pathFromRoot(after, representative)
     if (!hops) continue
     const steps = foldPath(after, hops)

@@ -74,6 +74,7 @@ export class HeapSnapshot {
   private readonly indexEdgeTypes: Uint8Array
   private idTable: Uint32Array | undefined
   private nameHashes: Uint32Array | undefined
+  private readonly nameMatchers = new Map<string, (edge: number) => boolean>()
   private locations: Locations | undefined
   private readonly rawLocations: { flat: Uint32Array; fields: string[] | undefined; nodeFieldCount: number }
 
@@ -136,6 +137,10 @@ export class HeapSnapshot {
     const raw = this.edgeNames[edge]!
     return this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] ? raw : this.strings.get(raw)
   }
+  /** The edge's `name_or_index` as stored: a string index for named edges (property, context, …), else the index. */
+  edgeNameOrIndex(edge: number): number {
+    return this.edgeNames[edge]!
+  }
   /** The edge's element index, or its name when that is a decimal integer (`"12"`); else -1. No string is decoded. */
   edgeIndex(edge: number): number {
     const raw = this.edgeNames[edge]!
@@ -144,6 +149,25 @@ export class HeapSnapshot {
   /** Whether the edge's name is a string containing `text` (ASCII), without decoding it. */
   edgeNameIncludes(edge: number, text: string): boolean {
     return !this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] && this.strings.includes(this.edgeNames[edge]!, text)
+  }
+  /**
+   * {@link edgeNameIncludes} for a question asked of millions of edges that share a few thousand
+   * names: decided once per name string (a byte each), shared by every caller of one `text`.
+   */
+  edgeNameMatcher(text: string): (edge: number) => boolean {
+    let matcher = this.nameMatchers.get(text)
+    if (!matcher) {
+      const known = new Uint8Array(this.strings.count) // 0 not asked yet, 1 no, 2 yes
+      const { edgeNames, edgeTypeIndexes, indexEdgeTypes, strings } = this
+      matcher = (edge) => {
+        if (indexEdgeTypes[edgeTypeIndexes[edge]!]) return false
+        const name = edgeNames[edge]!
+        if (known[name] === 0) known[name] = strings.includes(name, text) ? 2 : 1
+        return known[name] === 2
+      }
+      this.nameMatchers.set(text, matcher)
+    }
+    return matcher
   }
   edgeTarget(edge: number): number {
     return this.edgeTargets[edge]!

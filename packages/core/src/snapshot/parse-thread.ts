@@ -5,6 +5,7 @@
 // copied. Only the parser and the file reader are loaded here: a thread starts in a few ms.
 import { parentPort, workerData } from 'node:worker_threads'
 import { SnapshotError } from './errors.js'
+import type { ObjectIds } from './object-ids.js'
 import { readSnapshotFile } from './read-snapshot-file.js'
 import { SnapshotParser, type EdgeColumns } from './snapshot-parser.js'
 
@@ -16,7 +17,7 @@ export interface ParseThreadRequest {
 
 export interface ParseThreadReply {
   progress?: [bytesRead: number, totalBytes: number]
-  ids?: { table: Uint32Array; maxStableId: number }
+  ids?: Pick<ObjectIds, 'table' | 'maxStableId' | 'layout'>
   edges?: EdgeColumns
   error?: { code?: SnapshotError['code']; message: string }
 }
@@ -27,8 +28,8 @@ async function parse({ path, mode, reportProgress }: ParseThreadRequest): Promis
   const parser = new SnapshotParser(path, mode)
   await readSnapshotFile(path, parser, reportProgress ? (read, total) => send({ progress: [read, total] }) : undefined)
   if (mode === 'ids') {
-    const { table, maxStableId } = parser.objectIds()
-    send({ ids: { table, maxStableId } }, [table.buffer as ArrayBuffer])
+    const { table, maxStableId, layout } = parser.objectIds()
+    send({ ids: { table, maxStableId, layout } }, [table.buffer as ArrayBuffer])
   } else {
     const edges = parser.edgeColumns()
     send({ edges }, [edges.edgeType.buffer, edges.edgeName.buffer, edges.edgeTo.buffer] as ArrayBuffer[])

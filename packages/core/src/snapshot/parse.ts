@@ -61,7 +61,7 @@ export async function parseObjectIds(path: string, options: ParseOptions = {}): 
   if (options.worker) {
     const { ids } = await onThread({ path, mode: 'ids', reportProgress: !!options.onProgress }, options.onProgress)
       .reply
-    return new ObjectIds(ids!.table, ids!.maxStableId)
+    return new ObjectIds(ids!.table, ids!.maxStableId, ids!.layout)
   }
   const parser = new SnapshotParser(path, 'ids')
   await readSnapshotFile(path, parser, options.onProgress)

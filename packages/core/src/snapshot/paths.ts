@@ -29,16 +29,17 @@ const WEAKMAP_ENTRY = /^(?:\d+ \/ )?part of key \(.* @(\d+)\) -> value \(.* pair
  */
 function weakMapTables(s: HeapSnapshot, strong: Uint8Array): (e: number) => number {
   const internal = s.edgeTypes.indexOf('internal')
+  const partOfKey = s.edgeNameMatcher('part of key')
   const tableById = new Map<number, number>()
   const { firstEdge } = s
   for (let from = 0; from < s.nodeCount; from++)
     for (let e = firstEdge[from]!, end = firstEdge[from + 1]!; e < end; e++) {
-      if (strong[e] || s.edgeTypeIndex(e) !== internal || !s.edgeNameIncludes(e, 'part of key')) continue
+      if (strong[e] || s.edgeTypeIndex(e) !== internal || !partOfKey(e)) continue
       const entry = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
       if (entry && Number(entry[1]) !== s.nodeId(from)) tableById.set(Number(entry[2]), from)
     }
   return (e) => {
-    if (tableById.size === 0 || s.edgeTypeIndex(e) !== internal || !s.edgeNameIncludes(e, 'part of key')) return -1
+    if (tableById.size === 0 || s.edgeTypeIndex(e) !== internal || !partOfKey(e)) return -1
     const entry = WEAKMAP_ENTRY.exec(String(s.edgeName(e)))
     return entry ? (tableById.get(Number(entry[2])) ?? -1) : -1
   }

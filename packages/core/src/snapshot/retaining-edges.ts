@@ -10,6 +10,8 @@ import type { HeapSnapshot } from './heap-snapshot.js'
  */
 interface EdgeRule {
   edgeType: string
+  /** The rule is about edges whose name contains this only: the others are never asked (a byte read per edge). */
+  nameIncludes?: string
   why: string
   notRetaining: (snapshot: HeapSnapshot, from: number, edge: number) => boolean
 }
@@ -33,6 +35,7 @@ const rules: EdgeRule[] = [
   },
   {
     edgeType: 'internal',
+    nameIncludes: 'part of key',
     why: "V8 writes a WeakMap entry's value twice: from its key and from the table. Only the key keeps the value alive (an ephemeron), so the table's copy of the edge would make every WeakMap value look retained by the WeakMap",
     notRetaining: (s, from, e) => isWeakMapValueEdgeFromOtherThanKey(s, from, e),
   },
@@ -49,15 +52,21 @@ const holderRules: HolderRule[] = [
 const WEAKMAP_PAIR = /^(?:\d+ \/ )?part of key \(.* @(\d+)\) -> value \(.* @\d+\) pair in WeakMap/
 
 function isWeakMapValueEdgeFromOtherThanKey(s: HeapSnapshot, from: number, e: number): boolean {
-  // Most internal edges are named `map`, `elements`, …: the name is looked at in its bytes first.
-  if (!s.edgeNameIncludes(e, 'part of key')) return false
   const key = WEAKMAP_PAIR.exec(String(s.edgeName(e)))
   return key !== null && Number(key[1]) !== s.nodeId(from)
 }
 
-/** A loop, not `rules.some(closure)`: this is asked for millions of internal edges, a closure each. */
-function anyRuleSaysNotRetaining(rules: EdgeRule[], snapshot: HeapSnapshot, from: number, edge: number): boolean {
-  for (const rule of rules) if (rule.notRetaining(snapshot, from, edge)) return true
+/** A rule and the name filter it is asked behind. */
+interface BoundRule {
+  rule: EdgeRule
+  /** Whether the edge's name passes the rule's `nameIncludes` (memoised per name string). */
+  named: ((edge: number) => boolean) | undefined
+}
+
+/** A loop, not `rules.some(closure)`: this is asked for millions of internal edges. */
+function anyRuleSaysNotRetaining(rules: BoundRule[], snapshot: HeapSnapshot, from: number, edge: number): boolean {
+  for (const { rule, named } of rules)
+    if ((!named || named(edge)) && rule.notRetaining(snapshot, from, edge)) return true
   return false
 }
 
@@ -67,7 +76,11 @@ const masks = new WeakMap<HeapSnapshot, Uint8Array>()
 export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   let mask = masks.get(snapshot)
   if (mask) return mask
-  const rulesOfType = snapshot.edgeTypes.map((type) => rules.filter((r) => r.edgeType === type))
+  const rulesOfType = snapshot.edgeTypes.map((type) =>
+    rules
+      .filter((r) => r.edgeType === type)
+      .map((rule) => ({ rule, named: rule.nameIncludes ? snapshot.edgeNameMatcher(rule.nameIncludes) : undefined })),
+  )
   // A byte per edge type: the loop below reads it for every edge, and asks no rule of most of them.
   const hasRules = Uint8Array.from(rulesOfType, (r) => (r.length > 0 ? 1 : 0))
   mask = new Uint8Array(snapshot.edgeCount).fill(1)

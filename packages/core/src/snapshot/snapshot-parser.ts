@@ -1,6 +1,7 @@
 import { SnapshotError } from './errors.js'
 import { UNKNOWN, type RawSnapshot, type SnapshotMeta } from './heap-snapshot.js'
 import { ObjectIds } from './object-ids.js'
+import { readEdgeRecords, readNodeRecords, type NodeFieldPositions } from './record-loops.js'
 import { FNV_OFFSET, hashBytes, StringTable } from './string-table.js'
 
 type State =
@@ -26,7 +27,7 @@ function isSpace(byte: number): boolean {
   return byte === SPACE || byte === NEWLINE || byte === RETURN || byte === TAB
 }
 
-/** Bytes from a chunk's end within which records go through the resumable loop: more than any edge record takes. */
+/** Bytes from a chunk's end within which records go through the resumable loop: more than most records take (a fast loop that reads past the end stops there anyway). */
 const FAST_RECORD_MARGIN = 64
 
 /** What each number of a node or edge record is stored as (0: not kept). */
@@ -84,6 +85,9 @@ export class SnapshotParser {
   private record = 0
   private nodeKinds = new Uint8Array(0)
   private edgeKinds = new Uint8Array(0)
+  /** Where each kept number sits in a node record (self_size -1 when not kept), for the fast record loop. */
+  private nodeFieldAt: NodeFieldPositions = { typeAt: 0, nameAt: 0, idAt: 0, selfSizeAt: -1, edgeCountAt: 0 }
+  private nodeRecord = new Float64Array(0)
   private toDivisor = 1
 
   private nodeType = new Uint8Array(0)
@@ -382,13 +386,22 @@ export class SnapshotParser {
     this.nodeCount = header.node_count ?? 0
     this.edgeCount = header.edge_count ?? 0
     this.rootNode = (header.root_index ?? 0) / meta.node_fields.length
+    const at = {
+      typeAt: field(meta.node_fields, 'type', 'node'),
+      nameAt: field(meta.node_fields, 'name', 'node'),
+      idAt: field(meta.node_fields, 'id', 'node'),
+      selfSizeAt: this.mode === 'ids' ? -1 : field(meta.node_fields, 'self_size', 'node'),
+      edgeCountAt: field(meta.node_fields, 'edge_count', 'node'),
+    }
     const kinds = new Uint8Array(meta.node_fields.length)
-    kinds[field(meta.node_fields, 'type', 'node')] = NODE_TYPE
-    kinds[field(meta.node_fields, 'name', 'node')] = NODE_NAME
-    kinds[field(meta.node_fields, 'id', 'node')] = NODE_ID
-    kinds[field(meta.node_fields, 'edge_count', 'node')] = NODE_EDGE_COUNT
-    if (this.mode !== 'ids') kinds[field(meta.node_fields, 'self_size', 'node')] = NODE_SELF_SIZE
+    kinds[at.typeAt] = NODE_TYPE
+    kinds[at.nameAt] = NODE_NAME
+    kinds[at.idAt] = NODE_ID
+    kinds[at.edgeCountAt] = NODE_EDGE_COUNT
+    if (at.selfSizeAt >= 0) kinds[at.selfSizeAt] = NODE_SELF_SIZE
     this.nodeKinds = kinds
+    this.nodeFieldAt = at
+    this.nodeRecord = new Float64Array(meta.node_fields.length)
     if (this.mode === 'edges') return
     const n = this.nodeCount
     this.nodeType = new Uint8Array(n)
@@ -437,7 +450,17 @@ export class SnapshotParser {
     let inNumber = this.inNumber
     let field = this.field
     let node = this.record
+    const fieldAt = this.nodeFieldAt
+    const record = this.nodeRecord
+    const columns = { nodeType, nodeName, nodeId, selfSize, firstEdge }
+    const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
+      if (field === 0 && !inNumber && pos < fastEnd) {
+        const cursor = { pos, record: node }
+        readNodeRecords(buf, fastEnd, limit, record, fieldAt, columns, cursor)
+        pos = cursor.pos
+        node = cursor.record
+      }
       let byte = buf[pos]!
       if (byte - ZERO <= 9 && byte >= ZERO) {
         current = current * 10 + (byte - ZERO)
@@ -508,33 +531,10 @@ export class SnapshotParser {
     const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
       if (field === 0 && !inNumber && v8Layout && pos < fastEnd) {
-        // Whole records as V8 writes them (`1,2,3` after `,` or `\n,`), none cut by the chunk's
-        // end: three numbers straight into their columns, no state kept per byte (about a third
-        // faster than the loop below, and quicker to warm up). Anything else (the `]`, spaces,
-        // a stray byte) goes back to that loop at the last whole record. A read past the chunk
-        // gives undefined, which no comparison below accepts as a digit or a comma.
-        let at = pos
-        let c = buf[at]!
-        while (at < fastEnd && edge < limit) {
-          while (c === COMMA || c === NEWLINE) c = buf[++at]!
-          if (!(c >= ZERO && c <= NINE)) break
-          let type = c - ZERO
-          while ((c = buf[++at]!) >= ZERO && c <= NINE) type = type * 10 + (c - ZERO)
-          if (c !== COMMA || !((c = buf[++at]!) >= ZERO && c <= NINE)) break
-          let name = c - ZERO
-          while ((c = buf[++at]!) >= ZERO && c <= NINE) name = name * 10 + (c - ZERO)
-          if (c !== COMMA || !((c = buf[++at]!) >= ZERO && c <= NINE)) break
-          let offset = c - ZERO
-          while ((c = buf[++at]!) >= ZERO && c <= NINE) offset = offset * 10 + (c - ZERO)
-          if (at >= length) break
-          const to = Math.round(offset * perNode)
-          if (to >= nodeCount) this.invalid(`edge ${edge} points past the last node`)
-          edgeType[edge] = type
-          edgeName[edge] = name
-          edgeTo[edge] = to
-          edge++
-          pos = at
-        }
+        const cursor = { pos, record: edge }
+        readEdgeRecords(buf, fastEnd, limit, perNode, nodeCount, edgeType, edgeName, edgeTo, cursor)
+        pos = cursor.pos
+        edge = cursor.record
       }
       let byte = buf[pos]!
       if (byte - ZERO <= 9 && byte >= ZERO) {
