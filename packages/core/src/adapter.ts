@@ -40,7 +40,7 @@ export class FileCheck<T> {
   constructor(
     readonly detector: Detector,
     private readonly root: string,
-    file: string,
+    private readonly file: string,
   ) {
     this.fileWindow = detector.beginFile(file)
   }
@@ -94,6 +94,14 @@ export class FileCheck<T> {
   async endFile(): Promise<{ file: Verdict; tests: Array<[T, Verdict]> }> {
     const tests = [...(await this.judgeWaiting()), ...this.testsOf(await this.detector.judgeAfterTeardown())]
     return { file: this.detector.endFile(this.fileWindow), tests }
+  }
+
+  /**
+   * After the file's teardown, with the global its tests ran against: the verdicts on earlier
+   * files of this worker whose whole environment is still alive (see environments.ts).
+   */
+  releaseEnvironment(global: object): Promise<Array<{ file: string; verdict: Verdict }>> {
+    return this.detector.releaseEnvironment(this.file, global)
   }
 
   private testsOf(judged: Judged[]): Array<[T, Verdict]> {

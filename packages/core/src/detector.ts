@@ -4,7 +4,8 @@ import { resolveBudget, type ResolvedBudget } from './budget.js'
 import { describeFound } from './format.js'
 import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
-import type { Finding, RetainedFinding, Verdict } from './findings.js'
+import { environmentFindings, environments } from './environments.js'
+import type { EnvironmentFinding, Finding, RetainedFinding, Verdict } from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { watchHeapFromHere } from './heap-timeline.js'
 import { applyIgnoreRules } from './ignore.js'
@@ -647,13 +648,35 @@ export class Detector {
   }
 
   private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
+    return this.verdictOf(this.relativeFile(window), window.info.fullName, found, notes)
+  }
+
+  private verdictOf(file: string, fullName: string, found: Finding[], notes: string[]): Verdict {
     const { kept: findings, ignored } = applyIgnoreRules(found, this.options.ignore)
     const verdict: Verdict = { state: stateOf(findings), findings, notes, ...(ignored.length > 0 && { ignored }) }
-    return againstBaseline(
-      verdict,
-      this.baseline.get(testId(this.relativeFile(window), window.info.fullName)),
-      this.options.baselineTolerance,
-    )
+    return againstBaseline(verdict, this.baseline.get(testId(file, fullName)), this.options.baselineTolerance)
+  }
+
+  /**
+   * After the file's teardown: hands its environment (`global`) to the worker's watcher and judges
+   * the earlier files' that must be gone by now (environments.ts). One verdict per finding, for the
+   * first file it names, as that file's after-all verdict.
+   */
+  async releaseEnvironment(file: string, global: object): Promise<Array<{ file: string; verdict: Verdict }>> {
+    if (this.options.kinds.environment === 'off' || !this.options.checkFiles) return []
+    const held = environments.release(file, global)
+    if (held.length === 0) return []
+    const place = this.options.explain
+      ? { root: this.host.root, keep: this.options.keepSnapshots, name: 'file environments' }
+      : undefined
+    const findings = await environmentFindings(held, place)
+    return this.withSeverity(findings).map((finding) => {
+      const first = (finding as EnvironmentFinding).files[0]!
+      return {
+        file: first,
+        verdict: this.verdictOf(relative(this.host.root, first).split(sep).join('/'), '', [finding], []),
+      }
+    })
   }
 }
 

@@ -169,3 +169,14 @@ export function fullNameOf(names: readonly string[]): string {
 export function failsTest(verdict: Verdict): boolean {
   return verdict.state === 'leak'
 }
+
+/**
+ * A test file's environment must be gone once a full GC ran after the next file's was released as
+ * well (`fullGcAfterRelease`: the number of the latest release a full GC came after; files are
+ * numbered in the order they were released). Not one file earlier: what a file starts closing in
+ * its afterAll hooks (a server's `close()`, a socket draining, a response body being released)
+ * gets a whole file's time to end, and Jest itself holds a file's environment while the next one runs.
+ */
+export function environmentMustBeGone(released: number, fullGcAfterRelease: number): boolean {
+  return fullGcAfterRelease >= released + 1
+}

@@ -52,8 +52,9 @@ export function withLeakproof<T extends EnvironmentClass>(Base: T): T {
       // Wraps whatever handler the base has, a prototype method or an instance field alike.
       const inheritedTeardown = this.teardown
       this.teardown = async () => {
-        windows.publish()
+        const global = this.global
         await inheritedTeardown.call(this)
+        await windows.release(global)
       }
       const inherited = this.handleTestEvent as JestEnvironment['handleTestEvent']
       this.handleTestEvent = async (event: Circus.Event, state: Circus.State) => {
@@ -165,9 +166,15 @@ class TestWindows {
     if (error) test.errors.push(error)
   }
 
-  /** Hands the file's verdicts and its point of the worker's heap timeline to the reporter, when there is one. */
-  publish(): void {
+  /**
+   * After the environment's teardown: its global goes to the worker's watcher, which judges the
+   * earlier files' environments that must be gone by now; then the file's verdicts (and those) and
+   * its point of the worker's heap timeline go to the reporter, when there is one.
+   */
+  async release(global: JestEnvironment['global']): Promise<void> {
     const point = heapAtFileEnd(relative(this.root, this.context.testPath).split(sep).join('/'))
+    for (const { file, verdict } of await this.detector.releaseEnvironment(this.context.testPath, global))
+      this.records.push(testReport(this.root, file, '', verdict))
     writeRecords(this.context.testPath, { tests: this.records, heap: { worker, point } })
   }
 }

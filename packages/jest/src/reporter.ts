@@ -12,6 +12,7 @@ import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/
 import {
   byWorker,
   interruptedChecks,
+  runFailure,
   newReport,
   prepareCheckingDir,
   publishReport,
@@ -28,6 +29,8 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   private readonly dir: string
   private tests: TestReport[] = []
   private heap: Array<{ worker: string; point: HeapPoint }> = []
+  /** What fails the run besides its tests: test files whose environment stayed alive. */
+  private lastError: Error | undefined
 
   constructor(
     private readonly globalConfig: Config.GlobalConfig,
@@ -74,13 +77,15 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
         frameworkAnnotatesTests: (reporters ?? []).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions'),
       },
     )
+    this.lastError = runFailure(this.tests)
     // Watch mode runs again with this reporter: each run reports its own tests.
     this.tests = []
     this.heap = []
   }
 
+  /** Jest fails the run (exit code 1) when a reporter has an error: no test result carries these. */
   getLastError(): Error | undefined {
-    return undefined
+    return this.lastError
   }
 }
 

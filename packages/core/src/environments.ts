@@ -1,0 +1,177 @@
+/**
+ * Test files whose whole environment stays alive after the file ended: the leak test-suite users
+ * meet most, a worker whose heap grows file after file until it runs out. Jest gives every test
+ * file a vm context of its own (and Vitest 5's vm pools do too) while core modules, `process` and
+ * the timers are the worker's: one function of a file left on any of them (a patched `fs.readFile`,
+ * a `process` listener, an interval made at import) keeps the file's context, its module registry
+ * and everything they reference.
+ *
+ * One watcher per worker (the engine is loaded once per worker): a host tells it when a file's
+ * environment is released; it marks the environment's global with an object only that global holds
+ * and keeps a weak reference to the mark. It judges at each release, on the full GCs that ran
+ * since the last one (leakproof's own, or V8's: it never forces one for this), with
+ * `environmentMustBeGone`.
+ */
+import v8 from 'node:v8'
+import { explainAlive, type SnapshotPlace } from './explain-findings.js'
+import type { EnvironmentFinding, RetainedBy, SourceLocation } from './findings.js'
+import { environmentMustBeGone } from './rules.js'
+import { formatRetainerPath } from './snapshot/format-retainers.js'
+import { mapPosition } from './sourcemap.js'
+import { ownerOf } from './stack.js'
+
+/** What the heap snapshot finds a released environment by: its global holds it, nothing else does. */
+class LeakproofEnvironmentMark {
+  constructor(readonly file: string) {}
+}
+
+const MARK = Symbol('leakproof.environment')
+
+interface Released {
+  file: string
+  /** Files are numbered in the order their environments were released. */
+  number: number
+  mark: WeakRef<LeakproofEnvironmentMark>
+}
+
+/** Full GCs in V8's GC profiler's words (incremental marking steps and scavenges are not). */
+const FULL_GC = 'MarkSweepCompact'
+
+interface GcStatistics {
+  gcType: string
+}
+
+class EnvironmentWatch {
+  private readonly watching: Released[] = []
+  private releases = 0
+  /** The number of the latest release a full GC came after (-1: none yet). */
+  private fullGcAfter = -1
+  /** The number of the latest release the last full GC ended after. */
+  private lastFullGcEndedAfter = -1
+  private profiler: v8.GCProfiler | undefined
+  /** Set when the host was seen to give two files one global: nothing is per file there. */
+  private shared = false
+
+  /**
+   * `file`'s environment is over (after its teardown): from now on it should be collected. Returns
+   * the earlier files whose environments must be gone and are not, in the order they ran.
+   */
+  release(file: string, global: object): Array<{ file: string; mark: WeakRef<object> }> {
+    this.observeGcs()
+    const held = this.held()
+    if (this.shared || MARK in global) {
+      // Vitest 4.1's vm pools and `isolate: false` run a worker's files in one context.
+      this.shared = true
+      this.watching.length = 0
+      return []
+    }
+    const mark = new LeakproofEnvironmentMark(file)
+    Object.defineProperty(global, MARK, { value: mark, configurable: true })
+    this.watching.push({ file, number: this.releases++, mark: new WeakRef(mark) })
+    return held
+  }
+
+  /**
+   * Takes the GCs since the last call. A full GC
+   * counts from the end of the one before it: V8 marks incrementally, from before the GC it is
+   * reported as, and what died after marking began survives that GC; no GC's marking begins before
+   * the previous GC has ended.
+   */
+  private observeGcs(): void {
+    const stats = (this.profiler?.stop() as { statistics?: GcStatistics[] } | undefined)?.statistics ?? []
+    this.profiler = new v8.GCProfiler()
+    this.profiler.start()
+    // The GCs since the last call ended after the latest release before this one.
+    const after = this.releases - 1
+    for (const gc of stats) {
+      if (gc.gcType !== FULL_GC) continue
+      this.fullGcAfter = Math.max(this.fullGcAfter, this.lastFullGcEndedAfter)
+      this.lastFullGcEndedAfter = after
+    }
+  }
+
+  private held(): Array<{ file: string; mark: WeakRef<object> }> {
+    const held: Released[] = []
+    for (let i = this.watching.length - 1; i >= 0; i--) {
+      const r = this.watching[i]!
+      if (r.mark.deref() === undefined) this.watching.splice(i, 1)
+      else if (environmentMustBeGone(r.number, this.fullGcAfter)) held.unshift(...this.watching.splice(i, 1))
+    }
+    return held.map(({ file, mark }) => ({ file, mark }))
+  }
+}
+
+/** The worker's watcher. */
+export const environments = new EnvironmentWatch()
+
+/**
+ * Findings for environments that stayed alive: one heap snapshot for all of them, the path from a
+ * GC root to each; files held by the same function are one finding.
+ */
+export async function environmentFindings(
+  held: Array<{ file: string; mark: WeakRef<object> }>,
+  place: SnapshotPlace | undefined,
+): Promise<EnvironmentFinding[]> {
+  if (held.length === 0) return []
+  const explained: Array<RetainedBy | undefined> = place
+    ? await explainAlive(
+        place,
+        held.map((h) => h.mark),
+      )
+    : held.map(() => undefined)
+  const findings = new Map<string, EnvironmentFinding>()
+  held.forEach(({ file }, i) => {
+    const explanation = explained[i]
+    // Collected before the snapshot: whatever held it let go after all.
+    if (place && !explanation) return
+    const retainedBy = explanation && place ? mappedToSources(explanation, place.root) : explanation
+    const createdAt = retainedBy ? holdingFunction(retainedBy) : undefined
+    // A path with no function of the user's or a dependency's on it runs through Node's and the
+    // test framework's own bookkeeping (a cache slot keyed by a core module that the next file to
+    // use it takes over): no growth a user can act on.
+    if (retainedBy && 'paths' in retainedBy && !createdAt) return
+    const key = createdAt ? `${createdAt.file}:${createdAt.line}:${createdAt.column}` : file
+    const finding = findings.get(key)
+    if (finding) finding.files.push(file)
+    else
+      findings.set(key, {
+        kind: 'environment',
+        files: [file],
+        ...(createdAt && { createdAt }),
+        ...(retainedBy && { retainedBy }),
+      })
+  })
+  return [...findings.values()]
+}
+
+/**
+ * Closures' positions as the snapshot has them are in the code that ran (Jest runs code it
+ * transformed): the steps, and the text made from them, point at the source instead.
+ */
+function mappedToSources(by: RetainedBy, root: string): RetainedBy {
+  if (!('paths' in by) || !by.paths[0]) return by
+  const steps = by.paths[0].steps.map((step) => {
+    if (step.node === 'module' || !step.file || !step.line || !step.column) return step
+    const at = mapPosition(step.file, step.line - 1, step.column - 1)
+    return { ...step, file: at.file, line: at.line, column: at.column }
+  })
+  return { ...by, paths: [{ ...by.paths[0], steps }, ...by.paths.slice(1)], text: formatRetainerPath(steps, root) }
+}
+
+/**
+ * The first function on the path that the user or a dependency wrote (the patch, the listener, the
+ * timer's callback), when nothing of the test framework's comes after it: a path that goes on
+ * through the framework's own modules reaches this environment by way of another one (Jest
+ * shares some of its modules' objects between files' environments), which its own finding names.
+ */
+function holdingFunction(by: RetainedBy): SourceLocation | undefined {
+  if (!('paths' in by)) return undefined
+  const steps = by.paths[0]?.steps ?? []
+  const owner = (file: string | undefined): string | undefined => (file ? ownerOf(file) : undefined)
+  const i = steps.findIndex(
+    (s) => s.node !== 'module' && s.line && s.column && owner(s.file) !== 'node' && owner(s.file) !== 'framework',
+  )
+  if (i < 0 || steps.slice(i + 1).some((s) => owner(s.file) === 'framework')) return undefined
+  const step = steps[i]!
+  return { file: step.file!, line: step.line!, column: step.column! }
+}
