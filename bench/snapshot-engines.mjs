@@ -327,8 +327,10 @@ function printAgreement(f, engines, results) {
 }
 
 const NOTES = `What each column covers:
-- leakproof: parse = streaming byte scan into typed arrays + edge/retainer/id indexes; paths = BFS
-  from the root over retaining edges; dominators = Lengauer–Tarjan + retained sizes.
+- leakproof: parse = streaming byte scan into compact typed columns (a byte per node and edge
+  type, edge targets as ordinals, strings kept as raw UTF-8) + the first-edge index; paths = the
+  edge mask + BFS from the root over retaining edges; dominators = retainers over retaining edges
+  + Semi-NCA + retained sizes. (The id index is built on first use; memlab builds its own here.)
 - memlab: parse = utils.getSnapshotFromFile(file, { buildNodeIdIndex: true }); paths =
   TraceFinder.annotateShortestPaths; dominators = TraceFinder.calculateAllNodesRetainedSizes
   (together memlab's getFullHeapFromFile, less its React Fiber marking).

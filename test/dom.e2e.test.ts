@@ -89,9 +89,10 @@ describe.each(runs)('fixtures/react under %s', (name) => {
   test('forgetting cleanup: the component stays mounted, and the report names its line', () => {
     const text = message('tests/forgot-cleanup.test.jsx > leaks: render without cleanup leaves the component mounted')
     expect(text).toContain('window "keydown" added at src/Shortcuts.jsx:8:12')
-    // React's root listeners on the container testing-library appended to document.body.
+    // React's root listeners on the container testing-library appended to document.body: added by
+    // react-dom, from the test's render().
     expect(text).toMatch(
-      /<div> "[a-z]+", "[a-z]+", "[a-z]+" and \d+ more event types \(\d+ listeners\) added at tests\/forgot-cleanup\.test\.jsx:10:\d+/,
+      /<div> "[a-z]+", "[a-z]+", "[a-z]+" and \d+ more event types \(\d+ listeners\) added at node_modules\/react-dom\/[^\n]+ \(\w+\)\n +inside dependency react-dom [\d.]+, called from tests\/forgot-cleanup\.test\.jsx:10:\d+\n/,
     )
   })
 

@@ -6,15 +6,10 @@ const v8 = require('node:v8')
 const { explainLeak, writeHeapSnapshot } = require(process.env.LEAKPROOF_CORE)
 
 const [dir, liveText] = process.argv.slice(2)
-const sessions = new Map()
-let next = 0
-function leak(count) {
-  for (let i = 0; i < count; i++, next++)
-    sessions.set(`session-${next}`, { id: next, user: `user-${next % 1000}`, scopes: ['read', 'write'] })
-}
+const { fillTo, leak } = require('./sessions-leak.cjs')
 
 async function main() {
-  while (process.memoryUsage().heapUsed < Number(liveText) * 1024 * 1024) leak(10_000)
+  fillTo(Number(liveText))
   const started = Date.now()
   await writeHeapSnapshot(join(dir, 'before.heapsnapshot'))
   leak(20_000)

@@ -26,6 +26,12 @@ export interface RunOptions {
   files?: string[]
   args?: string[]
   env?: Record<string, string>
+  /**
+   * Vitest: no reporter on the command line, so the project's own reporters run as a CI job runs
+   * them (on GitHub Actions, Vitest then adds its github-actions reporter by itself). The run's
+   * tests are then not known (`tests` stays empty): read leakproof's report file instead.
+   */
+  ownReporters?: boolean
 }
 
 /** Where fixture projects live: the repo's, or a copy next to packed packages (.ci/packed-e2e). */
@@ -43,9 +49,7 @@ export function runVitest(fixture: string, options: RunOptions = {}): FixtureRun
     '--root',
     root,
     ...(options.files ?? []),
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${json}`,
+    ...(options.ownReporters ? [] : ['--reporter=default', '--reporter=json', `--outputFile.json=${json}`]),
   ])
 }
 

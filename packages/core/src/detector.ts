@@ -15,7 +15,7 @@ import { liveAllocations, mark, release, rerunAllocations, startAllocationSampli
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
-import { snapshotGlobals } from './probes/globals.js'
+import { snapshotGlobals, watchAssignments } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
@@ -405,6 +405,7 @@ export class Detector {
     const before = new Set(this.collect(window).map(findingKey))
     const scratch = new Window('test', window.info, snapshotGlobals(this.scope, true))
     scratch.rerunOf = window
+    const watched = watchAssignments(this.scope, first)
     try {
       // Settled as a test's end is: a short timer's continuation (the next step of a chain) is the re-run's.
       await this.replaying(window, scratch, async () => {
@@ -417,6 +418,8 @@ export class Detector {
         `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`,
       )
       return undefined
+    } finally {
+      watched()
     }
     return { before, scratch }
   }

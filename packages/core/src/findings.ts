@@ -17,11 +17,24 @@ export interface SourceLocation {
   functionName?: string
 }
 
+/**
+ * The dependency (a package under node_modules) whose code made a finding: the finding's own
+ * location (`createdAt`, `addedAt`, `assignedAt`, an allocation site's) is then that package's frame.
+ */
+export interface InDependency {
+  /** The package's name and installed version, from its package.json. */
+  name: string
+  version?: string
+  /** The first frame of the user's own code that called into the package: the line in the repository. */
+  calledFrom?: SourceLocation
+}
+
 export interface AllocationSite {
   /** Estimated bytes still alive that were allocated here (sampling heap profiler). */
   bytes: number
   functionName: string
   location?: SourceLocation
+  dependency?: InDependency
 }
 
 /**
@@ -59,6 +72,7 @@ export interface HandleFinding {
   /** What a person calls it: `Timeout (setInterval 60 s)`, `Server (listening on 127.0.0.1:4312)`. */
   description: string
   createdAt?: SourceLocation
+  dependency?: InDependency
   stack: string
 }
 
@@ -74,6 +88,7 @@ export interface ListenerFinding {
   /** DOM listeners only: added for the capture phase. */
   capture?: boolean
   addedAt?: SourceLocation
+  dependency?: InDependency
   stack: string
 }
 
@@ -81,6 +96,9 @@ export interface GlobalFinding {
   kind: 'global'
   name: string
   valueType: string
+  /** Where a re-run of the test assigned it (only re-runs watch the assignment: the name is known then). */
+  assignedAt?: SourceLocation
+  dependency?: InDependency
 }
 
 export interface WatchedFinding {
@@ -152,18 +170,31 @@ export interface Verdict {
   notes: string[]
 }
 
-/** Where a finding was made, best first: a creation or registration site, or its allocation sites. */
+/**
+ * Where a finding was made, best first: a creation, registration or assignment site, or its
+ * allocation sites. For what a dependency made, the user's call into it comes first: the line in
+ * the repository.
+ */
 export function findingOrigins(f: Finding): SourceLocation[] {
-  const at =
-    f.kind === 'handle' || f.kind === 'dom' || f.kind === 'environment'
-      ? f.createdAt
-      : f.kind === 'listener'
-        ? f.addedAt
-        : f.kind === 'watched'
-          ? f.watchedAt
-          : undefined
-  if (f.kind === 'retained') return f.sites.flatMap((s) => (s.location ? [s.location] : []))
-  return at ? [at] : []
+  if (f.kind === 'retained') return f.sites.flatMap((s) => sitesOf(s.location, s.dependency))
+  if (f.kind === 'handle' || f.kind === 'dom' || f.kind === 'environment')
+    return sitesOf(f.createdAt, f.kind === 'handle' ? f.dependency : undefined)
+  if (f.kind === 'listener') return sitesOf(f.addedAt, f.dependency)
+  if (f.kind === 'global') return sitesOf(f.assignedAt, f.dependency)
+  return sitesOf(f.watchedAt, undefined)
+}
+
+function sitesOf(at: SourceLocation | undefined, dependency: InDependency | undefined): SourceLocation[] {
+  return [dependency?.calledFrom, at].filter((l): l is SourceLocation => l !== undefined)
+}
+
+/** The dependency that made a finding (every allocation site of retained memory in the same package), if one did. */
+export function findingDependency(f: FindingData): InDependency | undefined {
+  if (f.kind === 'retained') {
+    const first = f.sites[0]?.dependency
+    return first && f.sites.every((s) => s.dependency?.name === first.name) ? first : undefined
+  }
+  return f.kind === 'handle' || f.kind === 'listener' || f.kind === 'global' ? f.dependency : undefined
 }
 
 /** How many things a finding counts: listeners registered, detached trees, else one. */

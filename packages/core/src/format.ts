@@ -1,13 +1,16 @@
-import { relative, sep } from 'node:path'
+import { isAbsolute, relative, sep } from 'node:path'
 import pc from 'picocolors'
 import {
   findingCount,
+  findingDependency,
   findingOrigins,
   type DomFinding,
   type EnvironmentFinding,
   type Finding,
   type FindingData,
+  type GlobalFinding,
   type HandleFinding,
+  type InDependency,
   type ListenerFinding,
   type RetainedBy,
   type RetainedFinding,
@@ -15,6 +18,8 @@ import {
   type Verdict,
   type WatchedFinding,
 } from './findings.js'
+import { callerKey } from './origin.js'
+import { ownerOf } from './stack.js'
 import { formatBytes } from './size.js'
 
 export interface FormatOptions {
@@ -41,9 +46,10 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
       sections.push(
         section(
           'allocated at (alive after GC)',
-          r.sites.map(
-            (s) => `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`,
-          ),
+          r.sites.flatMap((s) => [
+            `${formatBytes(s.bytes).padStart(7)}  ${s.functionName.padEnd(width)}  ${where(s.location)}`,
+            ...dependencyLine(s.dependency, where).map((l) => `${' '.repeat(9)}${l}`),
+          ]),
           c,
         ),
       )
@@ -68,18 +74,22 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
     sections.push(
       section(
         'left open',
-        handles.map((h) => `${h.description} created at ${where(h.createdAt)}`),
+        handles.flatMap((h) => madeAt(`${h.description} created`, h.createdAt, h.dependency, where)),
         c,
       ),
     )
   const listeners = findings.filter((f): f is ListenerFinding & Finding => f.kind === 'listener')
   if (listeners.length) sections.push(section('listeners still registered', listenerLines(listeners, where), c))
-  const globals = findings.filter((f) => f.kind === 'global')
+  const globals = findings.filter((f): f is GlobalFinding & Finding => f.kind === 'global')
   if (globals.length)
     sections.push(
       section(
         'new globals',
-        globals.map((g) => `globalThis.${g.name} (${g.valueType})`),
+        globals.flatMap((g) =>
+          g.assignedAt
+            ? madeAt(`globalThis.${g.name} (${g.valueType}) assigned`, g.assignedAt, g.dependency, where)
+            : [`globalThis.${g.name} (${g.valueType})`],
+        ),
         c,
       ),
     )
@@ -116,7 +126,60 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
     )
     if (e.retainedBy) sections.push(...retainedBySections(e.retainedBy, options.root, c))
   }
+  const dependencies = dependenciesOf(findings)
+  if (dependencies.length)
+    sections.push(
+      section(
+        dependencies.length === 1 ? 'made inside a dependency' : 'made inside dependencies',
+        [
+          ...dependencies.map((d) => `${packageText(d)}: its code made it, called from yours.`),
+          'Release what it made as the package documents (close, unsubscribe, unmount). If the package',
+          'leaks on its own, upgrade it, or name it in `ignore` with a reason:',
+          `  ${dependencies.map((d) => `{ package: '${d.name}', reason: '…' }`).join(', ')}`,
+        ],
+        c,
+      ),
+    )
   return [headline(findings), ...sections].join('\n\n')
+}
+
+/**
+ * The line that says where something was made: for what a dependency made, the dependency's frame
+ * (with its function) and under it the package and the user's call into it.
+ */
+function madeAt(
+  what: string,
+  at: SourceLocation | undefined,
+  dependency: InDependency | undefined,
+  where: (loc: SourceLocation | undefined) => string,
+): string[] {
+  const fn = dependency && at?.functionName && at.functionName !== '<anonymous>' ? ` (${at.functionName})` : ''
+  return [`${what} at ${where(at)}${fn}`, ...dependencyLine(dependency, where).map((l) => `  ${l}`)]
+}
+
+function dependencyLine(
+  dependency: InDependency | undefined,
+  where: (loc: SourceLocation | undefined) => string,
+): string[] {
+  if (!dependency) return []
+  const from = dependency.calledFrom
+    ? `called from ${where(dependency.calledFrom)}`
+    : 'not called from your code (no frame of it on the stack)'
+  return [`inside dependency ${packageText(dependency)}, ${from}`]
+}
+
+export function packageText(dependency: InDependency): string {
+  return dependency.version ? `${dependency.name} ${dependency.version}` : dependency.name
+}
+
+/** The dependencies that made findings, each once, in the order of the findings. */
+function dependenciesOf(findings: FindingData[]): InDependency[] {
+  const seen = new Map<string, InDependency>()
+  for (const f of findings) {
+    const all = f.kind === 'retained' ? f.sites.map((s) => s.dependency) : [findingDependency(f)]
+    for (const d of all) if (d && !seen.has(packageText(d))) seen.set(packageText(d), d)
+  }
+  return [...seen.values()]
 }
 
 /** More event types than this on one target from one line read as one line (a UI library's root listeners). */
@@ -124,12 +187,19 @@ const EVENTS_PER_LINE = 3
 
 /**
  * One line per target, event and line; a target that got many event types from one line (React
- * listens to every event on its root container) gets one line that names a few of them.
+ * listens to every event on its root container, from one call of the user's) gets one line that
+ * names a few of them.
  */
 function listenerLines(listeners: ListenerFinding[], where: (loc: SourceLocation | undefined) => string): string[] {
   const byTargetAndLine = new Map<string, ListenerFinding[]>()
   for (const l of listeners) {
-    const key = `${l.target}\0${l.addedAt ? `${l.addedAt.file}:${l.addedAt.line}:${l.addedAt.column}` : ''}`
+    // What a library added from one call of the user's is one group, whichever of its lines added each.
+    const at = l.dependency
+      ? `${l.dependency.name}\0${callerKey(l.dependency)}`
+      : l.addedAt
+        ? `${l.addedAt.file}:${l.addedAt.line}:${l.addedAt.column}`
+        : ''
+    const key = `${l.target}\0${at}`
     byTargetAndLine.set(key, [...(byTargetAndLine.get(key) ?? []), l])
   }
   const lines: string[] = []
@@ -138,7 +208,12 @@ function listenerLines(listeners: ListenerFinding[], where: (loc: SourceLocation
     if (events.length <= EVENTS_PER_LINE) {
       for (const l of group)
         lines.push(
-          `${l.target} ${JSON.stringify(l.event)}${l.capture ? ' (capture)' : ''}${l.count > 1 ? ` ×${l.count}` : ''} added at ${where(l.addedAt)}`,
+          ...madeAt(
+            `${l.target} ${JSON.stringify(l.event)}${l.capture ? ' (capture)' : ''}${l.count > 1 ? ` ×${l.count}` : ''} added`,
+            l.addedAt,
+            l.dependency,
+            where,
+          ),
         )
       continue
     }
@@ -148,7 +223,12 @@ function listenerLines(listeners: ListenerFinding[], where: (loc: SourceLocation
       .map((e) => JSON.stringify(e))
       .join(', ')
     lines.push(
-      `${group[0]!.target} ${shown} and ${plural(events.length - EVENTS_PER_LINE, 'more event type')} (${count} listeners) added at ${where(group[0]!.addedAt)}`,
+      ...madeAt(
+        `${group[0]!.target} ${shown} and ${plural(events.length - EVENTS_PER_LINE, 'more event type')} (${count} listeners) added`,
+        group[0]!.addedAt,
+        group[0]!.dependency,
+        where,
+      ),
     )
   }
   return lines
@@ -177,10 +257,14 @@ export function formatVerdict(verdict: Verdict, severity: 'error' | 'warn', opti
   return findings.length ? formatFindings(findings, options) : ''
 }
 
-/** Where in the user's code the first of these findings was made: what a code frame should show. */
+/**
+ * Where in the user's code the first of these findings was made (for what a dependency made, the
+ * user's call into it): what a code frame and a CI annotation should show. Never a dependency's
+ * file: it is not in the repository.
+ */
 export function leakLocation(findings: Finding[]): SourceLocation | undefined {
   for (const f of findings) {
-    const at = findingOrigins(f)[0]
+    const at = findingOrigins(f).find((l) => ownerOf(l.file) === 'user')
     if (at) return at
   }
   return undefined
@@ -205,7 +289,9 @@ export function headline(findings: Finding[]): string {
   if (handles) parts.push(`left ${plural(handles, 'handle')} open`)
   const listeners = count('listener')
   if (listeners) parts.push(`left ${plural(listeners, 'listener')} registered`)
-  const globals = findings.filter((f) => f.kind === 'global').map((f) => (f.kind === 'global' ? f.name : ''))
+  const globals = findings
+    .filter((f): f is GlobalFinding & Finding => f.kind === 'global')
+    .map((f) => (f.kind === 'global' ? f.name : ''))
   if (globals.length) parts.push(`added ${globals.length === 1 ? 'global' : 'globals'} ${globals.join(', ')}`)
   const watched = count('watched')
   if (watched) parts.push(`${plural(watched, 'watched object')} not collected`)
@@ -222,19 +308,27 @@ export function headline(findings: Finding[]): string {
         ? "the test file's whole environment stayed alive after it ended"
         : `the same thing holds ${environments} test files' whole environments alive after they ended`,
     )
-  return parts.join('; ')
+  const dependencies = dependenciesOf(findings)
+  if (dependencies.length === 0) return parts.join('; ')
+  const all = findings.every((f) => findingDependency(f) !== undefined)
+  return `${parts.join('; ')} — ${all ? '' : 'partly '}made inside ${dependencies.map(packageText).join(', ')}`
 }
 
 /** A finding in a few words, for a note: `Timeout (setInterval 1 s) created at src/poll.ts:3:3`. */
 export function describeFound(f: FindingData, root: string): string {
   const at = (loc: SourceLocation | undefined): string => (loc ? ` at ${locationText(loc, root)}` : '')
+  // What a dependency made is told by the package and the user's line that called it.
+  const made = (loc: SourceLocation | undefined, dependency: InDependency | undefined): string =>
+    dependency
+      ? ` inside ${packageText(dependency)}${dependency.calledFrom ? `, called from ${locationText(dependency.calledFrom, root)}` : ''}`
+      : at(loc)
   switch (f.kind) {
     case 'handle':
-      return `${f.description} created${at(f.createdAt)}`
+      return `${f.description} created${made(f.createdAt, f.dependency)}`
     case 'listener':
-      return `${f.target} ${JSON.stringify(f.event)} listener${f.count > 1 ? ` ×${f.count}` : ''} added${at(f.addedAt)}`
+      return `${f.target} ${JSON.stringify(f.event)} listener${f.count > 1 ? ` ×${f.count}` : ''} added${made(f.addedAt, f.dependency)}`
     case 'global':
-      return `globalThis.${f.name} (${f.valueType})`
+      return `globalThis.${f.name} (${f.valueType})${f.assignedAt ? ` assigned${made(f.assignedAt, f.dependency)}` : ''}`
     case 'dom':
       return `${plural(f.trees, 'detached DOM tree')} ${f.root} (${plural(f.nodes, 'node')}) created${at(f.createdAt)}`
     case 'watched':
@@ -251,7 +345,11 @@ function section(title: string, lines: string[], c: Colors): string {
 }
 
 export function locationText(loc: SourceLocation, root: string): string {
-  return `${relativeFile(loc.file, root)}:${loc.line}:${loc.column}`
+  const rel = relativeFile(loc.file, root)
+  // A dependency's file outside the project (hoisted to a monorepo's root, in a pnpm store) from
+  // its node_modules folder: the same on every machine.
+  const inDependency = isAbsolute(rel) ? /[\\/](node_modules[\\/](?!.*[\\/]node_modules[\\/]).*)$/.exec(rel) : null
+  return `${inDependency ? inDependency[1]!.split(sep).join('/') : rel}:${loc.line}:${loc.column}`
 }
 
 /** A file as reports print it: relative to `root` with `/` separators, or absolute when outside it. */

@@ -6,6 +6,7 @@
  */
 import { threadId } from 'node:worker_threads'
 import v8 from 'node:v8'
+import { relativeFile } from './format.js'
 import { formatBytes } from './size.js'
 
 export interface HeapPoint {
@@ -46,8 +47,9 @@ export function watchHeapFromHere(): void {
   profiler.start()
 }
 
-/** At a test file's end: its point of the worker's timeline. */
-export function heapAtFileEnd(file: string): HeapPoint {
+/** At a test file's end: its point of the worker's timeline (the file named relative to `root`). */
+export function heapAtFileEnd(root: string, testFile: string): HeapPoint {
+  const file = relativeFile(testFile, root)
   const stats = (profiler?.stop() as { statistics?: GcStatistics[] } | undefined)?.statistics ?? []
   profiler = undefined
   const full = stats.filter((s) => s.gcType === FULL_GC).at(-1)

@@ -47,7 +47,7 @@ export interface LeakproofOptions {
   baseline?: string | false
   /** How much a known leak may grow (per-run bytes, or things left) before it fails: 0.25 is 25 %. Default 0.25. */
   baselineTolerance?: number
-  /** Findings to live with, each with its reason: `{ global | handle | event | frame, reason }`. */
+  /** Findings to live with, each with its reason: `{ global | handle | event | frame | package, reason }`. */
   ignore?: IgnoreRule[]
 }
 

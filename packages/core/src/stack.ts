@@ -64,6 +64,14 @@ export function ownerOf(file: string): FrameOwner {
 }
 
 /**
+ * The DOM implementations (jsdom, happy-dom and what they are made of): what they do on their own
+ * is not the test's doing, and what they do when called is the caller's (a test's `setTimeout` is
+ * jsdom's window's, which calls Node's): they implement the globals a test runs against.
+ */
+export const DOM_IMPLEMENTATION =
+  /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
+
+/**
  * The frame a report points at: the innermost frame in the user's own code, else the innermost
  * in a dependency (a library the user called), never Node's, the framework's or leakproof's.
  */

@@ -38,7 +38,7 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ baseline: false }).baseline).toBe(false)
   })
 
-  test('ignore rules: exactly one of global, handle, event, frame, and a reason', () => {
+  test('ignore rules: exactly one of global, handle, event, frame, package, and a reason', () => {
     expect(resolveOptions({ ignore: [{ handle: 'Timeout', reason: 'polling by design' }] }).ignore).toEqual([
       { handle: 'Timeout', reason: 'polling by design' },
     ])
@@ -46,10 +46,10 @@ describe('resolveOptions', () => {
       'option "ignore[0].reason" is undefined; expected a sentence saying why (it is shown in the summary)',
     )
     expect(() => resolveOptions({ ignore: [{ handle: 'Timeout', event: 'x', reason: 'r' }] })).toThrow(
-      'expected exactly one of global, handle, event, frame (and a reason)',
+      'expected exactly one of global, handle, event, frame, package (and a reason)',
     )
     expect(() => resolveOptions({ ignore: [{ stack: 'x', reason: 'r' }] })).toThrow(
-      'option "ignore[0].stack" is "x"; expected one of global, handle, event, frame, reason',
+      'option "ignore[0].stack" is "x"; expected one of global, handle, event, frame, package, reason',
     )
   })
 

@@ -3,7 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { explainLeak, parseHeapSnapshot, SnapshotError, type HeapSnapshot } from '../src/index.js'
+import {
+  diffSnapshots,
+  explainLeak,
+  HeapSnapshot,
+  parseHeapSnapshot,
+  parseObjectIds,
+  SnapshotError,
+  SnapshotParser,
+} from '../src/index.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 interface RawJson {
@@ -17,6 +25,11 @@ interface RawJson {
   strings: string[]
 }
 
+/** Every string of the snapshot, decoded (the engine decodes them one at a time, when asked). */
+function allStrings(parsed: HeapSnapshot): string[] {
+  return Array.from({ length: parsed.strings.count }, (_, i) => parsed.strings.get(i))
+}
+
 /** The same facts read with JSON.parse (fine for a small snapshot) and with the streaming parser. */
 function expectSameAsJsonParse(file: string, parsed: HeapSnapshot): void {
   const json = JSON.parse(readFileSync(file, 'utf8')) as RawJson
@@ -25,7 +38,7 @@ function expectSameAsJsonParse(file: string, parsed: HeapSnapshot): void {
   expect(parsed.nodeCount).toBe(json.snapshot.node_count)
   expect(parsed.edgeCount).toBe(json.snapshot.edge_count)
   expect(parsed.nodeCount).toBe(json.nodes.length / nf)
-  expect(parsed.strings).toEqual(json.strings)
+  expect(allStrings(parsed)).toEqual(json.strings)
   const at = (n: number, field: string): number => json.nodes[n * nf + meta.node_fields.indexOf(field)]!
   for (const n of [0, 1, Math.floor(parsed.nodeCount / 3), parsed.nodeCount - 1]) {
     expect(parsed.nodeName(n)).toBe(json.strings[at(n, 'name')])
@@ -71,8 +84,50 @@ describe('parseHeapSnapshot', () => {
       `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${strings.length},"edge_count":0},\n"nodes":[${nodes.join(',')}],\n"edges":[],\n"trace_tree":[[1,[2,"]"]]],\n"strings":${JSON.stringify(strings)}}\n`,
     )
     const parsed = await parseHeapSnapshot(file)
-    expect(parsed.strings).toEqual(strings)
+    expect(allStrings(parsed)).toEqual(strings)
     expect(parsed.nodeName(3)).toBe('é ü 漢字 😀')
+  })
+
+  test('bytes fed in any chunks (numbers, keys, the header and escapes cut anywhere) parse the same', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const whole = await parseHeapSnapshot(file)
+    const bytes = readFileSync(file)
+    for (const size of [1, 7, 4093]) {
+      const parser = new SnapshotParser(file, 'graph')
+      // 1-byte chunks of the first 64 KB (the header, the first nodes), then `size`-byte chunks, all
+      // in one reused buffer as a file reader hands them over.
+      const scratch = Buffer.alloc(size)
+      const feed = (at: number, length: number): void => {
+        const n = bytes.copy(scratch, 0, at, at + length)
+        parser.write(scratch.subarray(0, n))
+      }
+      const split = size === 1 ? 64 * 1024 : 0
+      for (let at = 0; at < split; at++) feed(at, 1)
+      for (let at = split; at < bytes.length; at += size) feed(at, size)
+      const chunked = new HeapSnapshot(parser.graph())
+      expect(chunked.nodeCount).toBe(whole.nodeCount)
+      expect(chunked.edgeCount).toBe(whole.edgeCount)
+      expect(allStrings(chunked)).toEqual(allStrings(whole))
+      for (let n = 0; n < whole.nodeCount; n += 97) {
+        expect([chunked.nodeId(n), chunked.nodeName(n), chunked.selfSize(n)]).toEqual([
+          whole.nodeId(n),
+          whole.nodeName(n),
+          whole.selfSize(n),
+        ])
+      }
+      for (let e = 0; e < whole.edgeCount; e += 101)
+        expect([chunked.edgeName(e), chunked.edgeTarget(e)]).toEqual([whole.edgeName(e), whole.edgeTarget(e)])
+    }
+  })
+
+  test('the ids-only read of a "before" gives the diff the same answer as the whole graph', async () => {
+    const pair = await makeSnapshots('user-cache', 50)
+    const after = await parseHeapSnapshot(join(pair, 'after.heapsnapshot'))
+    const fromGraph = diffSnapshots(await parseHeapSnapshot(join(pair, 'before.heapsnapshot')), after)
+    const fromIds = diffSnapshots(await parseObjectIds(join(pair, 'before.heapsnapshot')), after)
+    expect(fromIds.groups).toEqual(fromGraph.groups)
+    expect(fromIds.isNew).toEqual(fromGraph.isNew)
+    expect(fromIds.groups[0]).toMatchObject({ name: 'closure onUserLoaded', count: 50 })
   })
 
   test('a location V8 does not know (-1, as Node 24 writes it) is no location, not a parse error', async () => {
@@ -180,6 +235,6 @@ describe('writeHeapSnapshot', () => {
     })
     expect(result.bytes).toBe(readFileSync(file).length)
     const parsed = await parseHeapSnapshot(file)
-    expect(parsed.strings).toContain('markerOnlyInTheWorker')
+    expect(allStrings(parsed)).toContain('markerOnlyInTheWorker')
   }, 60_000) // a whole heap captured from a worker: seconds when the machine is busy
 })

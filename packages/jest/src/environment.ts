@@ -4,7 +4,6 @@
  * windows and fails tests with the engine's verdict. It judges nothing itself.
  */
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment'
-import { relative, sep } from 'node:path'
 import type { Circus } from '@jest/types'
 import {
   blameFrame,
@@ -172,7 +171,7 @@ class TestWindows {
    * its point of the worker's heap timeline go to the reporter, when there is one.
    */
   async release(global: JestEnvironment['global']): Promise<void> {
-    const point = heapAtFileEnd(relative(this.root, this.context.testPath).split(sep).join('/'))
+    const point = heapAtFileEnd(this.root, this.context.testPath)
     for (const { file, verdict } of await this.detector.releaseEnvironment(this.context.testPath, global))
       this.records.push(testReport(this.root, file, '', verdict))
     writeRecords(this.context.testPath, { tests: this.records, heap: { worker, point } })

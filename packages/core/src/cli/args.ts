@@ -1,3 +1,7 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>
+
 /**
  * The command line as data: which command, its positional arguments and its flags, checked
  * against the command's declaration. Pure (no IO), so every refusal is unit-tested; a refusal is a
@@ -49,10 +53,12 @@ export class UsageError extends Error {
 }
 
 /**
- * Parses `argv` (without node and the script) against the commands. Accepts `--flag value` and
- * `--flag=value`, `--` before positionals that start with `-`, `-h`/`--help` anywhere (help wins
- * over every other mistake on the line) and `-v`/`--version` before a command. A flag given twice
- * keeps the last value, as most command-line tools do.
+ * Parses `argv` (without node and the script) against the commands. The flags and positionals of
+ * a command go through `node:util`'s `parseArgs` (strict): `--flag value` and `--flag=value`, `--`
+ * before positionals that start with `-`, a flag given twice keeping the last value. This module
+ * adds what parseArgs does not say in one line: which command, `-h`/`--help` anywhere (help wins
+ * over every other mistake on the line), `-v`/`--version` before a command, typed values, required
+ * flags, positional counts, and a refusal that names the flag with a did-you-mean hint.
  */
 export function parseCommandLine(argv: readonly string[], commands: readonly CommandShape[]): CommandLine {
   const first = argv[0]
@@ -78,44 +84,26 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   const fail = (message: string): never => {
     throw new UsageError(message, command.name)
   }
-  const positionals: string[] = []
+  const options: ParseArgsOptionsConfig = Object.fromEntries(
+    command.flags.map((f) => [f.name, { type: f.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+  )
+  let parsed: ReturnType<typeof parseArgs<{ options: ParseArgsOptionsConfig; allowPositionals: true; strict: true }>>
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    if (!isParseArgsError(error)) throw error
+    return fail(refusalOf(rest, options, command, fail))
+  }
   const flags: Record<string, FlagValue> = {}
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!
-    if (arg === '--') {
-      positionals.push(...rest.slice(i + 1))
-      break
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg)
-      continue
-    }
-    const eq = arg.indexOf('=')
-    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : ''
-    const spec = command.flags.find((f) => f.name === name)
-    if (!spec) {
-      const shown = eq < 0 ? arg : arg.slice(0, eq)
-      fail(
-        `unknown flag ${shown}${suggestion(
-          name || shown.replace(/^-+/, ''),
-          command.flags.map((f) => f.name),
-          '--',
-        )}`,
-      )
-    }
-    const flag = spec!
-    if (flag.kind === 'boolean') {
-      if (eq >= 0) fail(`--${flag.name} takes no value, got "${arg.slice(eq + 1)}"`)
-      flags[flag.name] = true
-      continue
-    }
-    let raw: string | undefined
-    if (eq >= 0) raw = arg.slice(eq + 1)
-    else if (i + 1 < rest.length && !rest[i + 1]!.startsWith('--')) raw = rest[++i]
-    if (raw === undefined || raw === '') fail(`--${flag.name} needs a value: --${flag.name} ${flag.value ?? '<value>'}`)
-    flags[flag.name] = flagValue(flag, raw!, fail)
+  for (const flag of command.flags) {
+    // No flag is declared `multiple`, so parseArgs gives one string or boolean per flag.
+    const raw = parsed.values[flag.name] as string | boolean | undefined
+    if (raw === undefined) continue
+    if (raw === '') fail(`--${flag.name} needs a value: --${flag.name} ${flag.value ?? '<value>'}`)
+    flags[flag.name] = typeof raw === 'boolean' ? raw : flagValue(flag, raw, fail)
   }
 
+  const { positionals } = parsed
   for (const flag of command.flags)
     if (flag.required && flags[flag.name] === undefined) fail(`missing --${flag.name} ${flag.value ?? '<value>'}`)
   if (positionals.length < command.positionals.length) {
@@ -125,6 +113,47 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   if (positionals.length > command.positionals.length && !command.positionals.at(-1)?.variadic)
     fail(`unexpected argument "${positionals[command.positionals.length]}" (usage: ${usageLine(command)})`)
   return { kind: 'run', command: command.name, positionals, flags }
+}
+
+/** parseArgs' own refusals: an unknown flag, a missing or unexpected value. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
+}
+
+/**
+ * The one-line message for what strict parseArgs refused, from the tokens of a lenient parse of
+ * the same line (parseArgs' own messages are several sentences, and change between Node versions).
+ */
+function refusalOf(
+  args: readonly string[],
+  options: ParseArgsOptionsConfig,
+  command: CommandShape,
+  fail: (message: string) => never,
+): string {
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true })
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const flag = command.flags.find((f) => f.name === token.name && token.rawName.startsWith('--'))
+    if (!flag)
+      return `unknown flag ${token.rawName}${suggestion(
+        token.name,
+        command.flags.map((f) => f.name),
+        '--',
+      )}`
+    if (flag.kind === 'boolean') {
+      if (token.value !== undefined) return `--${flag.name} takes no value, got "${token.value}"`
+      continue
+    }
+    // A value that looks like a flag: `--groups --json` lacks one, `--paths -1` has a wrong one.
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--')))
+      return `--${flag.name} needs a value: --${flag.name} ${flag.value ?? '<value>'}`
+    if (!token.inlineValue && token.value.startsWith('-')) {
+      flagValue(flag, token.value, fail)
+      return `--${flag.name} ${token.value}: a value that starts with - is written --${flag.name}=${token.value}`
+    }
+  }
+  return `cannot read the command line "${args.join(' ')}"`
 }
 
 function flagValue(flag: FlagSpec, raw: string, fail: (message: string) => never): FlagValue {

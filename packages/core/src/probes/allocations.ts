@@ -11,6 +11,7 @@ import v8 from 'node:v8'
 import type { AllocationSite } from '../findings.js'
 import { post, postSync } from '../inspector.js'
 import { siteOf, type CallFrame } from '../allocation-site.js'
+import { callerKey } from '../origin.js'
 
 /**
  * One sample per this many bytes allocated. A window that keeps 64 KB (the noise floor) leaves
@@ -145,7 +146,7 @@ export function rerunAllocations(): { begin(): void; end(): void; sites(limit: n
         if (x.ordinal <= lo || x.ordinal >= hi) continue
         const site = siteOf(paths.get(x.nodeId) ?? [])
         if (!site) continue
-        const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}`
+        const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}\0${callerKey(site.dependency)}`
         const existing = bySite.get(key)
         if (existing) existing.bytes += x.size
         else bySite.set(key, { ...site, bytes: x.size })

@@ -10,8 +10,10 @@
  * the stack is captured, not formatted, and everything else is decided when the window ends.
  */
 import type { DomFinding, ListenerFinding } from '../findings.js'
+import { callerKey, originOf } from '../origin.js'
 import {
   blameFrame,
+  DOM_IMPLEMENTATION,
   captureFrames,
   isFrameworkWork,
   mapFrames,
@@ -74,10 +76,6 @@ function outerCall(
     depth--
   }
 }
-
-/** The DOM implementations themselves: what they do on their own is not the test's doing. */
-const DOM_IMPLEMENTATION =
-  /[\\/]node_modules[\\/](jsdom|happy-dom|whatwg-url|nwsapi|parse5|cssstyle|@asamuzakjp|entities)[\\/]/
 
 export interface DomScope extends DomGlobals {
   /** The global object tests run against. */
@@ -296,10 +294,11 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
     }
     const frames = mapFrames(record.trace)
     if (isFrameworkWork(frames) || isImplementationWork(frames)) continue
-    const addedAt = blameFrame(frames)
-    if (!addedAt) continue
+    const origin = originOf(frames)
+    if (!origin) continue
+    const { at: addedAt, dependency } = origin
     const name = targetName(target, dom)
-    const key = `${name}\0${record.type}\0${record.capture}\0${addedAt.file}:${addedAt.line}:${addedAt.column}`
+    const key = `${name}\0${record.type}\0${record.capture}\0${addedAt.file}:${addedAt.line}:${addedAt.column}\0${callerKey(dependency)}`
     const existing = groups.get(key)
     if (existing) existing.count++
     else
@@ -310,6 +309,7 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
         count: 1,
         ...(record.capture && { capture: true }),
         addedAt,
+        ...(dependency && { dependency }),
         stack: stackText(frames),
       })
   }

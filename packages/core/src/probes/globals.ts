@@ -1,4 +1,6 @@
-import type { GlobalFinding } from '../findings.js'
+import type { FindingData, GlobalFinding } from '../findings.js'
+import { originOf } from '../origin.js'
+import { captureFrames, mapFrames, type RawFrame } from '../stack.js'
 
 /** The global object's own properties and their values when a window opened. */
 export type GlobalKeys = Map<string | symbol, unknown>
@@ -60,4 +62,38 @@ function typeOf(value: unknown): string {
   if (typeof value === 'object')
     return value.constructor?.name && value.constructor.name !== 'Object' ? value.constructor.name : 'object'
   return typeof value
+}
+
+/**
+ * Watches where the globals a test's first run left are assigned while it runs again (a library's
+ * `globalThis.registry = []`): only a re-run can be watched so, for only then are their names
+ * known. For the re-run each one (a configurable, writable data property) is an accessor that
+ * records the assigning stack; `done` makes it a data property with its latest value again and
+ * sets `assignedAt` (and `dependency`) on the findings of the globals that were assigned.
+ */
+export function watchAssignments(scope: object, found: FindingData[]): () => void {
+  const restores: Array<() => void> = []
+  for (const finding of found) {
+    if (finding.kind !== 'global' || !Object.hasOwn(scope, finding.name)) continue
+    const key = finding.name
+    const before = Object.getOwnPropertyDescriptor(scope, key)!
+    if (!('value' in before) || !before.configurable || !before.writable) continue
+    let value: unknown = before.value
+    let trace: RawFrame[] | undefined
+    const get = (): unknown => value
+    const set = (next: unknown): void => {
+      value = next
+      trace = captureFrames()
+    }
+    Object.defineProperty(scope, key, { get, set, enumerable: before.enumerable, configurable: true })
+    restores.push(() => {
+      if (Object.getOwnPropertyDescriptor(scope, key)?.get === get)
+        Object.defineProperty(scope, key, { ...before, value })
+      const origin = trace && originOf(mapFrames(trace))
+      if (!origin) return
+      finding.assignedAt = origin.at
+      if (origin.dependency) finding.dependency = origin.dependency
+    })
+  }
+  return () => restores.forEach((restore) => restore())
 }

@@ -3,6 +3,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { inspect } from 'node:util'
 import type { HandleFinding } from '../findings.js'
+import { originOf } from '../origin.js'
 import { blameFrame, captureStack, isFrameworkWork, isNodeInternalUse, parseStack, type StackFrame } from '../stack.js'
 import { innermostWindow, isOpen, recordingWindow, type WindowRef } from './window-ref.js'
 
@@ -262,15 +263,16 @@ function findingOf(record: HandleRecord): HandleFinding | undefined {
   // A timer Node started for its own bookkeeping (an HTTP server's connection checks, the Date
   // header's cache) goes with the resource it serves, which is reported if it stays open.
   if (record.type === 'Timeout' && isNodeInternalUse(frames, ['node:timers', 'node:internal/timers'])) return undefined
-  const createdAt = blameFrame(frames)
-  // Nothing of the user's on either stack: Node made it on its own (a connection a server
-  // accepted), and what made Node do so (the server) is reported in its own right.
-  if (!createdAt) return undefined
+  const origin = originOf(frames)
+  // Nothing of the user's or a library's on either stack: Node made it on its own (a connection a
+  // server accepted), and what made Node do so (the server) is reported in its own right.
+  if (!origin) return undefined
   return {
     kind: 'handle',
     type: record.type,
     description: describe(record.type, resource),
-    createdAt,
+    createdAt: origin.at,
+    ...(origin.dependency && { dependency: origin.dependency }),
     stack: record.trace.stack ?? '',
   }
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { ListenerFinding } from '../findings.js'
-import { blameFrame, captureStack, isFrameworkWork, parseStack } from '../stack.js'
+import { callerKey, originOf } from '../origin.js'
+import { captureStack, isFrameworkWork, parseStack } from '../stack.js'
 import { recordingWindow, type WindowRef } from './window-ref.js'
 
 interface ListenerRecord {
@@ -73,14 +74,24 @@ export function collectListeners(window: WindowRef): ListenerFinding[] {
     if (!isRegistered(emitter, record.event, listener)) continue
     const frames = parseStack(record.trace.stack)
     if (isFrameworkWork(frames)) continue
-    const addedAt = blameFrame(frames)
-    if (!addedAt) continue
+    const origin = originOf(frames)
+    if (!origin) continue
+    const { at: addedAt, dependency } = origin
     const target = nameOf(emitter)
     const event = String(record.event)
-    const key = `${target}\0${event}\0${addedAt.file}:${addedAt.line}:${addedAt.column}`
+    const key = `${target}\0${event}\0${addedAt.file}:${addedAt.line}:${addedAt.column}\0${callerKey(dependency)}`
     const existing = groups.get(key)
     if (existing) existing.count++
-    else groups.set(key, { kind: 'listener', target, event, count: 1, addedAt, stack: record.trace.stack ?? '' })
+    else
+      groups.set(key, {
+        kind: 'listener',
+        target,
+        event,
+        count: 1,
+        addedAt,
+        ...(dependency && { dependency }),
+        stack: record.trace.stack ?? '',
+      })
   }
   return [...groups.values()]
 }

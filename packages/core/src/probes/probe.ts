@@ -91,9 +91,14 @@ export function enableProbes(settings: ProbeSettings): Probes {
   }
   if (settings.globals) {
     const { scope, isHostGlobal } = settings
+    const found = (w: Window): Found[] => collectGlobals(scope, w.globals, isHostGlobal, w.rerunOf !== undefined)
+    // The globals a window made, as they were at its end: one that a later test adds while this
+    // window waits for its verdict is that test's.
+    const madeBy = new WeakMap<WindowRef, Set<string>>()
     list.push({
-      collect: (w) => collectGlobals(scope, w.globals, isHostGlobal, w.rerunOf !== undefined),
-      drop: () => {},
+      collect: (w) => found(w).filter((f) => f.kind === 'global' && (madeBy.get(w)?.has(f.name) ?? true)),
+      seal: (w) => void madeBy.set(w, new Set(found(w).map((f) => (f.kind === 'global' ? f.name : '')))),
+      drop: (w) => void madeBy.delete(w),
       afterGc: false,
     })
   }

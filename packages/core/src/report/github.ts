@@ -33,15 +33,17 @@ function command(name: string, properties: Record<string, string | number | unde
 export interface AnnotationOptions {
   root: string
   /**
-   * The framework's own GitHub reporter is on: it already annotates each failing test (a LeakError
-   * included) at the test, so only the leak's own line is added here.
+   * The framework's own GitHub reporter is on and annotates a LeakError at its stack's frame (Jest's
+   * `github-actions`: the leak's line, else the test's), so only the leak's own line is added here.
    */
   frameworkAnnotatesTests: boolean
 }
 
 /**
  * One `::error` per leaking test at the test's line, and one at the line that made the leak when
- * that line is in the repository (a handle's creation, a listener's addition, an allocation site).
+ * that line is in the repository (a handle's creation, a listener's addition, an allocation site;
+ * for what a dependency made, the user's call into it): every leaking test is annotated in the
+ * repository at least once.
  */
 export function githubAnnotations(report: LeakReport, options: AnnotationOptions): string[] {
   const lines: string[] = []

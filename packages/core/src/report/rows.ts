@@ -1,5 +1,5 @@
-import { leakLocation, locationText, relativeFile } from '../format.js'
-import { findingCount, type Finding, type Kind } from '../findings.js'
+import { leakLocation, locationText, packageText, relativeFile } from '../format.js'
+import { findingCount, findingDependency, type Finding, type Kind } from '../findings.js'
 import type { FoldedStep } from '../snapshot/fold.js'
 import { formatBytes } from '../size.js'
 import type { LeakReport, TestReport } from './model.js'
@@ -67,20 +67,23 @@ function causeOf(findings: Finding[], root: string): string {
   const first = findings[0]
   if (!first) return ''
   const where = leakLocation([first])
-  const at = where ? ` at ${locationText(where, root)}` : ''
+  const dependency = findingDependency(first)
+  const at = `${where ? ` at ${locationText(where, root)}` : ''}${dependency ? ` inside ${packageText(dependency)}` : ''}`
   switch (first.kind) {
     case 'retained': {
       const path = first.retainedBy && 'paths' in first.retainedBy ? first.retainedBy.paths[0]?.steps : undefined
       if (path && path.length > 1) return holderText(path, root)
       const site = first.sites[0]
-      return site ? `${site.functionName}${site.location ? ` at ${locationText(site.location, root)}` : ''}` : ''
+      return site
+        ? `${site.functionName}${site.dependency ? at : site.location ? ` at ${locationText(site.location, root)}` : ''}`
+        : ''
     }
     case 'handle':
       return `${first.description}${at}`
     case 'listener':
       return `${first.target} "${first.event}"${at}`
     case 'global':
-      return `globalThis.${first.name}`
+      return `globalThis.${first.name}${at}`
     case 'watched':
       return `"${first.label}"${at}`
     case 'dom': {

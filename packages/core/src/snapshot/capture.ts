@@ -1,5 +1,4 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { fullGc } from '../gc.js'
 import { inspectorSession, post, postSync } from '../inspector.js'
 
 export interface CapturedSnapshot {
@@ -11,42 +10,62 @@ export interface CapturedSnapshot {
 /** Node 20's V8 finds closure lines by scanning scripts that have no line-ends table yet. */
 const NEEDS_LINE_ENDS_PRIMING = Number(process.versions.node.split('.')[0]) <= 20
 
+export interface CaptureOptions {
+  /**
+   * Small integers as nodes of their own (default true): objects such as `{ id, name }` then get
+   * their full property list in group names. The "before" of a diff, which is only read for ids,
+   * goes without (a smaller file, written faster).
+   */
+  numericValues?: boolean
+}
+
 /**
- * Writes a heap snapshot of the calling isolate (main thread, child process or `worker_threads`
- * worker) to `path`, after a full GC so that only live objects are in it.
+ * Takes a heap snapshot of the calling isolate (main thread, child process or `worker_threads`
+ * worker), handing each chunk of its JSON to `onChunk` as V8 writes it: to a parser
+ * (analysis-thread.ts), a file, or both. V8 collects all garbage itself first (seen: 300,000
+ * unreachable objects allocated just before are not in the snapshot), so no GC of ours precedes it.
  *
- * Capture goes through the in-process inspector (`HeapProfiler.takeHeapSnapshot`), each chunk
- * written to the file with `writeSync` as it arrives: chunks are dispatched synchronously, so a
- * write stream would queue the whole JSON in memory. Measured against `v8.writeHeapSnapshot()` on
- * a 47 MB heap (87 MB file, Node 20, 2 cores): 5.3 s and 782 MB peak RSS here, 6.0 s and 799 MB
- * there — the peak is V8's own snapshot graph either way, and the inspector route also lets us
- * prime line ends on the same session.
+ * Capture goes through the in-process inspector (`HeapProfiler.takeHeapSnapshot`). Chunks are
+ * dispatched synchronously, so `onChunk` must consume them at once (a write stream would queue the
+ * whole JSON in memory). Measured against `v8.writeHeapSnapshot()` on a 47 MB heap (87 MB file,
+ * Node 20, 2 cores): 5.3 s and 782 MB peak RSS here, 6.0 s and 799 MB there — the peak is V8's own
+ * snapshot graph either way, and the inspector route also lets us prime line ends on the same
+ * session.
  *
  * Seconds per 100 MB of heap: call it only for a confirmed leak.
  */
-export async function writeHeapSnapshot(path: string): Promise<CapturedSnapshot> {
+export async function captureHeapSnapshot(
+  onChunk: (chunk: string) => void,
+  { numericValues = true }: CaptureOptions = {},
+): Promise<void> {
   if (NEEDS_LINE_ENDS_PRIMING) {
     // Enabling the debugger computes every script's line ends once; without it, a process that
     // loaded a big script (TypeScript's compiler) spends minutes in Script::GetPositionInfo.
     postSync('Debugger.enable')
     postSync('Debugger.disable')
   }
-  fullGc()
+  const listener = (message: { params: { chunk: string } }): void => onChunk(message.params.chunk)
+  const session = inspectorSession()
+  session.on('HeapProfiler.addHeapSnapshotChunk', listener)
+  try {
+    // Node 20 and 22 answer an in-process session at once; Node 24 inside a test worker (Vitest 5)
+    // answers later, so wait for it — the few bytes of the pending call are a group under 1 KB,
+    // which reports do not list.
+    await post('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: numericValues })
+  } finally {
+    session.off('HeapProfiler.addHeapSnapshotChunk', listener)
+  }
+}
+
+/** {@link captureHeapSnapshot} into a file, each chunk written as it arrives. */
+export async function writeHeapSnapshot(path: string): Promise<CapturedSnapshot> {
   const fd = openSync(path, 'w')
   let bytes = 0
-  const onChunk = (message: { params: { chunk: string } }): void => {
-    bytes += writeSync(fd, message.params.chunk)
-  }
-  const session = inspectorSession()
-  session.on('HeapProfiler.addHeapSnapshotChunk', onChunk)
   try {
-    // Small integers are not heap objects; captured as values, they give objects such as
-    // `{ id, name }` their full property list in group names. Node 20 and 22 answer an in-process
-    // session at once; Node 24 inside a test worker (Vitest 5) answers later, so wait for it — the
-    // few bytes of the pending call are a group under 1 KB, which reports do not list.
-    await post('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: true })
+    await captureHeapSnapshot((chunk) => {
+      bytes += writeSync(fd, chunk)
+    })
   } finally {
-    session.off('HeapProfiler.addHeapSnapshotChunk', onChunk)
     closeSync(fd)
   }
   return { path, bytes }

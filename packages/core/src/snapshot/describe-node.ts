@@ -1,5 +1,6 @@
 import { toPath } from '../stack.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
+import { retainers } from './retainers.js'
 
 /**
  * How nodes read to a person: what kind of object, what it holds, where a closure was written.
@@ -25,12 +26,12 @@ export function isInternal(s: HeapSnapshot, node: number): boolean {
 }
 
 function isStringPart(s: HeapSnapshot, node: number): boolean {
-  const start = s.firstRetainer[node]!
-  const end = s.firstRetainer[node + 1]!
+  const held = retainers(s)
+  const start = held.first[node]!
+  const end = held.first[node + 1]!
   if (start === end) return false
   for (let r = start; r < end; r++) {
-    const from = s.edgeSource[s.retainerEdge[r]!]!
-    const type = s.nodeType(from)
+    const type = s.nodeType(held.node[r]!)
     if (type !== 'concatenated string' && type !== 'sliced string') return false
   }
   return true
@@ -103,13 +104,30 @@ export function collectionEntries(s: HeapSnapshot, node: number): CollectionEntr
   const stride = s.nodeName(node) === 'Map' ? 3 : 2
   const firstEntry = firstEntrySlot(s.selfSize(table), stride)
   if (firstEntry === undefined) return undefined
-  const entries = new Set<number>()
-  for (let e = s.firstEdge[table]!; e < s.firstEdge[table + 1]!; e++) {
-    const slot = Number(s.edgeName(e))
-    if (Number.isInteger(slot) && slot >= firstEntry && s.nodeName(s.edgeTarget(e)) !== 'system / Oddball')
-      entries.add(Math.floor((slot - firstEntry) / stride))
+  const slotOf = (e: number): number => {
+    const slot = s.edgeIndex(e)
+    return slot >= firstEntry ? slot : -1
   }
-  return { count: entries.size, firstEntry, stride }
+  let lastSlot = firstEntry
+  for (let e = s.firstEdge[table]!; e < s.firstEdge[table + 1]!; e++) lastSlot = Math.max(lastSlot, slotOf(e))
+  // One flag per entry up to the last one used (a Set of them costs more than the rest of the walk).
+  const seen = new Uint8Array(Math.floor((lastSlot - firstEntry) / stride) + 1)
+  let count = 0
+  for (let e = s.firstEdge[table]!; e < s.firstEdge[table + 1]!; e++) {
+    const slot = slotOf(e)
+    if (slot < 0 || isOddball(s, s.edgeTarget(e))) continue
+    const entry = Math.floor((slot - firstEntry) / stride)
+    if (seen[entry]) continue
+    seen[entry] = 1
+    count++
+  }
+  return { count, firstEntry, stride }
+}
+
+/** `undefined`, `null`, `true`, `false`, the hole: V8 writes them as hidden `system / Oddball` nodes. */
+function isOddball(s: HeapSnapshot, node: number): boolean {
+  // The type first: decoding the name of each of a big Map's keys and values is what costs here.
+  return s.nodeType(node) === 'hidden' && s.nodeName(node) === 'system / Oddball'
 }
 
 function firstEntrySlot(selfSize: number, stride: number): number | undefined {

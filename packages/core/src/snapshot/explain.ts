@@ -1,14 +1,16 @@
 import { fork } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
-import { packageRoot, parseStack } from '../stack.js'
 import { diffSnapshots } from './diff.js'
+import { builtEntry } from './entry-file.js'
 import { SnapshotError, type SnapshotErrorCode } from './errors.js'
 import { foldCycle, foldPath, type FoldedStep } from './fold.js'
 import { formatGroups, formatRetainerPath, formatSteps } from './format-retainers.js'
 import { objectPath, type ObjectPath } from './object-path.js'
+import type { HeapSnapshot } from './heap-snapshot.js'
+import { ObjectIds } from './object-ids.js'
 import { parseHeapSnapshot } from './parse.js'
+import type { ReadIdsReply } from './read-ids-thread.js'
 import { cycleThrough, pathFromRoot, shortestPaths } from './paths.js'
 import { childHeapLimitMb, whereToParse, type ParseLocation } from './where-to-parse.js'
 
@@ -82,20 +84,51 @@ async function fileSize(path: string): Promise<number> {
 
 /** The whole analysis in the calling process (also what the child process runs). */
 export async function explainHere(options: ExplainOptions): Promise<Omit<Explanation, 'parsedIn'>> {
-  const maxGroups = options.maxGroups ?? 10
-  const maxPaths = options.maxPaths ?? 3
   const [beforeBytes, afterBytes] = await Promise.all([fileSize(options.before), fileSize(options.after)])
-  const report = options.onProgress
-  const after = await parseHeapSnapshot(options.after, {
-    onProgress: report && ((read) => report(read, afterBytes + beforeBytes)),
+  const total = afterBytes + beforeBytes
+  const read = { before: 0, after: 0 }
+  const report =
+    options.onProgress &&
+    ((file: keyof typeof read) => (bytes: number) => {
+      read[file] = bytes
+      options.onProgress!(read.before + read.after, total)
+    })
+  // Of `before`, the diff needs only ids, types and names (its edges are never stored), read on a
+  // thread of its own while this one reads `after`.
+  const [before, after] = await Promise.all([
+    readObjectIdsOnThread(options.before, report?.('before')),
+    parseHeapSnapshot(options.after, { onProgress: report?.('after') }),
+  ])
+  return explainDiff(before, after, options)
+}
+
+/** {@link parseObjectIds} on a worker thread (read-ids-thread.ts). */
+function readObjectIdsOnThread(path: string, onProgress?: (bytesRead: number) => void): Promise<ObjectIds> {
+  const worker = new Worker(builtEntry('read-ids-thread.js'), {
+    workerData: { path, reportProgress: onProgress !== undefined },
   })
-  // `before` is only needed for the diff: parsed in a call of its own, it can be collected before the paths.
-  const { groups, isNew } = diffSnapshots(
-    await parseHeapSnapshot(options.before, {
-      onProgress: report && ((read) => report(afterBytes + read, afterBytes + beforeBytes)),
-    }),
-    after,
-  )
+  return new Promise<ObjectIds>((resolve, reject) => {
+    worker.on('message', (reply: ReadIdsReply) => {
+      if (reply.progress) return onProgress?.(reply.progress[0])
+      if (reply.ids) resolve(new ObjectIds(reply.ids.table, reply.ids.maxStableId))
+      else if (reply.error?.code)
+        reject(new SnapshotError(reply.error.code, reply.error.message.replace(/^leakproof: /, '')))
+      else reject(new Error(reply.error?.message))
+    })
+    worker.once('error', reject)
+    worker.once('exit', () => reject(new Error(`leakproof: the thread reading ${path} exited before answering`)))
+  })
+}
+
+export type DiffOptions = Pick<ExplainOptions, 'root' | 'maxGroups' | 'maxPaths'>
+
+/** The analysis of two parsed snapshots, wherever they were parsed (from files, or streamed from a capture). */
+export function explainDiff(
+  before: ObjectIds,
+  after: HeapSnapshot,
+  { root, maxGroups = 10, maxPaths = 3 }: DiffOptions,
+): Omit<Explanation, 'parsedIn'> {
+  const { groups, isNew } = diffSnapshots(before, after)
   const { distance } = shortestPaths(after)
   const paths: Explanation['paths'] = []
   // Strings and numbers are what objects hold, not what holds them: the path of an object group
@@ -124,7 +157,7 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
     count: 0,
     selfSize: 0,
   })
-  const text = formatExplanation(listed, paths, options.root)
+  const text = formatExplanation(listed, paths, root)
   return { schemaVersion: 1, groups: listed, total, paths, text }
 }
 
@@ -185,11 +218,19 @@ export async function explainObjects(options: ObjectsOptions): Promise<ObjectsEx
 }
 
 export async function explainObjectsHere(options: ObjectsOptions): Promise<Omit<ObjectsExplanation, 'parsedIn'>> {
-  const snapshot = await parseHeapSnapshot(options.snapshot)
-  const objects = options.ids.map((id) => objectPath(snapshot, id))
+  return explainObjectsIn(await parseHeapSnapshot(options.snapshot), options.ids, options.root)
+}
+
+/** What holds each object of `ids` in a parsed snapshot. */
+export function explainObjectsIn(
+  snapshot: HeapSnapshot,
+  ids: number[],
+  root: string,
+): Omit<ObjectsExplanation, 'parsedIn'> {
+  const objects = ids.map((id) => objectPath(snapshot, id))
   const texts = objects.map((o) =>
     'path' in o
-      ? formatRetainerPath(o.path, options.root)
+      ? formatRetainerPath(o.path, root)
       : `  retained by: @${o.id} is ${o.missing === 'no such object' ? 'not in the snapshot' : 'held by weak references only'}`,
   )
   return { objects, texts }
@@ -221,7 +262,7 @@ async function inChild<T>(
   bytes: number,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
 ): Promise<T> {
-  const child = fork(childEntry(), [], {
+  const child = fork(builtEntry('explain-child.js'), [], {
     execArgv: [`--max-old-space-size=${childHeapLimitMb(bytes)}`],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
@@ -245,19 +286,4 @@ async function inChild<T>(
     throw code ? new SnapshotError(code, message.replace(/^leakproof: /, '')) : new Error(message)
   }
   return reply.result as T
-}
-
-/**
- * The child's entry file beside this module. This package is also compiled to CommonJS, where
- * `import.meta` does not exist, so the module finds its own file from a stack frame. Run from
- * TypeScript sources (Vitest), it is the built ESM copy.
- */
-function childEntry(): string {
-  const here = parseStack(new Error().stack)[0]?.file ?? ''
-  const entry = here.endsWith('.ts')
-    ? join(packageRoot(here), 'dist', 'esm', 'snapshot', 'explain-child.js')
-    : join(here, '..', 'explain-child.js')
-  if (!existsSync(entry))
-    throw new Error(`leakproof: ${entry} is missing; build @leakproof/core (npm run build -w @leakproof/core).`)
-  return entry
 }

@@ -1,6 +1,7 @@
 import { closurePosition, collectionEntries, describeNode, isInternal } from './describe-node.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
 import type { PathHop } from './paths.js'
+import { retainers } from './retainers.js'
 import { ownerOf } from '../stack.js'
 import { blockVariableName } from './block-variables.js'
 
@@ -81,7 +82,7 @@ function edgeLabel(s: HeapSnapshot, holder: number, edges: number[], file: strin
   const last = edges[edges.length - 1]!
   const type = s.edgeType(last)
   const name = s.edgeName(last)
-  const source = s.edgeSource[last]!
+  const source = s.edgeSource(last)
   if (type === 'hidden' && s.nodeName(source) === 'system / Context') {
     const variable = blockVariableName(s, source, last, file)
     if (variable) return variable
@@ -144,8 +145,9 @@ function closureFile(s: HeapSnapshot, node: number | undefined): string | undefi
 }
 
 function closureRetaining(s: HeapSnapshot, context: number): number | undefined {
-  for (let r = s.firstRetainer[context]!; r < s.firstRetainer[context + 1]!; r++) {
-    const from = s.edgeSource[s.retainerEdge[r]!]!
+  const held = retainers(s)
+  for (let r = held.first[context]!; r < held.first[context + 1]!; r++) {
+    const from = held.node[r]!
     if (s.nodeType(from) === 'closure') return from
   }
   return undefined

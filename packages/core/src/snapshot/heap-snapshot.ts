@@ -1,20 +1,32 @@
-import { SnapshotError } from './errors.js'
+import { hashId } from './object-ids.js'
+import type { StringTable } from './string-table.js'
 
 /** A negative number in `locations` (Node 24 writes -1 where V8 does not know a position), as stored. */
 export const UNKNOWN = 0xffffffff
 
 /**
- * What the parser hands over: V8's flat arrays as they are in the file, plus the meta that says
- * how to read them. Field offsets and type names come from `meta`, never from constants: V8 has
- * added fields (`detachedness`) and types (`object shape`) between versions.
+ * What the parser hands over: V8's flat arrays split into columns, in the smallest types that hold
+ * them (a byte for node and edge types), edge targets as node ordinals, the first edge of each
+ * node, and the strings still as bytes. Field offsets and type names came from `meta`, never from
+ * constants: V8 has added fields (`detachedness`) and types (`object shape`) between versions.
  */
 export interface RawSnapshot {
   meta: SnapshotMeta
-  /** `snapshot.root_index` when the file has it (a node array offset), else 0. */
-  rootOffset: number
-  nodes: Uint32Array
-  edges: Uint32Array
-  strings: string[]
+  /** `snapshot.root_index` when the file has it, as a node ordinal, else 0. */
+  rootNode: number
+  nodeType: Uint8Array
+  /** String index of each node's name. */
+  nodeName: Uint32Array
+  nodeId: Uint32Array
+  selfSize: Uint32Array
+  /** `firstEdge[n]..firstEdge[n+1]` are node n's outgoing edge ordinals (length nodeCount + 1). */
+  firstEdge: Uint32Array
+  edgeType: Uint8Array
+  /** A string index, or an element/hidden index for those edge types. */
+  edgeName: Uint32Array
+  /** Target node ordinal of each edge. */
+  edgeTo: Uint32Array
+  strings: StringTable
   /** Flat `locations` (object_index, script_id, line, column per `meta.location_fields`); empty when absent. */
   locations: Uint32Array
 }
@@ -36,134 +48,118 @@ export interface ScriptLocation {
 
 /**
  * A read-only heap graph over typed arrays. Nodes and edges are addressed by ordinal (0..count-1),
- * not by V8's array offsets, so callers never multiply by field counts. The indexes built here
- * (first edge per node, retainers, id lookup) are what every analysis needs; analyses keep their
- * own results in side arrays indexed by ordinal.
+ * not by V8's array offsets, so callers never multiply by field counts. Retainers (retainers.ts),
+ * paths, dominators and the edge mask are built by the analyses that need them, in side arrays
+ * indexed by ordinal; the id lookup is built on the first {@link nodeOfId}.
  */
 export class HeapSnapshot {
   readonly nodeCount: number
   readonly edgeCount: number
   readonly rootNode: number
-  readonly strings: readonly string[]
+  readonly strings: StringTable
   /** Node type names in V8's order (`hidden`, `array`, `string`, `object`, …). */
   readonly nodeTypes: readonly string[]
   readonly edgeTypes: readonly string[]
   /** `firstEdge[n]..firstEdge[n+1]` are node n's outgoing edge ordinals. */
   readonly firstEdge: Uint32Array
-  /** `retainerEdge[firstRetainer[n]..firstRetainer[n+1]]` are the edges pointing at node n. */
-  readonly firstRetainer: Uint32Array
-  readonly retainerEdge: Uint32Array
-  /** The node each edge starts from (the inverse of `firstEdge`). */
-  readonly edgeSource: Uint32Array
 
-  private readonly nodes: Uint32Array
-  private readonly edges: Uint32Array
-  private readonly nodeFieldCount: number
-  private readonly edgeFieldCount: number
-  private readonly typeOffset: number
-  private readonly nameOffset: number
-  private readonly idOffset: number
-  private readonly selfSizeOffset: number
-  private readonly edgeTypeOffset: number
-  private readonly edgeNameOffset: number
-  private readonly edgeToOffset: number
+  private readonly types: Uint8Array
+  private readonly names: Uint32Array
+  private readonly ids: Uint32Array
+  private readonly selfSizes: Uint32Array
+  private readonly edgeTypeIndexes: Uint8Array
+  private readonly edgeNames: Uint32Array
+  private readonly edgeTargets: Uint32Array
   /** Edge types whose `name_or_index` is a number, not a string index. */
   private readonly indexEdgeTypes: Uint8Array
-  private readonly idTable: Uint32Array
-  private readonly locationOf: Map<number, ScriptLocation>
+  private idTable: Uint32Array | undefined
+  private nameHashes: Uint32Array | undefined
+  private locations: Locations | undefined
+  private readonly rawLocations: { flat: Uint32Array; fields: string[] | undefined; nodeFieldCount: number }
 
   constructor(raw: RawSnapshot) {
     const { meta } = raw
-    const field = (fields: string[], name: string, what: string): number => {
-      const at = fields.indexOf(name)
-      if (at < 0)
-        throw new SnapshotError(
-          'LEAKPROOF_SNAPSHOT_INVALID',
-          `heap snapshot meta has no ${what} field "${name}"; this V8 version writes a layout leakproof does not know.`,
-        )
-      return at
-    }
-    this.nodes = raw.nodes
-    this.edges = raw.edges
+    this.types = raw.nodeType
+    this.names = raw.nodeName
+    this.ids = raw.nodeId
+    this.selfSizes = raw.selfSize
+    this.firstEdge = raw.firstEdge
+    this.edgeTypeIndexes = raw.edgeType
+    this.edgeNames = raw.edgeName
+    this.edgeTargets = raw.edgeTo
     this.strings = raw.strings
-    this.nodeFieldCount = meta.node_fields.length
-    this.edgeFieldCount = meta.edge_fields.length
-    this.typeOffset = field(meta.node_fields, 'type', 'node')
-    this.nameOffset = field(meta.node_fields, 'name', 'node')
-    this.idOffset = field(meta.node_fields, 'id', 'node')
-    this.selfSizeOffset = field(meta.node_fields, 'self_size', 'node')
-    const edgeCountOffset = field(meta.node_fields, 'edge_count', 'node')
-    this.edgeTypeOffset = field(meta.edge_fields, 'type', 'edge')
-    this.edgeNameOffset = field(meta.edge_fields, 'name_or_index', 'edge')
-    this.edgeToOffset = field(meta.edge_fields, 'to_node', 'edge')
     this.nodeTypes = meta.node_types[0]
     this.edgeTypes = meta.edge_types[0]
-    this.indexEdgeTypes = new Uint8Array(this.edgeTypes.length)
+    this.indexEdgeTypes = new Uint8Array(256)
     for (const name of ['element', 'hidden']) {
       const t = this.edgeTypes.indexOf(name)
       if (t >= 0) this.indexEdgeTypes[t] = 1
     }
-    this.nodeCount = raw.nodes.length / this.nodeFieldCount
-    this.edgeCount = raw.edges.length / this.edgeFieldCount
-    this.rootNode = raw.rootOffset / this.nodeFieldCount
-
-    this.firstEdge = new Uint32Array(this.nodeCount + 1)
-    this.edgeSource = new Uint32Array(this.edgeCount)
-    let edge = 0
-    for (let n = 0; n < this.nodeCount; n++) {
-      this.firstEdge[n] = edge
-      const end = edge + raw.nodes[n * this.nodeFieldCount + edgeCountOffset]!
-      this.edgeSource.fill(n, edge, end)
-      edge = end
-    }
-    if (edge !== this.edgeCount) {
-      throw new SnapshotError(
-        'LEAKPROOF_SNAPSHOT_INVALID',
-        `heap snapshot nodes declare ${edge} edges but the file has ${this.edgeCount}; the file is truncated or corrupt.`,
-      )
-    }
-    this.firstEdge[this.nodeCount] = edge
-
-    // Retainers: count per target, prefix sums, then fill (a counting sort of edges by target).
-    this.firstRetainer = new Uint32Array(this.nodeCount + 1)
-    for (let e = 0; e < this.edgeCount; e++) this.firstRetainer[this.edgeTarget(e) + 1]!++
-    for (let n = 0; n < this.nodeCount; n++) this.firstRetainer[n + 1]! += this.firstRetainer[n]!
-    this.retainerEdge = new Uint32Array(this.edgeCount)
-    const fill = this.firstRetainer.slice(0, this.nodeCount)
-    for (let e = 0; e < this.edgeCount; e++) this.retainerEdge[fill[this.edgeTarget(e)]!++] = e
-
-    this.idTable = buildIdTable(this.nodes, this.nodeFieldCount, this.idOffset, this.nodeCount)
-    this.locationOf = readLocations(raw.locations, meta.location_fields, this.nodeFieldCount)
+    this.nodeCount = raw.nodeId.length
+    this.edgeCount = raw.edgeTo.length
+    this.rootNode = raw.rootNode
+    this.rawLocations = { flat: raw.locations, fields: meta.location_fields, nodeFieldCount: meta.node_fields.length }
   }
 
   nodeTypeIndex(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.typeOffset]!
+    return this.types[node]!
   }
   nodeType(node: number): string {
-    return this.nodeTypes[this.nodeTypeIndex(node)] ?? 'unknown'
+    return this.nodeTypes[this.types[node]!] ?? 'unknown'
   }
   nodeName(node: number): string {
-    return this.strings[this.nodes[node * this.nodeFieldCount + this.nameOffset]!] ?? ''
+    return this.strings.get(this.names[node]!)
+  }
+  /** The index of the node's name in {@link strings}. */
+  nodeNameIndex(node: number): number {
+    return this.names[node]!
+  }
+  /** A hash of the node's name as the file spells it, comparable across snapshots of one process. */
+  nodeNameHash(node: number): number {
+    this.nameHashes ??= this.strings.hashes()
+    return this.nameHashes[this.names[node]!] ?? 0
   }
   nodeId(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.idOffset]!
+    return this.ids[node]!
   }
   selfSize(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.selfSizeOffset]!
+    return this.selfSizes[node]!
   }
   edgeTypeIndex(edge: number): number {
-    return this.edges[edge * this.edgeFieldCount + this.edgeTypeOffset]!
+    return this.edgeTypeIndexes[edge]!
   }
   edgeType(edge: number): string {
-    return this.edgeTypes[this.edgeTypeIndex(edge)] ?? 'unknown'
+    return this.edgeTypes[this.edgeTypeIndexes[edge]!] ?? 'unknown'
   }
   /** A property, variable or internal field name, or an element index. */
   edgeName(edge: number): string | number {
-    const raw = this.edges[edge * this.edgeFieldCount + this.edgeNameOffset]!
-    return this.indexEdgeTypes[this.edgeTypeIndex(edge)] ? raw : (this.strings[raw] ?? '')
+    const raw = this.edgeNames[edge]!
+    return this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] ? raw : this.strings.get(raw)
+  }
+  /** The edge's element index, or its name when that is a decimal integer (`"12"`); else -1. No string is decoded. */
+  edgeIndex(edge: number): number {
+    const raw = this.edgeNames[edge]!
+    return this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] ? raw : this.strings.integerAt(raw)
+  }
+  /** Whether the edge's name is a string containing `text` (ASCII), without decoding it. */
+  edgeNameIncludes(edge: number, text: string): boolean {
+    return !this.indexEdgeTypes[this.edgeTypeIndexes[edge]!] && this.strings.includes(this.edgeNames[edge]!, text)
   }
   edgeTarget(edge: number): number {
-    return this.edges[edge * this.edgeFieldCount + this.edgeToOffset]! / this.nodeFieldCount
+    return this.edgeTargets[edge]!
+  }
+  /** The node `edge` starts from: a binary search of {@link firstEdge} (no array of 4 bytes per edge for it). */
+  edgeSource(edge: number): number {
+    const first = this.firstEdge
+    let low = 0
+    let high = this.nodeCount - 1
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1
+      if (first[mid]! <= edge) low = mid
+      else high = mid - 1
+    }
+    // Nodes without edges share their firstEdge with the next one: the last such node is the owner.
+    return low
   }
   /** The first outgoing edge of `node` named `name`, or -1. */
   findEdge(node: number, name: string): number {
@@ -172,59 +168,87 @@ export class HeapSnapshot {
   }
   /** The node with V8 object id `id`, or -1 when this snapshot has none. */
   nodeOfId(id: number): number {
-    const table = this.idTable
+    const table = (this.idTable ??= buildIdTable(this.ids))
     const mask = table.length - 1
     for (let slot = hashId(id) & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot]!
       if (entry === 0) return -1
-      if (this.nodeId(entry - 1) === id) return entry - 1
+      if (this.ids[entry - 1] === id) return entry - 1
     }
   }
   /** Where a closure's function was defined, when V8 recorded it. */
   location(node: number): ScriptLocation | undefined {
-    return this.locationOf.get(node)
+    // Indexed on first use: most analyses ask for a handful of closures, some for none.
+    const { flat, fields, nodeFieldCount } = this.rawLocations
+    this.locations ??= new Locations(flat, fields, nodeFieldCount)
+    return this.locations.of(node)
   }
 }
 
 /**
- * Open addressing over a power-of-two table holding node ordinal + 1 (0 = empty): 8 bytes per node
- * at load factor ≤ 0.5, where a `Map<number, number>` costs about 10× that on a multi-million-node
- * snapshot.
+ * Open addressing over a power-of-two table holding node ordinal + 1 (0 = empty): 6–11 bytes per
+ * node at load factor 0.35–0.7, where a `Map<number, number>` costs about 10× that on a
+ * multi-million-node snapshot. (Retainer paths ask it for WeakMap tables, so the graph of every
+ * diff builds it: at load ≤ 0.5 it took 67 MB on a 4.3 M-node snapshot.)
  */
-function buildIdTable(nodes: Uint32Array, fieldCount: number, idOffset: number, count: number): Uint32Array {
+function buildIdTable(ids: Uint32Array): Uint32Array {
   let size = 1
-  while (size < count * 2) size *= 2
+  while (size * 0.7 < ids.length) size *= 2
   const table = new Uint32Array(size)
   const mask = size - 1
-  for (let n = 0; n < count; n++) {
-    let slot = hashId(nodes[n * fieldCount + idOffset]!) & mask
+  for (let n = 0; n < ids.length; n++) {
+    let slot = hashId(ids[n]!) & mask
     while (table[slot] !== 0) slot = (slot + 1) & mask
     table[slot] = n + 1
   }
   return table
 }
 
-/** V8 ids step by 2 (odd for heap objects): mix the bits so neighbours spread over the table. */
-function hashId(id: number): number {
-  return Math.imul(id ^ (id >>> 16), 0x45d9f3b) >>> 0
-}
+/**
+ * Closure positions by node, over the flat `locations` array: V8 writes them in node order, so a
+ * binary search finds a node's row without an object per closure.
+ */
+class Locations {
+  private readonly rows: Uint32Array
+  private readonly nodes: Uint32Array
+  private readonly fields: number[]
+  private readonly width: number
 
-function readLocations(
-  flat: Uint32Array,
-  fields: string[] | undefined,
-  nodeFieldCount: number,
-): Map<number, ScriptLocation> {
-  const byNode = new Map<number, ScriptLocation>()
-  if (!fields || flat.length === 0) return byNode
-  const [object, script, line, column] = ['object_index', 'script_id', 'line', 'column'].map((f) => fields.indexOf(f))
-  if (object! < 0 || script! < 0 || line! < 0 || column! < 0) return byNode
-  for (let i = 0; i < flat.length; i += fields.length) {
-    if ([object!, script!, line!, column!].some((f) => flat[i + f] === UNKNOWN)) continue
-    byNode.set(flat[i + object!]! / nodeFieldCount, {
-      scriptId: flat[i + script!]!,
-      line: flat[i + line!]!,
-      column: flat[i + column!]!,
-    })
+  constructor(flat: Uint32Array, fields: string[] | undefined, nodeFieldCount: number) {
+    const at = ['object_index', 'script_id', 'line', 'column'].map((f) => fields?.indexOf(f) ?? -1)
+    const usable = fields !== undefined && flat.length > 0 && at.every((i) => i >= 0)
+    this.width = usable ? fields.length : 1
+    this.fields = at
+    const count = usable ? Math.floor(flat.length / this.width) : 0
+    const nodes = new Uint32Array(count)
+    for (let r = 0; r < count; r++) nodes[r] = flat[r * this.width + at[0]!]! / nodeFieldCount
+    let sorted = true
+    for (let r = 1; r < count && sorted; r++) sorted = nodes[r - 1]! <= nodes[r]!
+    if (sorted) {
+      this.nodes = nodes
+      this.rows = flat
+    } else {
+      // Not seen from any V8 so far; sorted once here so that lookups stay a binary search.
+      const order = Array.from({ length: count }, (_, r) => r).sort((a, b) => nodes[a]! - nodes[b]!)
+      this.nodes = Uint32Array.from(order, (r) => nodes[r]!)
+      this.rows = new Uint32Array(count * this.width)
+      order.forEach((r, i) => this.rows.set(flat.subarray(r * this.width, (r + 1) * this.width), i * this.width))
+    }
   }
-  return byNode
+
+  of(node: number): ScriptLocation | undefined {
+    const nodes = this.nodes
+    let low = 0
+    let high = nodes.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (nodes[mid]! < node) low = mid + 1
+      else high = mid
+    }
+    if (low >= nodes.length || nodes[low] !== node) return undefined
+    const row = low * this.width
+    const [, script, line, column] = this.fields.map((f) => this.rows[row + f]!)
+    if (script === UNKNOWN || line === UNKNOWN || column === UNKNOWN) return undefined
+    return { scriptId: script!, line: line!, column: column! }
+  }
 }

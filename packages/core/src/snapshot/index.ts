@@ -13,11 +13,17 @@
  *   e.groups  // [{ name: 'Object {requestId, name, tags}', count, selfSize, retainedSize }]
  *   e.paths   // per top group: { group, id (V8 object id), distance, steps: FoldedStep[], cycle? }
  *
- * - `writeHeapSnapshot(path): Promise<{ path, bytes }>` — full GC, then streamed to disk.
+ * A test worker does not write files: the detector captures straight into a parser on a worker
+ * thread (streamed-analysis.ts), and files only when `keepSnapshots` asks for them.
+ *
+ * - `writeHeapSnapshot(path): Promise<{ path, bytes }>` — streamed to disk as V8 writes it;
+ *   `captureHeapSnapshot(onChunk)` hands the chunks to any consumer (a `SnapshotParser`).
  * - `explainLeak(options): Promise<Explanation>` — parses in-process or in a child process
  *   (`whereToParse`), so a worker with a 200 MB heap can explain itself. Plain JSON result.
  *   `onProgress(bytesRead, totalBytes)` sees both files being read, from either process.
- * - `parseHeapSnapshot(path, { onProgress }): Promise<HeapSnapshot>` — streaming, typed arrays.
+ * - `parseHeapSnapshot(path, { onProgress }): Promise<HeapSnapshot>` — streaming, compact typed
+ *   columns, strings decoded when asked; `parseObjectIds(path)` reads only what the "before" of a
+ *   diff needs; `new SnapshotParser(source, mode)` takes the bytes in chunks from anywhere.
  * - `diffSnapshots(before, after)`, `dominators(snapshot)`, `pathFromRoot`, `foldPath`,
  *   `formatRetainerPath`, `formatGroups` — the pieces, for the CLI's `diff` and `inspect`.
  *
@@ -25,8 +31,16 @@
  * LEAKPROOF_SNAPSHOT_INVALID (not a heap snapshot, or truncated), LEAKPROOF_SNAPSHOT_MISMATCH
  * (the two snapshots are not of one process, or are swapped).
  */
-export { heapObjectId, writeHeapSnapshot, type CapturedSnapshot } from './capture.js'
-export { parseHeapSnapshot, type ParseOptions } from './parse.js'
+export {
+  captureHeapSnapshot,
+  heapObjectId,
+  writeHeapSnapshot,
+  type CaptureOptions,
+  type CapturedSnapshot,
+} from './capture.js'
+export { parseHeapSnapshot, parseObjectIds, SnapshotParser, type ParseMode, type ParseOptions } from './parse.js'
+export { ObjectIds } from './object-ids.js'
+export { StringTable } from './string-table.js'
 export { HeapSnapshot, type ScriptLocation } from './heap-snapshot.js'
 export { dominators, type Dominators } from './dominators.js'
 export { diffSnapshots, assertSameIsolate, type ObjectGroup, type SnapshotDiff } from './diff.js'

@@ -11,16 +11,16 @@ export interface ParseDecision {
 
 /**
  * Memory the engine needs per byte of snapshot file (before + after summed), measured on Node 20
- * with `node bench/snapshot-crosscheck.mjs 300000` (a 202 MB "after" and a 181 MB "before"
- * snapshot): 254 MB of JS heap and 508 MB of typed arrays once both were parsed, diffed, dominated
- * and path-searched, 865 MB peak RSS for the whole process.
- * - typed arrays (nodes, edges, indexes, dominator and BFS side arrays) live outside the JS heap:
- *   1.33 bytes per file byte;
- * - the strings array, closure locations and per-group member lists live on the JS heap: 0.66.
+ * with explainLeak in-process on the pair `node bench/snapshot-crosscheck.mjs 300000` makes (a
+ * 202 MB "after" and a 103 MB "before"): 269 MB of typed arrays and 45 MB of JS heap once the
+ * diff, dominators and paths were done, 401 MB peak RSS for the whole process.
+ * - typed arrays (the after's columns and raw strings, its indexes, dominator and BFS side arrays,
+ *   the before's id table) live outside the JS heap: 0.88 bytes per file byte;
+ * - the JS heap holds only the groups' member lists and the decoded names: 0.15.
  * Rounded up below.
  */
-const EXTERNAL_PER_FILE_BYTE = 1.4
-const HEAP_PER_FILE_BYTE = 0.7
+const EXTERNAL_PER_FILE_BYTE = 1.0
+const HEAP_PER_FILE_BYTE = 0.2
 
 /**
  * Share of the free heap (heap_size_limit − used) and of the machine's free memory the engine may

@@ -82,10 +82,11 @@ export class LeakproofReporter implements Reporter {
         baseline: this.options.baseline,
         out: process.stdout,
         env: process.env,
-        // Vitest adds it by itself when GITHUB_ACTIONS is set and no reporter was asked for.
-        frameworkAnnotatesTests: (this.vitest.config.reporters as unknown[]).some(
-          (r) => r === 'github-actions' || (Array.isArray(r) && r[0] === 'github-actions'),
-        ),
+        // Vitest's github-actions reporter (on by itself when GITHUB_ACTIONS is set and no reporter
+        // was asked for) annotates an error at its stack's nearest frame in the project, and a
+        // LeakError has none here (Vitest would source-map a frame in it once more): leakproof
+        // annotates each leaking test itself. Other failures keep Vitest's annotations.
+        frameworkAnnotatesTests: false,
       },
     )
   }

@@ -3,7 +3,6 @@
  * Vitest's hooks onto the engine's windows and fails tests with the engine's verdict; it judges
  * nothing itself.
  */
-import { relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { aroundAll, aroundEach, inject, TestRunner, type TaskMeta, type TestContext } from 'vitest'
 import type { Verdict } from '@leakproof/core'
@@ -183,7 +182,7 @@ aroundAll(async (runSuite) => {
     fileTask.meta.leakproofFile = file
     fileTask.meta.leakproofHeap = {
       worker: workerName,
-      point: heapAtFileEnd(relative(root, fileTask.filepath).split(sep).join('/')),
+      point: heapAtFileEnd(root, fileTask.filepath),
     }
   }
   // The engine and the worker outlive this file: nothing of the file's may stay with them.
