@@ -16,6 +16,7 @@
  *   behind), then what the file as a whole left.
  */
 import type { Detector, Judged, Rerun } from './detector.js'
+import type { FileVerdict } from './environment-verdicts.js'
 import { LeakError } from './errors.js'
 import type { SourceLocation, Verdict } from './findings.js'
 import { formatVerdict, leakLocation } from './format.js'
@@ -97,11 +98,12 @@ export class FileCheck<T> {
   }
 
   /**
-   * After the file's teardown, with the global its tests ran against: the verdicts on earlier
-   * files of this worker whose whole environment is still alive (see environments.ts).
+   * After the file's teardown, with the global its tests ran against and the file's own verdict
+   * (from `endFile`): the verdicts on earlier files of this worker whose whole environment is still
+   * alive (see environments.ts).
    */
-  releaseEnvironment(global: object): Promise<Array<{ file: string; verdict: Verdict }>> {
-    return this.detector.releaseEnvironment(this.file, global)
+  releaseEnvironment(global: object, fileVerdict: Verdict): Promise<FileVerdict[]> {
+    return this.detector.releaseEnvironment(this.file, global, fileVerdict)
   }
 
   private testsOf(judged: Judged[]): Array<[T, Verdict]> {

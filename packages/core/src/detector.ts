@@ -4,11 +4,11 @@ import { resolveBudget, type ResolvedBudget } from './budget.js'
 import { describeFound } from './format.js'
 import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
-import { environmentFindings, environments } from './environments.js'
-import type { EnvironmentFinding, Finding, RetainedFinding, Verdict } from './findings.js'
+import { EnvironmentJudge, type FileVerdict } from './environment-verdicts.js'
+import { environments } from './environments.js'
+import { findingOrigins, type Finding, type RetainedFinding, type Verdict } from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { watchHeapFromHere } from './heap-timeline.js'
-import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
 import { liveAllocations, mark, release, rerunAllocations, startAllocationSampling } from './probes/allocations.js'
@@ -18,7 +18,7 @@ import { enableProbes, findingKey, type Found, type Probes } from './probes/prob
 import { snapshotGlobals, watchAssignments } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
-import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
+import { loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
 import {
@@ -30,8 +30,8 @@ import {
   retainedAcrossRuns,
   retainedOnOneRun,
   retainedThreshold,
-  stateOf,
 } from './rules.js'
+import { verdictOf } from './verdict.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
 export interface DetectorHost {
@@ -651,35 +651,26 @@ export class Detector {
   }
 
   private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
-    return this.verdictOf(this.relativeFile(window), window.info.fullName, found, notes)
-  }
-
-  private verdictOf(file: string, fullName: string, found: Finding[], notes: string[]): Verdict {
-    const { kept: findings, ignored } = applyIgnoreRules(found, this.options.ignore)
-    const verdict: Verdict = { state: stateOf(findings), findings, notes, ...(ignored.length > 0 && { ignored }) }
-    return againstBaseline(verdict, this.baseline.get(testId(file, fullName)), this.options.baselineTolerance)
+    return verdictOf(
+      found,
+      notes,
+      this.options,
+      this.baseline.get(testId(this.relativeFile(window), window.info.fullName)),
+    )
   }
 
   /**
    * After the file's teardown: hands its environment (`global`) to the worker's watcher and judges
-   * the earlier files' that must be gone by now (environments.ts). One verdict per finding, for the
-   * first file it names, as that file's after-all verdict.
+   * the earlier files' that must be gone by now (environments.ts). `verdict`, the file's own, says
+   * what it already failed for.
    */
-  async releaseEnvironment(file: string, global: object): Promise<Array<{ file: string; verdict: Verdict }>> {
-    if (this.options.kinds.environment === 'off' || !this.options.checkFiles) return []
-    const held = environments.release(file, global)
-    if (held.length === 0) return []
-    const place = this.options.explain
-      ? { root: this.host.root, keep: this.options.keepSnapshots, name: 'file environments' }
-      : undefined
-    const findings = await environmentFindings(held, place)
-    return this.withSeverity(findings).map((finding) => {
-      const first = (finding as EnvironmentFinding).files[0]!
-      return {
-        file: first,
-        verdict: this.verdictOf(relative(this.host.root, first).split(sep).join('/'), '', [finding], []),
-      }
-    })
+  releaseEnvironment(file: string, global: object, verdict: Verdict): Promise<FileVerdict[]> {
+    if (this.options.kinds.environment === 'off' || !this.options.checkFiles) return Promise.resolve([])
+    const failedFor = verdict.findings
+      .filter((f) => f.severity === 'error' && (f.kind === 'handle' || f.kind === 'listener'))
+      .flatMap(findingOrigins)
+    const judge = new EnvironmentJudge(this.options, this.host.root, this.baseline)
+    return judge.verdicts(environments.release(file, global, failedFor, judge))
   }
 }
 

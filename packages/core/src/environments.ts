@@ -7,31 +7,43 @@
  * and everything they reference.
  *
  * One watcher per worker (the engine is loaded once per worker): a host tells it when a file's
- * environment is released; it marks the environment's global with an object only that global holds
- * and keeps a weak reference to the mark. It judges at each release, on the full GCs that ran
- * since the last one (leakproof's own, or V8's: it never forces one for this), with
- * `environmentMustBeGone`.
+ * environment is released, and it keeps a weak reference to the file's global. It judges at each
+ * release, on the full GCs that ran since the last one, with `environmentMustBeGone`: V8's own,
+ * leakproof's (its judging GCs, and one when the heap grew enough since the last full GC:
+ * `environmentGcDue`, never one per file), and one at the end of the worker where the host can
+ * still report it (`finish`).
  */
+import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import v8 from 'node:v8'
+import type { EnvironmentJudge } from './environment-verdicts.js'
 import { explainAlive, type SnapshotPlace } from './explain-findings.js'
 import type { EnvironmentFinding, RetainedBy, SourceLocation } from './findings.js'
-import { environmentMustBeGone } from './rules.js'
+import { fullGc } from './gc.js'
+import { environmentGcDue, environmentMustBeGone, heldByOwnFailure } from './rules.js'
+import { locationText } from './format.js'
 import { formatRetainerPath } from './snapshot/format-retainers.js'
 import { mapPosition } from './sourcemap.js'
 import { ownerOf } from './stack.js'
-
-/** What the heap snapshot finds a released environment by: its global holds it, nothing else does. */
-class LeakproofEnvironmentMark {
-  constructor(readonly file: string) {}
-}
-
-const MARK = Symbol('leakproof.environment')
 
 interface Released {
   file: string
   /** Files are numbered in the order their environments were released. */
   number: number
-  mark: WeakRef<LeakproofEnvironmentMark>
+  /**
+   * The file's global object: what its environment's every function reaches (through its vm
+   * context), and what the heap snapshot finds it by. Not a mark stored on it: Vitest 5's vm pools
+   * delete a context's globals after its file, and the mark went while the context stayed.
+   */
+  global: WeakRef<object>
+  /** Where the handles and listeners the file already failed for were made (see `heldByOwnFailure`). */
+  failedFor: SourceLocation[]
+}
+
+/** A released environment that must be gone and is not, for `environmentFindings`. */
+export interface HeldEnvironment {
+  file: string
+  global: WeakRef<object>
+  failedFor: SourceLocation[]
 }
 
 /** Full GCs in V8's GC profiler's words (incremental marking steps and scavenges are not). */
@@ -39,6 +51,7 @@ const FULL_GC = 'MarkSweepCompact'
 
 interface GcStatistics {
   gcType: string
+  afterGC?: { heapStatistics?: { usedHeapSize?: number } }
 }
 
 class EnvironmentWatch {
@@ -48,27 +61,66 @@ class EnvironmentWatch {
   private fullGcAfter = -1
   /** The number of the latest release the last full GC ended after. */
   private lastFullGcEndedAfter = -1
+  /** Used heap right after the last full GC (or at the first release, before any). */
+  private liveAfterFullGc: number | undefined
   private profiler: v8.GCProfiler | undefined
   /** Set when the host was seen to give two files one global: nothing is per file there. */
   private shared = false
+  private readonly released = new WeakSet<object>()
+  /** The latest file's options, for the end of the worker (it holds no file's global). */
+  private judge: EnvironmentJudge | undefined
 
   /**
    * `file`'s environment is over (after its teardown): from now on it should be collected. Returns
    * the earlier files whose environments must be gone and are not, in the order they ran.
+   * `failedFor`: where the handles and listeners the file failed for were made.
    */
-  release(file: string, global: object): Array<{ file: string; mark: WeakRef<object> }> {
+  release(file: string, global: object, failedFor: SourceLocation[], judge: EnvironmentJudge): HeldEnvironment[] {
     this.observeGcs()
-    const held = this.held()
-    if (this.shared || MARK in global) {
+    this.judge = judge
+    if (this.shared || this.released.has(global)) {
       // Vitest 4.1's vm pools and `isolate: false` run a worker's files in one context.
       this.shared = true
       this.watching.length = 0
       return []
     }
-    const mark = new LeakproofEnvironmentMark(file)
-    Object.defineProperty(global, MARK, { value: mark, configurable: true })
-    this.watching.push({ file, number: this.releases++, mark: new WeakRef(mark) })
+    this.liveAfterFullGc ??= v8.getHeapStatistics().used_heap_size
+    const oldest = this.watching[0]?.number
+    const grown = v8.getHeapStatistics().used_heap_size - this.liveAfterFullGc
+    if (oldest !== undefined && environmentGcDue(oldest, this.releases - 1, grown, this.liveAfterFullGc))
+      this.collectNow(this.releases - 1)
+    const held = this.held()
+    this.released.add(global)
+    this.watching.push({ file, number: this.releases++, global: new WeakRef(global), failedFor })
     return held
+  }
+
+  /**
+   * The end of the worker, where the host can still report (Jest in band: the reporter, in this
+   * process, after the last file): nothing of the worker runs after it, so it counts as the file
+   * after the last one. One full GC judges every environment still watched.
+   */
+  async finish(): Promise<{ held: HeldEnvironment[]; judge?: EnvironmentJudge }> {
+    if (this.shared || this.watching.length === 0) return { held: [] }
+    // WeakRef targets stay alive until the end of the macrotask that read them.
+    await nextMacrotask()
+    this.observeGcs()
+    this.collectNow(this.releases)
+    return { held: this.held(), judge: this.judge }
+  }
+
+  /**
+   * Leakproof's own full GC, for this check: every release up to `after` came before it. (The GC
+   * is synchronous and runs twice: what marking had reached before it does not survive the second.)
+   */
+  private collectNow(after: number): void {
+    fullGc()
+    this.fullGcAfter = Math.max(this.fullGcAfter, after)
+    this.lastFullGcEndedAfter = after
+    this.liveAfterFullGc = v8.getHeapStatistics().used_heap_size
+    this.profiler?.stop()
+    this.profiler = new v8.GCProfiler()
+    this.profiler.start()
   }
 
   /**
@@ -87,17 +139,18 @@ class EnvironmentWatch {
       if (gc.gcType !== FULL_GC) continue
       this.fullGcAfter = Math.max(this.fullGcAfter, this.lastFullGcEndedAfter)
       this.lastFullGcEndedAfter = after
+      this.liveAfterFullGc = gc.afterGC?.heapStatistics?.usedHeapSize ?? this.liveAfterFullGc
     }
   }
 
-  private held(): Array<{ file: string; mark: WeakRef<object> }> {
+  private held(): HeldEnvironment[] {
     const held: Released[] = []
     for (let i = this.watching.length - 1; i >= 0; i--) {
       const r = this.watching[i]!
-      if (r.mark.deref() === undefined) this.watching.splice(i, 1)
+      if (r.global.deref() === undefined) this.watching.splice(i, 1)
       else if (environmentMustBeGone(r.number, this.fullGcAfter)) held.unshift(...this.watching.splice(i, 1))
     }
-    return held.map(({ file, mark }) => ({ file, mark }))
+    return held.map(({ file, global, failedFor }) => ({ file, global, failedFor }))
   }
 }
 
@@ -106,21 +159,24 @@ export const environments = new EnvironmentWatch()
 
 /**
  * Findings for environments that stayed alive: one heap snapshot for all of them, the path from a
- * GC root to each; files held by the same function are one finding.
+ * GC root to each; files held by the same function are one finding. A file already failed for the
+ * handle or listener that holds it gets a note instead (`heldByOwnFailure`): one cause, one failure.
  */
 export async function environmentFindings(
-  held: Array<{ file: string; mark: WeakRef<object> }>,
+  held: HeldEnvironment[],
   place: SnapshotPlace | undefined,
-): Promise<EnvironmentFinding[]> {
-  if (held.length === 0) return []
+  root: string,
+): Promise<{ findings: EnvironmentFinding[]; notes: Array<{ file: string; note: string }> }> {
+  if (held.length === 0) return { findings: [], notes: [] }
   const explained: Array<RetainedBy | undefined> = place
     ? await explainAlive(
         place,
-        held.map((h) => h.mark),
+        held.map((h) => h.global),
       )
     : held.map(() => undefined)
   const findings = new Map<string, EnvironmentFinding>()
-  held.forEach(({ file }, i) => {
+  const notes: Array<{ file: string; note: string }> = []
+  held.forEach(({ file, failedFor }, i) => {
     const explanation = explained[i]
     // Collected before the snapshot: whatever held it let go after all.
     if (place && !explanation) return
@@ -130,6 +186,13 @@ export async function environmentFindings(
     // test framework's own bookkeeping (a cache slot keyed by a core module that the next file to
     // use it takes over): no growth a user can act on.
     if (retainedBy && 'paths' in retainedBy && !createdAt) return
+    if (heldByOwnFailure(createdAt, failedFor)) {
+      notes.push({
+        file,
+        note: `this file's whole environment stayed alive after it ended, held by the function written at ${locationText(createdAt!, root)}: what the file already failed for (left open or registered there) holds it`,
+      })
+      return
+    }
     const key = createdAt ? `${createdAt.file}:${createdAt.line}:${createdAt.column}` : file
     const finding = findings.get(key)
     if (finding) finding.files.push(file)
@@ -141,7 +204,7 @@ export async function environmentFindings(
         ...(retainedBy && { retainedBy }),
       })
   })
-  return [...findings.values()]
+  return { findings: [...findings.values()], notes }
 }
 
 /**

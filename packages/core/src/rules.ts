@@ -3,7 +3,7 @@
  * are judged, who is a suspect, what a re-run proves, what a verdict is. The detector gathers the
  * measurements and runs the re-runs; these say what they mean (unit-tested in test/rules.test.ts).
  */
-import type { Finding, Verdict } from './findings.js'
+import type { Finding, SourceLocation, Verdict } from './findings.js'
 import type { FoldedStep } from './snapshot/fold.js'
 
 /**
@@ -179,4 +179,37 @@ export function failsTest(verdict: Verdict): boolean {
  */
 export function environmentMustBeGone(released: number, fullGcAfterRelease: number): boolean {
   return fullGcAfterRelease >= released + 1
+}
+
+/**
+ * Used heap a worker may grow by since the last full GC before leakproof takes one for the
+ * environment check, at least: V8 runs full GCs by itself when whole environments pile up (each is
+ * megabytes), and leakproof's own GCs judge too; this is for the hosts where neither came (Vitest
+ * 5's vm pools ran 14 of fixtures/environments' files without one).
+ */
+export const ENVIRONMENT_GC_GROWTH = 64 * 1024 * 1024
+
+/**
+ * At a file's release (`latest`: the number of the release before it): whether leakproof takes a
+ * full GC so that the environments waiting can be judged. Only when one would be judged by it (the
+ * oldest waiting was released before `latest`: one file later) and the used heap grew since the
+ * last full GC by more than what was live after it (and `ENVIRONMENT_GC_GROWTH`): a GC then costs
+ * about 1 ms per MB live, once per as many MB allocated, never once per file.
+ */
+export function environmentGcDue(
+  oldestWaiting: number,
+  latest: number,
+  grown: number,
+  liveAfterFullGc: number,
+): boolean {
+  return oldestWaiting < latest && grown > Math.max(ENVIRONMENT_GC_GROWTH, liveAfterFullGc)
+}
+
+/**
+ * A file whose environment stayed alive, held by a function of the module where a handle or
+ * listener it already failed for was made (an interval's callback, a `process` listener): that
+ * failure names the cause; the environment is a note, not a second failure.
+ */
+export function heldByOwnFailure(holder: SourceLocation | undefined, failedFor: readonly SourceLocation[]): boolean {
+  return holder !== undefined && failedFor.some((at) => at.file === holder.file)
 }

@@ -11,6 +11,7 @@ import type { Config } from '@jest/types'
 import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/reporters'
 import {
   byWorker,
+  finishEnvironments,
   interruptedChecks,
   runFailure,
   newReport,
@@ -18,6 +19,7 @@ import {
   publishReport,
   resolveOptions,
   resolveReportOptions,
+  testReport,
   unmatchedBudgetFiles,
   type HeapPoint,
   type TestReport,
@@ -55,12 +57,15 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     return join(this.dir, 'checking')
   }
 
-  onRunComplete(contexts: Set<TestContext>, results: AggregatedResult): void {
+  async onRunComplete(contexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
     warnUnmatchedBudgets(contexts, results)
+    const { rootDir, shard, reporters } = this.globalConfig
+    // In band, the files ran in this process: the end of the run is the end of its one worker, and
+    // the environments of its last files are judged here (see finishEnvironments).
+    for (const { file, verdict } of await finishEnvironments()) this.tests.push(testReport(rootDir, file, '', verdict))
     this.tests.push(...interruptedChecks(this.checkingDir))
     // Watch mode runs again: each run starts with no notes.
     prepareCheckingDir(this.checkingDir)
-    const { rootDir, shard, reporters } = this.globalConfig
     publishReport(
       newReport(
         { name: 'jest', version: jestVersion(rootDir) },
