@@ -236,5 +236,7 @@ function holdingFunction(by: RetainedBy): SourceLocation | undefined {
   )
   if (i < 0 || steps.slice(i + 1).some((s) => owner(s.file) === 'framework')) return undefined
   const step = steps[i]!
-  return { file: step.file!, line: step.line!, column: step.column! }
+  // The snapshot names a function's node `closure readFileWithRetry`.
+  const name = /^closure (\S+)/.exec(step.node)?.[1]
+  return { file: step.file!, line: step.line!, column: step.column!, ...(name && { functionName: name }) }
 }
