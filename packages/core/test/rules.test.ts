@@ -4,6 +4,10 @@ import {
   afterRerun,
   keptBetweenSnapshots,
   DOM_NOISE_FLOOR,
+  ENVIRONMENT_GC_GROWTH,
+  environmentGcDue,
+  environmentMustBeGone,
+  heldByOwnFailure,
   heldByQueryCache,
   retainedBySamples,
   failsTest,
@@ -162,4 +166,33 @@ describe('keptBetweenSnapshots: the explaining run repeats the leak', () => {
     expect(keptBetweenSnapshots([{ retainedSize: 864 }], 864, NOISE_FLOOR)).toBe(false))
   test("Buffers: the ArrayBuffer's retained size carries its backing store", () =>
     expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }, { retainedSize: 2 * MB }], 184, NOISE_FLOOR)).toBe(true))
+})
+
+describe("environments: a test file's whole environment after it ended", () => {
+  test('gone only once a full GC came after the next file was released: one file later', () => {
+    expect(environmentMustBeGone(3, 2)).toBe(false)
+    // A GC after its own release only: what its afterAll started closing may still be closing.
+    expect(environmentMustBeGone(3, 3)).toBe(false)
+    expect(environmentMustBeGone(3, 4)).toBe(true)
+    expect(environmentMustBeGone(3, 9)).toBe(true)
+  })
+
+  test('a GC of leakproof is due once the heap grew by more than was live, and one would judge', () => {
+    const live = 40 * MB
+    expect(environmentGcDue(0, 5, ENVIRONMENT_GC_GROWTH + 1, live)).toBe(true)
+    expect(environmentGcDue(0, 5, ENVIRONMENT_GC_GROWTH - 1, live)).toBe(false)
+    // A big live heap: growth is measured against it, so the GC's cost stays below V8's own pace.
+    expect(environmentGcDue(0, 5, 100 * MB, 160 * MB)).toBe(false)
+    expect(environmentGcDue(0, 5, 170 * MB, 160 * MB)).toBe(true)
+    // Only the file released just before is waiting: a GC now could not judge it (one file later).
+    expect(environmentGcDue(5, 5, 500 * MB, live)).toBe(false)
+  })
+
+  test('a file already failed for what holds it: held by a function of the module that made the handle', () => {
+    const at = (file: string, line: number) => ({ file, line, column: 1 })
+    expect(heldByOwnFailure(at('/p/src/timer.ts', 3), [at('/p/src/timer.ts', 6)])).toBe(true)
+    expect(heldByOwnFailure(at('/p/src/fs-retry.ts', 6), [at('/p/src/timer.ts', 6)])).toBe(false)
+    expect(heldByOwnFailure(at('/p/src/fs-retry.ts', 6), [])).toBe(false)
+    expect(heldByOwnFailure(undefined, [at('/p/src/timer.ts', 6)])).toBe(false)
+  })
 })
