@@ -21,7 +21,7 @@ const FILES = 100
 /** 100 clean files of five small tests each, as a unit-test suite's files are; both frameworks run them. */
 function writeSuite() {
   const root = process.env.SUITE_DIR ?? join(here, '.suite-environments')
-  rmSync(root, { recursive: true, force: true })
+  if (!process.env.KEEP_SUITE) rmSync(root, { recursive: true, force: true })
   mkdirSync(join(root, 'tests'), { recursive: true })
   for (let f = 0; f < FILES; f++) {
     const lines = [`describe('module ${f}', () => {`]
@@ -81,4 +81,4 @@ for (const suite of suites.filter((s) => !process.env.ONLY || s.name.toLowerCase
     `${suite.name}: check on ${(on / 1000).toFixed(2)} s, off ${(off / 1000).toFixed(2)} s (medians of ${runs}): ×${(on / off).toFixed(3)}`,
   )
 }
-rmSync(root, { recursive: true, force: true })
+if (!process.env.KEEP_SUITE) rmSync(root, { recursive: true, force: true })

@@ -85,7 +85,7 @@ function expectEveryTestPassed(run: FixtureRun, count: number): void {
   expect(run.tests.size).toBe(count)
 }
 
-const ALL_TESTS = 84
+const ALL_TESTS = 94
 
 describe.runIf(frameworks.includes('jest'))('fixtures/environments under Jest', () => {
   test('in band: every leaking file named with what holds it, the last ones at the run’s end; no clean file', () => {

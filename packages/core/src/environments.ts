@@ -8,7 +8,8 @@
  *
  * One watcher per worker (the engine is loaded once per worker): a host tells it when a file's
  * environment is released, and it keeps a weak reference to the file's global. It judges at each
- * release, on the full GCs that ran since the last one, with `environmentMustBeGone`: V8's own,
+ * release, on the full GCs that ran since the last one, with `environmentState` (alive one file
+ * later, and again after a later file still): V8's own,
  * leakproof's (its judging GCs, and one when the heap grew enough since the last full GC:
  * `environmentGcDue`, never one per file), and one at the end of the worker where the host can
  * still report it (`finish`).
@@ -19,7 +20,7 @@ import type { EnvironmentJudge } from './environment-verdicts.js'
 import { explainAlive, type SnapshotPlace } from './explain-findings.js'
 import type { EnvironmentFinding, RetainedBy, SourceLocation } from './findings.js'
 import { fullGc } from './gc.js'
-import { environmentGcDue, environmentMustBeGone, heldByOwnFailure } from './rules.js'
+import { environmentGcDue, environmentState, heldByOwnFailure } from './rules.js'
 import { locationText } from './format.js'
 import { formatRetainerPath } from './snapshot/format-retainers.js'
 import { mapPosition } from './sourcemap.js'
@@ -37,6 +38,8 @@ interface Released {
   global: WeakRef<object>
   /** Where the handles and listeners the file already failed for were made (see `heldByOwnFailure`). */
   failedFor: SourceLocation[]
+  /** Set when it was first seen alive though it must be gone (see `environmentState`). */
+  aliveAfter?: number
 }
 
 /** A released environment that must be gone and is not, for `environmentFindings`. */
@@ -87,8 +90,17 @@ class EnvironmentWatch {
     this.liveAfterFullGc ??= v8.getHeapStatistics().used_heap_size
     const oldest = this.watching[0]?.number
     const grown = v8.getHeapStatistics().used_heap_size - this.liveAfterFullGc
-    if (oldest !== undefined && environmentGcDue(oldest, this.releases - 1, grown, this.liveAfterFullGc))
-      this.collectNow(this.releases - 1)
+    const suspects = this.watching.flatMap((r) => (r.aliveAfter === undefined ? [] : [r.aliveAfter]))
+    const due =
+      oldest !== undefined &&
+      environmentGcDue({
+        oldestWaiting: oldest,
+        latest: this.releases - 1,
+        suspectSince: suspects.length > 0 ? Math.min(...suspects) : undefined,
+        grown,
+        liveAfterFullGc: this.liveAfterFullGc,
+      })
+    if (due) this.collectNow(this.releases - 1)
     const held = this.held()
     this.released.add(global)
     this.watching.push({ file, number: this.releases++, global: new WeakRef(global), failedFor })
@@ -98,15 +110,20 @@ class EnvironmentWatch {
   /**
    * The end of the worker, where the host can still report (Jest in band: the reporter, in this
    * process, after the last file): nothing of the worker runs after it, so it counts as the file
-   * after the last one. One full GC judges every environment still watched.
+   * after the last one, and a moment later as the one after that. Two full GCs judge every
+   * environment still watched.
    */
   async finish(): Promise<{ held: HeldEnvironment[]; judge?: EnvironmentJudge }> {
     if (this.shared || this.watching.length === 0) return { held: [] }
-    // WeakRef targets stay alive until the end of the macrotask that read them.
-    await nextMacrotask()
-    this.observeGcs()
-    this.collectNow(this.releases)
-    return { held: this.held(), judge: this.judge }
+    const held: HeldEnvironment[] = []
+    for (const after of [this.releases, this.releases + 1]) {
+      // WeakRef targets stay alive until the end of the macrotask that read them.
+      await nextMacrotask()
+      this.observeGcs()
+      this.collectNow(after)
+      held.push(...this.held())
+    }
+    return { held, judge: this.judge }
   }
 
   /**
@@ -147,8 +164,13 @@ class EnvironmentWatch {
     const held: Released[] = []
     for (let i = this.watching.length - 1; i >= 0; i--) {
       const r = this.watching[i]!
-      if (r.global.deref() === undefined) this.watching.splice(i, 1)
-      else if (environmentMustBeGone(r.number, this.fullGcAfter)) held.unshift(...this.watching.splice(i, 1))
+      if (r.global.deref() === undefined) {
+        this.watching.splice(i, 1)
+        continue
+      }
+      const state = environmentState(r.number, this.fullGcAfter, r.aliveAfter)
+      if (state === 'held') held.unshift(...this.watching.splice(i, 1))
+      else if (state === 'suspect') r.aliveAfter ??= this.fullGcAfter
     }
     return held.map(({ file, global, failedFor }) => ({ file, global, failedFor }))
   }

@@ -182,6 +182,22 @@ export function environmentMustBeGone(released: number, fullGcAfterRelease: numb
 }
 
 /**
+ * Where a released environment stands: `waiting` until it must be gone; `suspect` when it was alive
+ * after such a GC (`aliveAfter`: the `fullGcAfterRelease` it was first seen alive at); `held` when
+ * it is alive again after a full GC that came after a later release than that. The test framework
+ * lets go of a file's environment on its own schedule (seen under Jest's workers: the promise chain
+ * of the file running then, for one more file): only what outlives that costs a heap snapshot.
+ */
+export function environmentState(
+  released: number,
+  fullGcAfterRelease: number,
+  aliveAfter: number | undefined,
+): 'waiting' | 'suspect' | 'held' {
+  if (!environmentMustBeGone(released, fullGcAfterRelease)) return 'waiting'
+  return aliveAfter !== undefined && fullGcAfterRelease > aliveAfter ? 'held' : 'suspect'
+}
+
+/**
  * Used heap a worker may grow by since the last full GC before leakproof takes one for the
  * environment check, at least: V8 runs full GCs by itself when whole environments pile up (each is
  * megabytes), and leakproof's own GCs judge too; this is for the hosts where neither came (Vitest
@@ -191,18 +207,23 @@ export const ENVIRONMENT_GC_GROWTH = 64 * 1024 * 1024
 
 /**
  * At a file's release (`latest`: the number of the release before it): whether leakproof takes a
- * full GC so that the environments waiting can be judged. Only when one would be judged by it (the
- * oldest waiting was released before `latest`: one file later) and the used heap grew since the
- * last full GC by more than what was live after it (and `ENVIRONMENT_GC_GROWTH`): a GC then costs
- * about 1 ms per MB live, once per as many MB allocated, never once per file.
+ * full GC so that the environments waiting can be judged. When a suspect (see `environmentState`)
+ * was first seen alive before `latest`: the GC confirms or clears it, as re-runs do for a test's
+ * suspects. Otherwise only when one would be judged by it (the oldest waiting was released before
+ * `latest`: one file later) and the used heap grew since the last full GC by more than what was
+ * live after it (and `ENVIRONMENT_GC_GROWTH`): a GC then costs about 1 ms per MB live, once per as
+ * many MB allocated, never once per clean file.
  */
-export function environmentGcDue(
-  oldestWaiting: number,
-  latest: number,
-  grown: number,
-  liveAfterFullGc: number,
-): boolean {
-  return oldestWaiting < latest && grown > Math.max(ENVIRONMENT_GC_GROWTH, liveAfterFullGc)
+export function environmentGcDue(w: {
+  oldestWaiting: number
+  latest: number
+  /** The earliest `aliveAfter` of the suspects, if there are any. */
+  suspectSince: number | undefined
+  grown: number
+  liveAfterFullGc: number
+}): boolean {
+  if (w.suspectSince !== undefined && w.suspectSince < w.latest) return true
+  return w.oldestWaiting < w.latest && w.grown > Math.max(ENVIRONMENT_GC_GROWTH, w.liveAfterFullGc)
 }
 
 /**

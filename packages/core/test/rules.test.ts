@@ -7,6 +7,7 @@ import {
   ENVIRONMENT_GC_GROWTH,
   environmentGcDue,
   environmentMustBeGone,
+  environmentState,
   heldByOwnFailure,
   heldByQueryCache,
   retainedBySamples,
@@ -177,15 +178,31 @@ describe("environments: a test file's whole environment after it ended", () => {
     expect(environmentMustBeGone(3, 9)).toBe(true)
   })
 
+  test('held only when alive again after a GC that came after a later release than the first sighting', () => {
+    expect(environmentState(3, 3, undefined)).toBe('waiting')
+    expect(environmentState(3, 4, undefined)).toBe('suspect')
+    // A second GC in the same span: the framework may still be letting go of it.
+    expect(environmentState(3, 4, 4)).toBe('suspect')
+    expect(environmentState(3, 5, 4)).toBe('held')
+  })
+
   test('a GC of leakproof is due once the heap grew by more than was live, and one would judge', () => {
+    const due = (oldestWaiting: number, latest: number, grown: number, liveAfterFullGc: number): boolean =>
+      environmentGcDue({ oldestWaiting, latest, suspectSince: undefined, grown, liveAfterFullGc })
     const live = 40 * MB
-    expect(environmentGcDue(0, 5, ENVIRONMENT_GC_GROWTH + 1, live)).toBe(true)
-    expect(environmentGcDue(0, 5, ENVIRONMENT_GC_GROWTH - 1, live)).toBe(false)
+    expect(due(0, 5, ENVIRONMENT_GC_GROWTH + 1, live)).toBe(true)
+    expect(due(0, 5, ENVIRONMENT_GC_GROWTH - 1, live)).toBe(false)
     // A big live heap: growth is measured against it, so the GC's cost stays below V8's own pace.
-    expect(environmentGcDue(0, 5, 100 * MB, 160 * MB)).toBe(false)
-    expect(environmentGcDue(0, 5, 170 * MB, 160 * MB)).toBe(true)
+    expect(due(0, 5, 100 * MB, 160 * MB)).toBe(false)
+    expect(due(0, 5, 170 * MB, 160 * MB)).toBe(true)
     // Only the file released just before is waiting: a GC now could not judge it (one file later).
-    expect(environmentGcDue(5, 5, 500 * MB, live)).toBe(false)
+    expect(due(5, 5, 500 * MB, live)).toBe(false)
+  })
+
+  test('a suspect seen alive before the latest release: a GC confirms or clears it, whatever the growth', () => {
+    const w = { oldestWaiting: 2, latest: 6, grown: 0, liveAfterFullGc: 40 * MB }
+    expect(environmentGcDue({ ...w, suspectSince: 5 })).toBe(true)
+    expect(environmentGcDue({ ...w, suspectSince: 6 })).toBe(false)
   })
 
   test('a file already failed for what holds it: held by a function of the module that made the handle', () => {
