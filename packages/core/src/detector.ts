@@ -6,7 +6,7 @@ import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
 import { EnvironmentJudge, type FileVerdict } from './environment-verdicts.js'
 import { environments } from './environments.js'
-import { findingOrigins, type Finding, type RetainedFinding, type Verdict } from './findings.js'
+import { findingOrigins, type Finding, type RetainedFinding, type SourceLocation, type Verdict } from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { watchHeapFromHere } from './heap-timeline.js'
 import { setCurrentWindow } from './leaks.js'
@@ -89,6 +89,8 @@ export class Detector {
   private readonly afterTeardown: Waiting[] = []
   private readonly scope: object
   private readonly probes: Probes
+  /** Where what this file's tests failed for was made: what holds the file's environment, if it stays (environments.ts). */
+  private readonly failedFor: SourceLocation[] = []
   /** Known leaks by test id: they are reported, not failed, until they grow. */
   private readonly baseline: Map<string, BaselineEntry>
 
@@ -114,6 +116,7 @@ export class Detector {
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
   beginFile(file: string): Window {
     watchHeapFromHere()
+    this.failedFor.length = 0
     const window = new Window('file', { file, fullName: '' }, snapshotGlobals(this.scope))
     this.fileWindow = window
     openWindow(window)
@@ -651,27 +654,32 @@ export class Detector {
   }
 
   private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
-    return verdictOf(
+    const verdict = verdictOf(
       found,
       notes,
       this.options,
       this.baseline.get(testId(this.relativeFile(window), window.info.fullName)),
     )
+    this.failedFor.push(...failedAt(verdict))
+    return verdict
   }
 
   /**
    * After the file's teardown: hands its environment (`global`) to the worker's watcher and judges
-   * the earlier files' that must be gone by now (environments.ts). `verdict`, the file's own, says
-   * what it already failed for.
+   * the earlier files' that must be gone by now (environments.ts). What the file's tests and
+   * `verdict`, the file's own, failed for travels with it.
    */
   releaseEnvironment(file: string, global: object, verdict: Verdict): Promise<FileVerdict[]> {
     if (this.options.kinds.environment === 'off' || !this.options.checkFiles) return Promise.resolve([])
-    const failedFor = verdict.findings
-      .filter((f) => f.severity === 'error' && (f.kind === 'handle' || f.kind === 'listener'))
-      .flatMap(findingOrigins)
+    const failedFor = [...this.failedFor, ...failedAt(verdict)]
     const judge = new EnvironmentJudge(this.options, this.host.root, this.baseline)
     return judge.verdicts(environments.release(file, global, failedFor, judge))
   }
+}
+
+/** Where what a verdict fails for was made: each error finding's origins. */
+function failedAt(verdict: Verdict): SourceLocation[] {
+  return verdict.state === 'leak' ? verdict.findings.filter((f) => f.severity === 'error').flatMap(findingOrigins) : []
 }
 
 /**

@@ -36,7 +36,7 @@ interface Released {
    * delete a context's globals after its file, and the mark went while the context stayed.
    */
   global: WeakRef<object>
-  /** Where the handles and listeners the file already failed for were made (see `heldByOwnFailure`). */
+  /** Where what the file and its tests already failed for was made (see `heldByOwnFailure`). */
   failedFor: SourceLocation[]
   /** Set when it was first seen alive though it must be gone (see `environmentState`). */
   aliveAfter?: number
@@ -76,7 +76,7 @@ class EnvironmentWatch {
   /**
    * `file`'s environment is over (after its teardown): from now on it should be collected. Returns
    * the earlier files whose environments must be gone and are not, in the order they ran.
-   * `failedFor`: where the handles and listeners the file failed for were made.
+   * `failedFor`: where what the file and its tests failed for was made.
    */
   release(file: string, global: object, failedFor: SourceLocation[], judge: EnvironmentJudge): HeldEnvironment[] {
     this.observeGcs()
@@ -209,10 +209,12 @@ export async function environmentFindings(
     // use it takes over): no growth a user can act on.
     if (retainedBy && 'paths' in retainedBy && !createdAt) return
     if (heldByOwnFailure(createdAt, failedFor)) {
-      notes.push({
-        file,
-        note: `this file's whole environment stayed alive after it ended, held by the function written at ${locationText(createdAt!, root)}: what the file already failed for (left open or registered there) holds it`,
-      })
+      // Unexplained (option `explain` off), a note could only say "may": the failure says it all.
+      if (createdAt)
+        notes.push({
+          file,
+          note: `this file's whole environment stayed alive after it ended, held by the function written at ${locationText(createdAt, root)}: what the file already failed for (left open or registered there) holds it`,
+        })
       return
     }
     const key = createdAt ? `${createdAt.file}:${createdAt.line}:${createdAt.column}` : file
