@@ -30,12 +30,10 @@ export class EnvironmentJudge {
   async verdicts(held: HeldEnvironment[]): Promise<FileVerdict[]> {
     const severity = this.options.kinds.environment
     if (held.length === 0 || severity === 'off') return []
-    const place: SnapshotPlace | undefined = this.options.explain
-      ? { root: this.root, keep: this.options.keepSnapshots, name: 'file environments' }
-      : undefined
+    const place: SnapshotPlace = { root: this.root, keep: this.options.keepSnapshots, name: 'file environments' }
     const { findings, notes } = await environmentFindings(held, place, this.root)
     // The analysis's garbage is not the next file's.
-    if (place) fullGc()
+    fullGc()
     const ofFile = (file: string, found: Finding[], notes: string[]): FileVerdict => {
       const id = testId(relativeFile(file, this.root), '')
       return { file, verdict: verdictOf(found, notes, this.options, this.baseline.get(id)) }

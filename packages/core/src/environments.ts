@@ -186,30 +186,28 @@ export const environments = new EnvironmentWatch()
  */
 export async function environmentFindings(
   held: HeldEnvironment[],
-  place: SnapshotPlace | undefined,
+  place: SnapshotPlace,
   root: string,
 ): Promise<{ findings: EnvironmentFinding[]; notes: Array<{ file: string; note: string }> }> {
   if (held.length === 0) return { findings: [], notes: [] }
-  const explained: Array<RetainedBy | undefined> = place
-    ? await explainAlive(
-        place,
-        held.map((h) => h.global),
-      )
-    : held.map(() => undefined)
+  const explained = await explainAlive(
+    place,
+    held.map((h) => h.global),
+  )
   const findings = new Map<string, EnvironmentFinding>()
   const notes: Array<{ file: string; note: string }> = []
   held.forEach(({ file, failedFor }, i) => {
     const explanation = explained[i]
     // Collected before the snapshot: whatever held it let go after all.
-    if (place && !explanation) return
-    const retainedBy = explanation && place ? mappedToSources(explanation, place.root) : explanation
-    const createdAt = retainedBy ? holdingFunction(retainedBy) : undefined
+    if (!explanation) return
+    const retainedBy = mappedToSources(explanation, place.root)
+    const createdAt = holdingFunction(retainedBy)
     // A path with no function of the user's or a dependency's on it runs through Node's and the
     // test framework's own bookkeeping (a cache slot keyed by a core module that the next file to
     // use it takes over): no growth a user can act on.
-    if (retainedBy && 'paths' in retainedBy && !createdAt) return
+    if ('paths' in retainedBy && !createdAt) return
     if (heldByOwnFailure(createdAt, failedFor)) {
-      // Unexplained (option `explain` off), a note could only say "may": the failure says it all.
+      // No snapshot to read (it could not be taken): a note could only say "may"; the failure says it.
       if (createdAt)
         notes.push({
           file,
@@ -225,7 +223,7 @@ export async function environmentFindings(
         kind: 'environment',
         files: [file],
         ...(createdAt && { createdAt }),
-        ...(retainedBy && { retainedBy }),
+        retainedBy,
       })
   })
   return { findings: [...findings.values()], notes }

@@ -229,11 +229,11 @@ export function environmentGcDue(w: {
 /**
  * A file whose environment stayed alive, held by a function of the module where something it (or
  * one of its tests) already failed for was made (an interval's callback, a `process` listener):
- * that failure names the cause; the environment is a note, not a second failure. Unexplained, any
- * failure of the file's may be what holds it.
+ * that failure names the cause; the environment is a note, not a second failure. With no path (the
+ * snapshot could not be taken), any failure of the file's may be what holds it.
  */
 export function heldByOwnFailure(holder: SourceLocation | undefined, failedFor: readonly SourceLocation[]): boolean {
-  // Not explained (option `explain` off): what the file failed for may hold it, and it has failed.
+  // No snapshot could be read: what the file failed for may hold it, and it has failed.
   if (holder === undefined) return failedFor.length > 0
   return failedFor.some((at) => at.file === holder.file)
 }
