@@ -30,7 +30,7 @@ describe.each(frameworks)('a worker that dies mid-check, under %s', (framework) 
       "leakproof: a worker died while leakproof was checking a test (see the framework's error for the file; the other files' results are kept)",
     )
     expect(run.output).toContain(
-      'tests/dies-mid-check.test.js > leaks: its worker is killed while leakproof re-runs it: re-running it to confirm a retained-memory leak, then taking heap snapshots',
+      'tests/dies-mid-check.test.js > leaks: its worker is killed while leakproof re-runs it: re-running it to tell a first use from a leak',
     )
     expect(run.tests.get('tests/other-file.test.js > leaks: an interval that is never cleared')?.message).toContain(
       'Timeout (setInterval 60 s) created at tests/other-file.test.js:7:3',
@@ -45,7 +45,7 @@ describe.each(frameworks)('a worker that dies mid-check, under %s', (framework) 
       ),
     ).toMatchObject({
       verdict: 'skipped',
-      interrupted: 're-running it to confirm a retained-memory leak, then taking heap snapshots',
+      interrupted: 're-running it to tell a first use from a leak',
     })
     expect(
       report.tests.find((t) => t.id === 'tests/other-file.test.js > leaks: an interval that is never cleared')?.verdict,

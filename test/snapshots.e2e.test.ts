@@ -31,10 +31,14 @@ describe.each(frameworks)('retained by, with snapshots kept, under %s', (framewo
     const run = RUNS[framework]!()
     expect(failed(run)).toEqual(['tests/sessions.test.js > leaks: sessions registered and never removed'])
     const message = run.tests.get(failed(run)[0]!)!.message
+    // 5,000 sessions per run; Node 24 in a Vitest 5 worker counts a few fewer as new (8 seen), as in
+    // corpus.e2e's retained test.
     expect(message).toMatch(
-      /retained by \(shortest path from a GC root\)\n\s+module tests\/sessions\.test\.js\n\s+→ sessions  Map \([\d,]+ entries\)\n\s+→ value  Object \{user, roles\}  ×5,000  [\d.]+ KB/,
+      /retained by \(shortest path from a GC root\)\n\s+module tests\/sessions\.test\.js\n\s+→ sessions  Map \([\d,]+ entries\)\n\s+→ value  Object \{user, roles\}  ×(5,000|4,9\d\d)  [\d.]+ KB/,
     )
-    expect(message).toMatch(/new objects \(alive only in the second snapshot\)[\s\S]*×5,000 .* Object \{user, roles\}/)
+    expect(message).toMatch(
+      /new objects \(alive only in the second snapshot\)[\s\S]*×(5,000|4,9\d\d) .* Object \{user, roles\}/,
+    )
     expect(message).toContain(
       `heap snapshots (Chrome DevTools, memlab)\n    heap-snapshots/${name}.before.heapsnapshot\n    heap-snapshots/${name}.after.heapsnapshot`,
     )

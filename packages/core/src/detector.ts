@@ -6,12 +6,19 @@ import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
 import { EnvironmentJudge, type FileVerdict } from './environment-verdicts.js'
 import { environments } from './environments.js'
-import { findingOrigins, type Finding, type RetainedFinding, type SourceLocation, type Verdict } from './findings.js'
+import {
+  findingOrigins,
+  type AllocationSite,
+  type Finding,
+  type RetainedFinding,
+  type SourceLocation,
+  type Verdict,
+} from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { watchHeapFromHere } from './heap-timeline.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
-import { liveAllocations, mark, release, rerunAllocations, startAllocationSampling } from './probes/allocations.js'
+import { liveAllocations, mark, release, startAllocationSampling, type LiveAllocations } from './probes/allocations.js'
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
@@ -25,6 +32,8 @@ import {
   afterRerun,
   heldByQueryCache,
   keptBetweenSnapshots,
+  keptAcrossReruns,
+  keptByEveryRun,
   mayRetain,
   retainedBySamples,
   retainedAcrossRuns,
@@ -65,6 +74,8 @@ interface Waiting {
   exactAtJudging?: Found[]
   /** Keys of those that the re-runs of judging removed (a cleanup of everything mounted): not the afterAll hooks' doing. */
   removedByReruns?: Set<string>
+  /** Where a memory suspect's first re-run allocated what it kept (the screening re-run, see `screenSuspects`). */
+  sites?: AllocationSite[]
 }
 
 export interface Judged {
@@ -245,30 +256,41 @@ export class Detector {
     // full GC tells for all of them what the re-runs made again (one GC per test cost seconds on a
     // React suite's file).
     const reruns: Array<{ waiting: Waiting; rerun: ScratchRun }> = []
+    // Memory suspects run again in the same round: what a re-run allocates and keeps, read from the
+    // profiler's samples after the same full GC, clears a first use (a cache filled, code compiled)
+    // without a full GC per re-run; only the suspects whose re-run kept as much are confirmed one by one.
     for (const waiting of [...batch].reverse()) {
       const found = atJudging.get(waiting)!
       partials.set(waiting, { findings: [], notes: [] })
-      if (found.length === 0) continue
+      if (found.length === 0 && waiting.memory !== 'suspect') continue
       const notes = partials.get(waiting)!.notes
       const rerun = await this.checking(waiting.window, 're-running it to tell a first use from a leak', () =>
-        this.rerunInScratch(waiting.window, waiting.rerun, found, notes),
+        this.rerunInScratch(waiting.window, waiting.rerun, found, notes, waiting.memory === 'suspect'),
       )
       if (rerun) reruns.push({ waiting, rerun })
+      else waiting.memory = 'cleared'
     }
     if (reruns.length > 0) {
       await nextMacrotask()
       fullGc()
+      await this.screenSuspects(reruns)
     }
+    const standing = reruns.map(({ waiting, rerun }) => ({
+      waiting,
+      second: rerun.scratch,
+      found: this.standing(waiting.window, atJudging.get(waiting)!, rerun, partials.get(waiting)!.notes),
+      notes: partials.get(waiting)!.notes,
+    }))
+    await this.judgeOnAThirdRun(standing)
+    for (const { rerun } of reruns) this.dropScratch(rerun.scratch)
     // One heap snapshot explains the trees and watched objects that stand, for all of the tests.
-    const standing = reruns.map(({ waiting, rerun }) => {
-      const { notes } = partials.get(waiting)!
-      return {
+    const explained = await this.explainedTogether(
+      standing.map(({ waiting, found, notes }) => ({
         window: waiting.window,
-        findings: this.withSeverity(this.standing(waiting.window, atJudging.get(waiting)!, rerun, notes)),
+        findings: this.withSeverity(found),
         notes,
-      }
-    })
-    const explained = await this.explainedTogether(standing)
+      })),
+    )
     reruns.forEach(({ waiting }, i) => partials.get(waiting)!.findings.push(...explained[i]!))
     for (const waiting of [...batch].reverse()) await this.judgeMemory(waiting, partials.get(waiting)!)
     for (const waiting of batch) {
@@ -336,20 +358,40 @@ export class Detector {
       ? await liveAllocations()
       : undefined
     for (const w of unjudged) {
-      const { startMark, endMark, externalGrowth } = w.window
-      const sampled = allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
+      const sampled = sampledIn(w.window, allocations)
       // Without the profiler's samples (it could not be started, or a mark was missed), every
       // window over its cheap bound is a suspect.
       w.memory =
-        sampled !== undefined && !retainedBySamples(sampled, externalGrowth, w.threshold) ? 'cleared' : 'suspect'
+        sampled !== undefined && !retainedBySamples(sampled, w.window.externalGrowth, w.threshold)
+          ? 'cleared'
+          : 'suspect'
       this.releaseMarks(w.window)
     }
   }
 
-  /** The part of a waiting test's verdict a full GC decides: detached trees, watched objects, memory. */
+  /**
+   * After the full GC that follows a round of re-runs: a memory suspect whose re-run kept less than
+   * a suspect's share in sampled objects (rules.ts, `retainedBySamples`) kept it on its first run
+   * only, and is cleared. Without samples it stays a suspect.
+   */
+  private async screenSuspects(reruns: Array<{ waiting: Waiting; rerun: ScratchRun }>): Promise<void> {
+    const suspects = reruns.filter(({ waiting }) => waiting.memory === 'suspect')
+    const allocations = suspects.length > 0 ? await liveAllocations() : undefined
+    for (const { waiting, rerun } of suspects) {
+      const { startMark, endMark, externalGrowth } = rerun.scratch
+      const sampled = sampledIn(rerun.scratch, allocations)
+      if (sampled !== undefined && !retainedBySamples(sampled, externalGrowth, waiting.threshold))
+        waiting.memory = 'cleared'
+      // The sites come from this re-run, the earliest run that keeps only what a leak keeps: the later
+      // ones are more optimised, and V8's profiler loses the frames of functions it inlined.
+      else if (sampled !== undefined)
+        waiting.sites = allocations!.sitesBetween(startMark!, endMark!, this.options.allocationSites)
+    }
+  }
+
   /** The retained-memory part of a waiting test's verdict, once the full GC said who is a suspect. */
   private async judgeMemory(
-    { window, rerun, memory, threshold }: Waiting,
+    { window, rerun, memory, threshold, sites }: Waiting,
     partial: { findings: Finding[]; notes: string[] },
   ): Promise<void> {
     // A test that fails already for what it left is not re-run for memory as well: those re-runs
@@ -358,7 +400,7 @@ export class Detector {
     const confirmed = await this.checking(
       window,
       're-running it to confirm a retained-memory leak, then taking heap snapshots',
-      () => this.confirmRetained(window, rerun, threshold, partial.notes),
+      () => this.confirmRetained(window, rerun, threshold, sites ?? [], partial.notes),
     )
     if (confirmed) partial.findings.push(...this.withSeverity([confirmed]))
   }
@@ -395,7 +437,65 @@ export class Detector {
    */
   private async standingAfterRerun(window: Window, rerun: Rerun, first: Found[], notes: string[]): Promise<Found[]> {
     const done = await this.rerunInScratch(window, rerun, first, notes)
-    return done ? this.standing(window, first, done, notes) : []
+    if (!done) return []
+    const found = this.standing(window, first, done, notes)
+    this.dropScratch(done.scratch)
+    return found
+  }
+
+  /**
+   * What a cache of the last few results holds stands after one re-run: the first run's detached
+   * tree and the re-run's at once (a selector engine's results, the last event's target), or the
+   * memory the re-run made (the newest render, the last value computed). A leak keeps something from
+   * every run. Each test with such trees, and each memory suspect, runs once more, and after one full
+   * GC: a tree stands only if the first run's, the re-run's and this run's are all alive (rules.ts,
+   * `keptByEveryRun`); a suspect stays one only if the re-run's sampled objects are still alive and
+   * this run kept as much (`keptAcrossReruns`). A re-run and a GC cost far less than the heap
+   * snapshot or the confirming re-runs, a full GC after each, that would tell the same.
+   */
+  private async judgeOnAThirdRun(
+    tests: Array<{ waiting: Waiting; second: Window; found: Found[]; notes: string[] }>,
+  ): Promise<void> {
+    const third = new Map<(typeof tests)[number], ScratchRun | undefined>()
+    for (const test of tests) {
+      const { window, rerun, memory } = test.waiting
+      const trees = test.found.filter((f) => f.kind === 'dom')
+      if (trees.length === 0 && memory !== 'suspect') continue
+      const run = await this.checking(window, 're-running it once more to tell a cache from a leak', () =>
+        this.rerunInScratch(window, rerun, trees, test.notes, memory === 'suspect'),
+      )
+      third.set(test, run)
+    }
+    if (third.size === 0) return
+    await nextMacrotask()
+    fullGc()
+    const allocations = [...third.keys()].some((t) => t.waiting.memory === 'suspect')
+      ? await liveAllocations()
+      : undefined
+    const keys = (window: Window | undefined) => new Set(window ? this.collect(window).map(findingKey) : [])
+    for (const [test, run] of third) {
+      const { waiting, second, notes } = test
+      // A failed run has said so in a note: what its first run left is not reported.
+      if (!run) waiting.memory = 'cleared'
+      else if (waiting.memory === 'suspect' && allocations) {
+        const kept = (w: Window) => sampledIn(w, allocations) ?? 0
+        if (!keptAcrossReruns(kept(second), kept(run.scratch), run.scratch.externalGrowth, waiting.threshold))
+          waiting.memory = 'cleared'
+      }
+      const [first, again, last] = [keys(waiting.window), keys(second), keys(run?.scratch)]
+      test.found = test.found.filter((f) => {
+        if (f.kind !== 'dom') return true
+        if (!run) return false
+        const key = findingKey(f)
+        const kept = keptByEveryRun([first.has(key), again.has(key), last.has(key)])
+        if (!kept)
+          notes.push(
+            `not a leak: ${describeFound(f, this.host.root)} was kept from one run to the next, but not from every run: something keeps the last ones made (a cache of recent results), not each of them`,
+          )
+        return kept
+      })
+      if (run) this.dropScratch(run.scratch)
+    }
   }
 
   /** Runs the test once more into a scratch window; undefined (with a note) when the re-run failed. */
@@ -404,21 +504,28 @@ export class Detector {
     rerun: Rerun,
     first: Found[],
     notes: string[],
+    memorySuspect = false,
   ): Promise<ScratchRun | undefined> {
     const before = new Set(this.collect(window).map(findingKey))
     const scratch = new Window('test', window.info, snapshotGlobals(this.scope, true))
     scratch.rerunOf = window
     const watched = watchAssignments(this.scope, first)
+    // Marked for the allocation profiler like a test's own window: what the re-run keeps can be read.
+    const heap = this.options.kinds.retained !== 'off' ? startHeapWindow() : undefined
+    scratch.startMark = heap && mark()
     try {
       // Settled as a test's end is: a short timer's continuation (the next step of a chain) is the re-run's.
       await this.replaying(window, scratch, async () => {
         await quietly(rerun, this.scope, rerunLimit(window))
         if (this.options.kinds.handle !== 'off') await settleHandles(scratch)
       })
+      if (heap) scratch.externalGrowth = endHeapWindow(heap).externalGrowth
+      scratch.endMark = scratch.startMark && mark()
     } catch (error) {
-      this.drop(scratch)
+      if (heap) stopHeapWindow(heap)
+      this.dropScratch(scratch)
       notes.push(
-        `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${first.map((f) => describeFound(f, this.host.root)).join('; ')}`,
+        `not confirmed: re-running the test to tell a first use from a leak failed (${(error as Error)?.message ?? error}), so what its first run left is not reported: ${[...first.map((f) => describeFound(f, this.host.root)), ...(memorySuspect ? ['retained memory above the budget'] : [])].join('; ')}`,
       )
       return undefined
     } finally {
@@ -431,7 +538,6 @@ export class Detector {
   private standing(window: Window, first: Found[], { before, scratch }: ScratchRun, notes: string[]): Found[] {
     const now = new Set(this.collect(window).map(findingKey))
     const again = new Set(this.collect(scratch).map(findingKey))
-    this.drop(scratch)
     return first.filter((f) => {
       const key = findingKey(f)
       // A watched object is the user's own question: it must be gone, made again or not.
@@ -459,16 +565,16 @@ export class Detector {
     window: Window,
     rerun: Rerun,
     threshold: number,
+    sites: AllocationSite[],
     notes: string[],
   ): Promise<RetainedFinding | undefined> {
     const n = this.options.repetitions
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
-    fullGc()
-    let previous = heapAndExternal()
+    // Settled: what the re-runs of judging left to die over a few GCs (their windows' weak
+    // references) would otherwise die during these runs and hide part of their growth.
+    let previous = settledLiveMemory(3)
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
-    const allocations = rerunAllocations()
-    allocations.begin()
     try {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
@@ -490,9 +596,7 @@ export class Detector {
     } finally {
       this.lastLive = previous
     }
-    allocations.end()
     if (outcome !== 'leak') return undefined
-    const sites = await allocations.sites(this.options.allocationSites)
     // A run in which other memory died (a previous Jest file's environment, freed over several
     // GCs) reads low, even negative: the runs that grew say what the test keeps.
     // The per-run growth is that of the runs that grew; the total, what every run keeps at that rate.
@@ -619,6 +723,12 @@ export class Detector {
 
   private drop(window: Window): void {
     for (const p of this.probes.list) p.drop(window)
+  }
+
+  /** A re-run's scratch window is done with: its records and its marks go. */
+  private dropScratch(scratch: Window): void {
+    this.drop(scratch)
+    this.releaseMarks(scratch)
   }
 
   private snapshotPlace(window: Window): SnapshotPlace {
@@ -750,4 +860,10 @@ async function quietly(rerun: Rerun, scope: object, limitMs: number): Promise<vo
     }
     for (const [c, m, fn] of saved) c[m] = fn as never
   }
+}
+
+/** What the profiler saw the window allocate that is still alive; undefined without samples or marks. */
+function sampledIn(window: Window, allocations: LiveAllocations | undefined): number | undefined {
+  const { startMark, endMark } = window
+  return allocations && startMark && endMark ? allocations.between(startMark, endMark) : undefined
 }

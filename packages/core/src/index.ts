@@ -3,6 +3,7 @@ export { FileCheck, type StartedTest } from './adapter.js'
 export { failsTest, fullNameOf, judgingOf, NOISE_FLOOR, type HostTest } from './rules.js'
 export { Window, type TestInfo } from './window.js'
 export { leaks } from './leaks.js'
+export { saveState } from './saved-state.js'
 export {
   resolveOptions,
   resolveReportOptions,

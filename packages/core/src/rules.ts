@@ -71,6 +71,22 @@ export function retainedBySamples(sampled: number, externalGrowth: number | unde
   return sampled >= threshold / 2 || (externalGrowth ?? 0) > threshold
 }
 
+/**
+ * A memory suspect after two marked re-runs (rules above: `retainedBySamples`): `earlier` is what
+ * is still alive of the first re-run's sampled objects after the second, `later` the second's. A
+ * leak keeps every run's, so both must be a suspect's; what replaces the previous run's (the newest
+ * render, the last result cached) keeps only the later. Memory outside the heap, which samples do
+ * not see, keeps it a suspect when the later run grew it past the threshold.
+ */
+export function keptAcrossReruns(
+  earlier: number,
+  later: number,
+  laterExternalGrowth: number | undefined,
+  threshold: number,
+): boolean {
+  return retainedBySamples(Math.min(earlier, later), laterExternalGrowth, threshold)
+}
+
 /** More than half of `n` runs. */
 export function majority(n: number): number {
   return Math.floor(n / 2) + 1
@@ -141,6 +157,15 @@ export function afterRerun(seen: RerunObservation): 'leak' | 'first-use' | 'gone
 }
 
 /**
+ * A detached tree is a leak only if one is kept from every run (`alive`: the first run's tree, then
+ * each re-run's, after a full GC). A cache of the last results made holds the newest ones and lets
+ * the older go: one tree that the next runs replace is not a leak, however many the cache keeps at once.
+ */
+export function keptByEveryRun(alive: readonly boolean[]): boolean {
+  return alive.length > 0 && alive.every(Boolean)
+}
+
+/**
  * The DOM implementation's selector engine keeps the results of recent queries (jsdom: nwsapi's
  * resolver cache, @asamuzakjp/dom-selector's finder and the last event): a detached tree held only
  * there goes when the next queries run, and the user has nothing to act on. A path through it is
@@ -153,6 +178,26 @@ export function heldByQueryCache(steps: readonly FoldedStep[]): boolean {
       /^DOMSelector\b/.test(step.node) ||
       (step.file !== undefined && /[\\/]node_modules[\\/](nwsapi|@asamuzakjp[\\/]dom-selector)[\\/]/.test(step.file)),
   )
+}
+
+/** The members of an emitter that say whether it is closed: a server's, a socket's or stream's, an HTTP/2 session's. */
+export interface EmitterState {
+  listening?: unknown
+  destroyed?: unknown
+  closed?: unknown
+  address?: unknown
+  close?: unknown
+}
+
+/**
+ * An emitter that is closed emits nothing any more, and a listener on it holds nothing that the
+ * emitter itself does not: a server not listening (closed in `afterAll`, as step-by-step suites do),
+ * a destroyed socket or stream, a closed HTTP/2 session. Its listeners are not left behind.
+ */
+export function isClosedEmitter(emitter: EmitterState): boolean {
+  if (emitter.destroyed === true || emitter.closed === true) return true
+  const serverLike = typeof emitter.close === 'function' && typeof emitter.address === 'function'
+  return serverLike && emitter.listening === false
 }
 
 /** A verdict's state from the findings that stand: any error-severity finding makes it a leak. */

@@ -10,6 +10,9 @@ import {
   environmentState,
   heldByOwnFailure,
   heldByQueryCache,
+  isClosedEmitter,
+  keptAcrossReruns,
+  keptByEveryRun,
   retainedBySamples,
   failsTest,
   fullNameOf,
@@ -115,6 +118,53 @@ describe('verdicts', () => {
   })
   test('full names join describe blocks and the test with " > "', () =>
     expect(fullNameOf(['auth', 'session', 'creates one'])).toBe('auth > session > creates one'))
+})
+
+describe('isClosedEmitter', () => {
+  const server = (listening: boolean) => ({ listening, close() {}, address() {} })
+  test('a server closed (not listening), a destroyed socket or stream, a closed HTTP/2 session', () => {
+    expect(isClosedEmitter(server(false))).toBe(true)
+    expect(isClosedEmitter({ destroyed: true })).toBe(true)
+    expect(isClosedEmitter({ closed: true, destroyed: false })).toBe(true)
+  })
+  test('open ones, and emitters that say nothing of it (a bus, process), are not', () => {
+    expect(isClosedEmitter(server(true))).toBe(false)
+    expect(isClosedEmitter({ destroyed: false })).toBe(false)
+    expect(isClosedEmitter({})).toBe(false)
+    // `listening` alone (no close/address) is not a server's.
+    expect(isClosedEmitter({ listening: false })).toBe(false)
+  })
+})
+
+describe('keptAcrossReruns: a memory suspect after two marked re-runs', () => {
+  const threshold = 256 * 1024
+  test('a leak keeps both runs’ objects', () => {
+    expect(keptAcrossReruns(1_000_000, 1_000_000, 0, threshold)).toBe(true)
+  })
+  test('what the next run replaces (the newest render) keeps only the later run’s: cleared', () => {
+    expect(keptAcrossReruns(0, 1_000_000, 0, threshold)).toBe(false)
+    expect(keptAcrossReruns(16 * 1024, 400_000, undefined, threshold)).toBe(false)
+  })
+  test('memory outside the heap, which samples miss, keeps it a suspect when the later run grew it', () => {
+    expect(keptAcrossReruns(0, 0, 2 * 1024 * 1024, threshold)).toBe(true)
+    expect(keptAcrossReruns(0, 0, 1024, threshold)).toBe(false)
+  })
+})
+
+describe('keptByEveryRun: detached trees', () => {
+  test('a tree kept from each of three runs is a leak', () => {
+    expect(keptByEveryRun([true, true, true])).toBe(true)
+  })
+  test('a cache of the last results lets the oldest go: not a leak', () => {
+    // Two kept at once (the re-run's and the third run's), the first run's gone.
+    expect(keptByEveryRun([false, true, true])).toBe(false)
+    // Only the newest kept.
+    expect(keptByEveryRun([false, false, true])).toBe(false)
+  })
+  test('a run that kept none is not a leak, nor is no run at all', () => {
+    expect(keptByEveryRun([true, true, false])).toBe(false)
+    expect(keptByEveryRun([])).toBe(false)
+  })
 })
 
 describe('heldByQueryCache', () => {

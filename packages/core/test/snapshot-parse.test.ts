@@ -25,6 +25,11 @@ interface RawJson {
   strings: string[]
 }
 
+/** `edge_count` from a snapshot's header. */
+function edgeCountOf(bytes: Buffer): number {
+  return Number(/"edge_count":(\d+)/.exec(bytes.toString('latin1', 0, 4096))![1])
+}
+
 /** Every string of the snapshot, decoded (the engine decodes them one at a time, when asked). */
 function allStrings(parsed: HeapSnapshot): string[] {
   return Array.from({ length: parsed.strings.count }, (_, i) => parsed.strings.get(i))
@@ -120,6 +125,69 @@ describe('parseHeapSnapshot', () => {
     }
   })
 
+  test('read by two threads (the edges on a worker) or on one, a file parses the same', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const one = await parseHeapSnapshot(file, { worker: false })
+    const two = await parseHeapSnapshot(file, { worker: true })
+    expect([two.nodeCount, two.edgeCount]).toEqual([one.nodeCount, one.edgeCount])
+    expect(allStrings(two)).toEqual(allStrings(one))
+    expect(two.firstEdge).toEqual(one.firstEdge)
+    const edges = (s: HeapSnapshot): unknown[] =>
+      Array.from({ length: s.edgeCount }, (_, e) => [s.edgeType(e), s.edgeName(e), s.edgeTarget(e)])
+    expect(edges(two)).toEqual(edges(one))
+  })
+
+  test('the edges-only parse stops at the end of the edges and leaves the rest unread', () => {
+    const bytes = readFileSync(join(dir, 'before.heapsnapshot'))
+    const edgesEnd = bytes.indexOf(']', bytes.indexOf('"edges"')) + 1
+    const parser = new SnapshotParser('before', 'edges')
+    parser.write(bytes.subarray(0, edgesEnd))
+    expect(parser.finished).toBe(true)
+    expect(parser.edgeColumns().edgeTo.length).toBe(edgeCountOf(bytes))
+    const cut = new SnapshotParser('before', 'edges')
+    cut.write(bytes.subarray(0, edgesEnd - 2))
+    expect(() => cut.edgeColumns()).toThrow(/ends before its "edges" do/)
+  })
+
+  test('a reader that seeks past what skippableBytes allows gets the same ids, edges and graph', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const bytes = readFileSync(file)
+    /** Feeds 4093-byte chunks, jumping where the parser allows; returns the bytes it never wrote. */
+    const feed = (parser: SnapshotParser): number => {
+      let skipped = 0
+      for (let at = 0; at < bytes.length && !parser.finished;) {
+        parser.write(bytes.subarray(at, at + 4093))
+        at += 4093
+        const skippable = Math.min(parser.skippableBytes(), bytes.length - at)
+        parser.skip(skippable)
+        at += skippable
+        skipped += skippable
+      }
+      return skipped
+    }
+    const ids = new SnapshotParser(file, 'ids')
+    expect(feed(ids)).toBeGreaterThan(edgeCountOf(bytes) * 4) // of the edges' ≥ 6 bytes each
+    expect(ids.objectIds().table).toEqual((await parseObjectIds(file)).table)
+    const edges = new SnapshotParser(file, 'edges')
+    const rest = new SnapshotParser(file, 'graph-but-edges')
+    expect(feed(edges)).toBeGreaterThan(0)
+    expect(feed(rest)).toBeGreaterThan(0)
+    const joined = new HeapSnapshot(rest.graph(edges.edgeColumns()))
+    const whole = await parseHeapSnapshot(file, { worker: false })
+    expect(joined.firstEdge).toEqual(whole.firstEdge)
+    for (let e = 0; e < whole.edgeCount; e += 7) expect(joined.edgeTarget(e)).toBe(whole.edgeTarget(e))
+  })
+
+  test('the ids of a "before" read on a worker thread are the ones read here', async () => {
+    const file = join(dir, 'before.heapsnapshot')
+    const here = await parseObjectIds(file)
+    const progress: number[] = []
+    const there = await parseObjectIds(file, { worker: true, onProgress: (read) => progress.push(read) })
+    expect(there.table).toEqual(here.table)
+    expect(there.maxStableId).toBe(here.maxStableId)
+    expect(progress.at(-1)).toBe(readFileSync(file).length)
+  })
+
   test('the ids-only read of a "before" gives the diff the same answer as the whole graph', async () => {
     const pair = await makeSnapshots('user-cache', 50)
     const after = await parseHeapSnapshot(join(pair, 'after.heapsnapshot'))
@@ -146,6 +214,46 @@ describe('parseHeapSnapshot', () => {
     const parsed = await parseHeapSnapshot(file)
     expect(parsed.location(0)).toMatchObject({ scriptId: 7, line: 3, column: 4 })
     expect(parsed.location(1)).toBeUndefined()
+  })
+
+  test('edges written with other whitespace or another field order parse as V8 writes them', async () => {
+    // V8 writes `t,n,to\n,t,n,to`: the fast record loop reads that; anything else is read by the
+    // resumable loop, which must give the same columns.
+    const count = 200
+    const meta = (edgeFields: string[]) => ({
+      node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+      node_types: [['synthetic', 'object']],
+      edge_fields: edgeFields,
+      edge_types: [['element', 'property']],
+    })
+    const nodes = Array.from({ length: count }, (_, i) => [1, 0, 2 * i + 1, 16, i === 0 ? count - 1 : 0]).flat()
+    const edges = Array.from({ length: count - 1 }, (_, i) => [1, 0, 5 * (i + 1)])
+    const write = (name: string, fields: string[], records: string): string => {
+      const file = join(dir, name)
+      writeFileSync(
+        file,
+        `{"snapshot":{"meta":${JSON.stringify(meta(fields))},"node_count":${count},"edge_count":${count - 1}},"nodes":[${nodes.join(',')}],"edges":[${records}],"strings":["x"]}`,
+      )
+      return file
+    }
+    const v8 = await parseHeapSnapshot(
+      write('v8.heapsnapshot', ['type', 'name_or_index', 'to_node'], edges.join('\n,')),
+    )
+    const spaced = await parseHeapSnapshot(
+      write('spaced.heapsnapshot', ['type', 'name_or_index', 'to_node'], edges.map((e) => e.join(', ')).join(' ,\r\n')),
+    )
+    const reordered = await parseHeapSnapshot(
+      write(
+        'reordered.heapsnapshot',
+        ['to_node', 'type', 'name_or_index'],
+        edges.map(([t, n, to]) => [to, t, n]).join('\n,'),
+      ),
+    )
+    const columns = (s: HeapSnapshot): unknown[] =>
+      Array.from({ length: s.edgeCount }, (_, e) => [s.edgeType(e), s.edgeName(e), s.edgeTarget(e)])
+    expect(columns(v8)).toEqual(Array.from({ length: count - 1 }, (_, i) => ['property', 'x', i + 1]))
+    expect(columns(spaced)).toEqual(columns(v8))
+    expect(columns(reordered)).toEqual(columns(v8))
   })
 
   // Another Node's V8 writes another layout (Node 24: different node types and edge names).
@@ -181,6 +289,9 @@ describe('parseHeapSnapshot', () => {
     writeFileSync(truncated, readFileSync(join(dir, 'before.heapsnapshot')).subarray(0, 100_000))
     await expect(parseHeapSnapshot(truncated)).rejects.toThrow(/truncated/)
     await expect(parseHeapSnapshot(truncated)).rejects.toBeInstanceOf(SnapshotError)
+    // Read by two threads: cut in its nodes, the edges thread finds no end of them either.
+    await expect(parseHeapSnapshot(truncated, { worker: true })).rejects.toThrow(/truncated/)
+    await expect(parseHeapSnapshot(notSnapshot, { worker: true })).rejects.toThrow(/not a V8 heap snapshot/)
   })
 })
 

@@ -1,3 +1,4 @@
+import { saveState } from '@leakproof/core'
 import type { Circus } from '@jest/types'
 
 /** Where `expect` keeps its per-test state, on the test file's global object. */
@@ -7,10 +8,8 @@ interface SnapshotState {
   clear(test?: Circus.TestEntry): void
   _counters: Map<string, number>
   _inlineSnapshots: unknown[]
-  added: number
-  matched: number
-  unmatched: number
-  updated: number
+  /** Jest 30: what each test's attempt did, which `clear(test)` rolls back. */
+  _attemptRecordsByTest?: WeakMap<Circus.TestEntry, unknown>
 }
 interface ExpectState {
   currentTestName?: string
@@ -138,9 +137,12 @@ function eachHooksOf(test: Circus.TestEntry): { beforeEach: Circus.Hook[]; after
 }
 
 /**
- * Lets the re-run match the test's snapshots again instead of adding `name 2`. Jest 30 forgets one
+ * Lets the re-run match the test's snapshots again instead of adding `name 2`, and leaves what the
+ * first run did standing: everything the re-run changed (totals, counters, the file's data, which
+ * keys were checked) is put back after it. A re-run that renders new ids (React's `useId`) does not
+ * match, and Jest would count that failure in its summary and fail the run. Jest 30 forgets one
  * test's snapshot work as it does before a retry (`clear(test)`); Jest 29 can only clear the whole
- * file, so its counters are wound back by hand and the totals restored after the run.
+ * file, so its counter is wound back by hand.
  */
 function rewindSnapshots(
   expectState: ExpectState | undefined,
@@ -150,24 +152,15 @@ function rewindSnapshots(
   const snapshots = expectState?.snapshotState
   const name = expectState?.currentTestName
   if (!snapshots || !name) return () => {}
-  if (snapshots.clear.length >= 1) {
-    snapshots.clear(test)
-    return () => {}
-  }
-  const saved = {
-    added: snapshots.added,
-    matched: snapshots.matched,
-    unmatched: snapshots.unmatched,
-    updated: snapshots.updated,
-  }
-  const inline = snapshots._inlineSnapshots.length
-  const countAfterFirstRun = snapshots._counters.get(name)
-  snapshots._counters.set(name, countAtStart)
+  const restore = saveState(snapshots)
+  const firstRun = snapshots._attemptRecordsByTest?.get(test)
+  const perTest = snapshots.clear.length >= 1
+  if (perTest) snapshots.clear(test)
+  else snapshots._counters.set(name, countAtStart)
   return () => {
-    Object.assign(snapshots, saved)
-    snapshots._inlineSnapshots.length = inline
-    if (countAfterFirstRun === undefined) snapshots._counters.delete(name)
-    else snapshots._counters.set(name, countAfterFirstRun)
+    restore()
+    if (firstRun) snapshots._attemptRecordsByTest?.set(test, firstRun)
+    else snapshots._attemptRecordsByTest?.delete(test)
   }
 }
 

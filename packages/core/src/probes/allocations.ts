@@ -10,7 +10,7 @@
 import v8 from 'node:v8'
 import type { AllocationSite } from '../findings.js'
 import { post, postSync } from '../inspector.js'
-import { siteOf, type CallFrame } from '../allocation-site.js'
+import { isToolAllocation, siteOf, type CallFrame } from '../allocation-site.js'
 import { callerKey } from '../origin.js'
 
 /**
@@ -84,6 +84,8 @@ export function release(m: Mark | undefined): void {
 export interface LiveAllocations {
   /** Estimated bytes allocated between the two marks and still alive. */
   between(from: Mark, to: Mark): number
+  /** The same by where it was allocated, biggest first, at most `limit` sites. */
+  sitesBetween(from: Mark, to: Mark, limit: number): AllocationSite[]
 }
 
 /**
@@ -103,57 +105,31 @@ export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   for (let i = 1; i <= Math.min(marks.length, live.length); i++) {
     ordinalOf.set(live[live.length - i]!, marks[marks.length - i]!.ordinal)
   }
-  const samples = all.filter((s) => !isMark(s))
+  const samples = all.filter((s) => !isMark(s) && !isToolAllocation(paths.get(s.nodeId) ?? []))
+  const samplesBetween = (from: Mark, to: Mark): Sample[] => {
+    const lo = ordinalOf.get(from)
+    const hi = ordinalOf.get(to)
+    if (lo === undefined || hi === undefined) return []
+    return samples.filter((s) => s.ordinal > lo && s.ordinal < hi)
+  }
   return {
-    between(from, to) {
-      const lo = ordinalOf.get(from)
-      const hi = ordinalOf.get(to)
-      if (lo === undefined || hi === undefined) return 0
-      return samples.reduce((n, s) => (s.ordinal > lo && s.ordinal < hi ? n + s.size : n), 0)
-    },
+    between: (from, to) => samplesBetween(from, to).reduce((n, s) => n + s.size, 0),
+    sitesBetween: (from, to, limit) => bySite(samplesBetween(from, to), paths).slice(0, limit),
   }
 }
 
-// The marks around a leak's re-runs have functions of their own: they are found by name, whatever
-// happened to the windows' marks.
-function leakproofRerunsBegin(): unknown[] {
-  return new Array(SAMPLING_INTERVAL / 8 + 64)
-}
-function leakproofRerunsEnd(): unknown[] {
-  return new Array(SAMPLING_INTERVAL / 8 + 64)
-}
-
-/**
- * What the re-runs between `begin()` and `end()` allocated and kept, by where it was allocated,
- * biggest first. `sites` reads the profile: call it after a full GC. Empty without the profiler.
- */
-export function rerunAllocations(): { begin(): void; end(): void; sites(limit: number): Promise<AllocationSite[]> } {
-  const held: unknown[][] = []
-  return {
-    begin: () => void (running && held.push(leakproofRerunsBegin())),
-    end: () => void (running && held.length === 1 && held.push(leakproofRerunsEnd())),
-    async sites(limit) {
-      if (held.length !== 2) return []
-      const { paths, samples } = await readProfile()
-      const ordinalOf = (name: string): number | undefined =>
-        samples.find((x) => paths.get(x.nodeId)?.at(-1)?.functionName === name)?.ordinal
-      const lo = ordinalOf(leakproofRerunsBegin.name)
-      const hi = ordinalOf(leakproofRerunsEnd.name)
-      held.length = 0
-      if (lo === undefined || hi === undefined) return []
-      const bySite = new Map<string, AllocationSite>()
-      for (const x of samples) {
-        if (x.ordinal <= lo || x.ordinal >= hi) continue
-        const site = siteOf(paths.get(x.nodeId) ?? [])
-        if (!site) continue
-        const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}\0${callerKey(site.dependency)}`
-        const existing = bySite.get(key)
-        if (existing) existing.bytes += x.size
-        else bySite.set(key, { ...site, bytes: x.size })
-      }
-      return [...bySite.values()].sort((a, b) => b.bytes - a.bytes).slice(0, limit)
-    },
+/** Samples summed by allocation site (see allocation-site.ts), biggest first. */
+function bySite(samples: readonly Sample[], paths: ReadonlyMap<number, CallFrame[]>): AllocationSite[] {
+  const sites = new Map<string, AllocationSite>()
+  for (const x of samples) {
+    const site = siteOf(paths.get(x.nodeId) ?? [])
+    if (!site) continue
+    const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}\0${callerKey(site.dependency)}`
+    const existing = sites.get(key)
+    if (existing) existing.bytes += x.size
+    else sites.set(key, { ...site, bytes: x.size })
   }
+  return [...sites.values()].sort((a, b) => b.bytes - a.bytes)
 }
 
 async function readProfile(): Promise<{ paths: Map<number, CallFrame[]>; samples: Sample[] }> {

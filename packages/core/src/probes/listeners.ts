@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { ListenerFinding } from '../findings.js'
 import { callerKey, originOf } from '../origin.js'
+import { isClosedEmitter, type EmitterState } from '../rules.js'
 import { captureStack, isFrameworkWork, parseStack } from '../stack.js'
 import { recordingWindow, type WindowRef } from './window-ref.js'
 
@@ -63,7 +64,7 @@ export function enableListenerProbe(): void {
   }
 }
 
-/** Listeners added in `window` to emitters that outlive it and still registered now. */
+/** Listeners added in `window` to emitters that outlive it, still open and still registered now. */
 export function collectListeners(window: WindowRef): ListenerFinding[] {
   const mine = records.filter((r) => r.window === window)
   const groups = new Map<string, ListenerFinding>()
@@ -72,6 +73,7 @@ export function collectListeners(window: WindowRef): ListenerFinding[] {
     const listener = record.listener.deref()
     if (!emitter || !listener || bornIn.get(emitter) === window) continue
     if (!isRegistered(emitter, record.event, listener)) continue
+    if (isClosedEmitter(emitter as EmitterState)) continue
     const frames = parseStack(record.trace.stack)
     if (isFrameworkWork(frames)) continue
     const origin = originOf(frames)

@@ -6,7 +6,7 @@ import { explainDiff, explainObjectsIn } from './explain.js'
 import { SnapshotError } from './errors.js'
 import { HeapSnapshot } from './heap-snapshot.js'
 import type { ObjectIds } from './object-ids.js'
-import { SnapshotParser } from './parse.js'
+import { SnapshotParser } from './snapshot-parser.js'
 import type { AnalysisReply, AnalysisRequest } from './streamed-analysis.js'
 
 let parser: SnapshotParser | undefined

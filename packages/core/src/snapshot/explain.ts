@@ -1,16 +1,15 @@
 import { fork } from 'node:child_process'
-import { Worker } from 'node:worker_threads'
 import { stat } from 'node:fs/promises'
 import { diffSnapshots } from './diff.js'
+import { dominators } from './dominators.js'
 import { builtEntry } from './entry-file.js'
 import { SnapshotError, type SnapshotErrorCode } from './errors.js'
 import { foldCycle, foldPath, type FoldedStep } from './fold.js'
 import { formatGroups, formatRetainerPath, formatSteps } from './format-retainers.js'
 import { objectPath, type ObjectPath } from './object-path.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
-import { ObjectIds } from './object-ids.js'
-import { parseHeapSnapshot } from './parse.js'
-import type { ReadIdsReply } from './read-ids-thread.js'
+import type { ObjectIds } from './object-ids.js'
+import { parseHeapSnapshot, parseObjectIds } from './parse.js'
 import { cycleThrough, pathFromRoot, shortestPaths } from './paths.js'
 import { childHeapLimitMb, whereToParse, type ParseLocation } from './where-to-parse.js'
 
@@ -94,30 +93,18 @@ export async function explainHere(options: ExplainOptions): Promise<Omit<Explana
       options.onProgress!(read.before + read.after, total)
     })
   // Of `before`, the diff needs only ids, types and names (its edges are never stored), read on a
-  // thread of its own while this one reads `after`.
+  // thread of its own while this one reads `after`. What needs `after` alone (dominators, shortest
+  // paths: memoised, explainDiff finds them done) starts as soon as it is read, while the other
+  // thread may still be reading `before`.
   const [before, after] = await Promise.all([
-    readObjectIdsOnThread(options.before, report?.('before')),
-    parseHeapSnapshot(options.after, { onProgress: report?.('after') }),
+    parseObjectIds(options.before, { worker: true, onProgress: report?.('before') }),
+    parseHeapSnapshot(options.after, { onProgress: report?.('after') }).then((snapshot) => {
+      dominators(snapshot)
+      shortestPaths(snapshot)
+      return snapshot
+    }),
   ])
   return explainDiff(before, after, options)
-}
-
-/** {@link parseObjectIds} on a worker thread (read-ids-thread.ts). */
-function readObjectIdsOnThread(path: string, onProgress?: (bytesRead: number) => void): Promise<ObjectIds> {
-  const worker = new Worker(builtEntry('read-ids-thread.js'), {
-    workerData: { path, reportProgress: onProgress !== undefined },
-  })
-  return new Promise<ObjectIds>((resolve, reject) => {
-    worker.on('message', (reply: ReadIdsReply) => {
-      if (reply.progress) return onProgress?.(reply.progress[0])
-      if (reply.ids) resolve(new ObjectIds(reply.ids.table, reply.ids.maxStableId))
-      else if (reply.error?.code)
-        reject(new SnapshotError(reply.error.code, reply.error.message.replace(/^leakproof: /, '')))
-      else reject(new Error(reply.error?.message))
-    })
-    worker.once('error', reject)
-    worker.once('exit', () => reject(new Error(`leakproof: the thread reading ${path} exited before answering`)))
-  })
 }
 
 export type DiffOptions = Pick<ExplainOptions, 'root' | 'maxGroups' | 'maxPaths'>

