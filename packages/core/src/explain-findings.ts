@@ -69,10 +69,8 @@ export function explainAlive(
         ids.push(object ? await heapObjectId(object) : -1)
       }
       const asked = ids.filter((id) => id >= 0)
-      const { objects, texts, contextSizes } =
-        asked.length > 0
-          ? await analysis.explainObjects(asked, place.root)
-          : { objects: [], texts: [], contextSizes: [] }
+      const { objects, texts } =
+        asked.length > 0 ? await analysis.explainObjects(asked, place.root) : { objects: [], texts: [] }
       let next = 0
       return ids.map((id) => {
         if (id < 0) return undefined
@@ -83,15 +81,7 @@ export function explainAlive(
         return {
           text: texts[i]!,
           groups: [],
-          paths: [
-            {
-              group: 'alive after the test',
-              id: o.id,
-              distance: o.distance,
-              steps: o.path,
-              ...(contextSizes[i]! > 0 && { contextSize: contextSizes[i]! }),
-            },
-          ],
+          paths: [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }],
           ...(kept && { snapshots: { after: kept.after } }),
         }
       })
