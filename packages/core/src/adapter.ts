@@ -16,6 +16,7 @@
  *   behind), then what the file as a whole left.
  */
 import type { Detector, Judged, Rerun } from './detector.js'
+import type { FileVerdict } from './environment-verdicts.js'
 import { LeakError } from './errors.js'
 import type { SourceLocation, Verdict } from './findings.js'
 import { formatVerdict, leakLocation } from './format.js'
@@ -40,7 +41,7 @@ export class FileCheck<T> {
   constructor(
     readonly detector: Detector,
     private readonly root: string,
-    file: string,
+    private readonly file: string,
   ) {
     this.fileWindow = detector.beginFile(file)
   }
@@ -94,6 +95,15 @@ export class FileCheck<T> {
   async endFile(): Promise<{ file: Verdict; tests: Array<[T, Verdict]> }> {
     const tests = [...(await this.judgeWaiting()), ...this.testsOf(await this.detector.judgeAfterTeardown())]
     return { file: this.detector.endFile(this.fileWindow), tests }
+  }
+
+  /**
+   * After the file's teardown, with the global its tests ran against and the file's own verdict
+   * (from `endFile`): the verdicts on earlier files of this worker whose whole environment is still
+   * alive (see environments.ts).
+   */
+  releaseEnvironment(global: object, fileVerdict: Verdict): Promise<FileVerdict[]> {
+    return this.detector.releaseEnvironment(this.file, global, fileVerdict)
   }
 
   private testsOf(judged: Judged[]): Array<[T, Verdict]> {

@@ -4,10 +4,18 @@ import { resolveBudget, type ResolvedBudget } from './budget.js'
 import { describeFound } from './format.js'
 import { formatBytes } from './size.js'
 import { explainAlive, explainRetained, type SnapshotPlace } from './explain-findings.js'
-import type { AllocationSite, Finding, RetainedFinding, Verdict } from './findings.js'
+import { EnvironmentJudge, type FileVerdict } from './environment-verdicts.js'
+import { environments } from './environments.js'
+import {
+  findingOrigins,
+  type AllocationSite,
+  type Finding,
+  type RetainedFinding,
+  type SourceLocation,
+  type Verdict,
+} from './findings.js'
 import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { watchHeapFromHere } from './heap-timeline.js'
-import { applyIgnoreRules } from './ignore.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
 import { liveAllocations, mark, release, startAllocationSampling, type LiveAllocations } from './probes/allocations.js'
@@ -17,7 +25,7 @@ import { enableProbes, findingKey, type Found, type Probes } from './probes/prob
 import { snapshotGlobals, watchAssignments } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
-import { againstBaseline, loadBaseline, type BaselineEntry } from './report/baseline.js'
+import { loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
 import { testId } from './report/model.js'
 import {
@@ -34,8 +42,8 @@ import {
   retainedAcrossRuns,
   retainedOnOneRun,
   retainedThreshold,
-  stateOf,
 } from './rules.js'
+import { verdictOf } from './verdict.js'
 import { withinTime } from './within-time.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
@@ -99,6 +107,8 @@ export class Detector {
   private readonly afterTeardown: Waiting[] = []
   private readonly scope: object
   private readonly probes: Probes
+  /** Where what this file's tests failed for was made: what holds the file's environment, if it stays (environments.ts). */
+  private readonly failedFor: SourceLocation[] = []
   /** Known leaks by test id: they are reported, not failed, until they grow. */
   private readonly baseline: Map<string, BaselineEntry>
 
@@ -124,6 +134,7 @@ export class Detector {
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
   beginFile(file: string): Window {
     watchHeapFromHere()
+    this.failedFor.length = 0
     const window = new Window('file', { file, fullName: '' }, snapshotGlobals(this.scope))
     this.fileWindow = window
     openWindow(window)
@@ -796,14 +807,36 @@ export class Detector {
   }
 
   private verdict(window: Window, found: Finding[], notes: string[]): Verdict {
-    const { kept: findings, ignored } = applyIgnoreRules(found, this.options.ignore)
-    const verdict: Verdict = { state: stateOf(findings), findings, notes, ...(ignored.length > 0 && { ignored }) }
-    return againstBaseline(
-      verdict,
+    const verdict = verdictOf(
+      found,
+      notes,
+      this.options,
       this.baseline.get(testId(this.relativeFile(window), window.info.fullName)),
-      this.options.baselineTolerance,
     )
+    this.failedFor.push(...failedAt(verdict))
+    return verdict
   }
+
+  /**
+   * After the file's teardown: hands its environment (`global`) to the worker's watcher and judges
+   * the earlier files' that must be gone by now (environments.ts). What the file's tests and
+   * `verdict`, the file's own, failed for travels with it.
+   */
+  releaseEnvironment(file: string, global: object, verdict: Verdict): Promise<FileVerdict[]> {
+    // Without a heap snapshot (`explain: false`) nothing tells a function of the user's that holds
+    // the environment from the test framework's own bookkeeping (seen: clean files of fixtures/shards).
+    if (this.options.kinds.environment === 'off' || !this.options.checkFiles || !this.options.explain)
+      return Promise.resolve([])
+    const failedFor = [...this.failedFor, ...failedAt(verdict)]
+    const judge = new EnvironmentJudge(this.options, this.host.root, this.baseline)
+    return judge.verdicts(environments.release(file, global, failedFor, judge))
+  }
+}
+
+/** Where what a verdict fails for (or would, but for the baseline) was made: each error finding's origins. */
+function failedAt(verdict: Verdict): SourceLocation[] {
+  const failed = verdict.state === 'leak' || verdict.state === 'known'
+  return failed ? verdict.findings.filter((f) => f.severity === 'error').flatMap(findingOrigins) : []
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import type { Explanation } from './snapshot/explain.js'
 
-export type Kind = 'retained' | 'handle' | 'listener' | 'global' | 'watched' | 'dom'
-export const KINDS: readonly Kind[] = ['retained', 'handle', 'listener', 'global', 'watched', 'dom']
+export type Kind = 'retained' | 'handle' | 'listener' | 'global' | 'watched' | 'dom' | 'environment'
+export const KINDS: readonly Kind[] = ['retained', 'handle', 'listener', 'global', 'watched', 'dom', 'environment']
 
 /** What a kind's findings do to a test: fail it, print a warning beside it, or nothing (not even probed). */
 export type Severity = 'error' | 'warn' | 'off'
@@ -127,9 +127,25 @@ export interface DomFinding {
   retainedBy?: RetainedBy
 }
 
+/**
+ * Test files whose whole environment (Jest's vm context of the file, a Vitest vm pool's context)
+ * stayed alive after the file ended, held by the same path: something process-wide (a patched
+ * core module, a `process` listener, a timer, a registry on a shared object) keeps a function of
+ * theirs. Reported under the first of the files.
+ */
+export interface EnvironmentFinding {
+  kind: 'environment'
+  /** The test files (absolute), in the order they ran. */
+  files: string[]
+  /** Where the function that holds them is written (the patch, the listener), from the heap snapshot. */
+  createdAt?: SourceLocation
+  /** The path from a GC root to the first file's environment (option `explain`). */
+  retainedBy?: RetainedBy
+}
+
 /** What a probe found, before the options give it a severity. */
 export type FindingData =
-  RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding
+  RetainedFinding | HandleFinding | ListenerFinding | GlobalFinding | WatchedFinding | DomFinding | EnvironmentFinding
 
 export type Finding = FindingData & {
   severity: 'error' | 'warn'
@@ -161,7 +177,7 @@ export interface Verdict {
  */
 export function findingOrigins(f: Finding): SourceLocation[] {
   if (f.kind === 'retained') return f.sites.flatMap((s) => sitesOf(s.location, s.dependency))
-  if (f.kind === 'handle' || f.kind === 'dom')
+  if (f.kind === 'handle' || f.kind === 'dom' || f.kind === 'environment')
     return sitesOf(f.createdAt, f.kind === 'handle' ? f.dependency : undefined)
   if (f.kind === 'listener') return sitesOf(f.addedAt, f.dependency)
   if (f.kind === 'global') return sitesOf(f.assignedAt, f.dependency)
@@ -183,5 +199,5 @@ export function findingDependency(f: FindingData): InDependency | undefined {
 
 /** How many things a finding counts: listeners registered, detached trees, else one. */
 export function findingCount(f: Finding): number {
-  return f.kind === 'listener' ? f.count : f.kind === 'dom' ? f.trees : 1
+  return f.kind === 'listener' ? f.count : f.kind === 'dom' ? f.trees : f.kind === 'environment' ? f.files.length : 1
 }

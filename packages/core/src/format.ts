@@ -5,6 +5,7 @@ import {
   findingDependency,
   findingOrigins,
   type DomFinding,
+  type EnvironmentFinding,
   type Finding,
   type FindingData,
   type GlobalFinding,
@@ -111,6 +112,19 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
     )
     sections.push(section('detached DOM trees (alive after GC, not in the document)', lines, c))
     for (const d of dom) if (d.retainedBy) sections.push(...retainedBySections(d.retainedBy, options.root, c))
+  }
+  for (const e of findings.filter((f): f is EnvironmentFinding & Finding => f.kind === 'environment')) {
+    sections.push(
+      section(
+        'test files whose environment stayed alive after they ended (alive after a full GC, one file later)',
+        [
+          ...e.files.map((file) => relativeFile(file, options.root)),
+          ...(e.createdAt ? [`held by the function written at ${where(e.createdAt)}`] : []),
+        ],
+        c,
+      ),
+    )
+    if (e.retainedBy) sections.push(...retainedBySections(e.retainedBy, options.root, c))
   }
   const dependencies = dependenciesOf(findings)
   if (dependencies.length)
@@ -287,6 +301,13 @@ export function headline(findings: Finding[]): string {
     const nodes = dom.reduce((n, f) => n + f.nodes, 0)
     parts.push(`left ${plural(trees, 'detached DOM tree')} (${plural(nodes, 'node')}) alive`)
   }
+  const environments = count('environment')
+  if (environments)
+    parts.push(
+      environments === 1
+        ? "the test file's whole environment stayed alive after it ended"
+        : `the same thing holds ${environments} test files' whole environments alive after they ended`,
+    )
   const dependencies = dependenciesOf(findings)
   if (dependencies.length === 0) return parts.join('; ')
   const all = findings.every((f) => findingDependency(f) !== undefined)
@@ -314,6 +335,8 @@ export function describeFound(f: FindingData, root: string): string {
       return `${JSON.stringify(f.label)} watched${at(f.watchedAt)}`
     case 'retained':
       return `${formatBytes(f.bytes)} retained`
+    case 'environment':
+      return `the environment of ${f.files.map((file) => relativeFile(file, root)).join(', ')} alive${at(f.createdAt)}`
   }
 }
 

@@ -51,8 +51,11 @@ function matches(rule: IgnoreRule, f: Finding): boolean {
   if (rule.package !== undefined) return findingDependency(f)?.name === rule.package
   const frame = rule.frame!
   if (f.kind === 'handle' || f.kind === 'listener' || f.kind === 'dom') return f.stack.includes(frame)
-  if (f.kind === 'global')
-    return f.assignedAt !== undefined && (f.assignedAt.file.includes(frame) || f.assignedAt.functionName === frame)
+  // A global by where a re-run assigned it; an environment by the function that holds it.
+  if (f.kind === 'global' || f.kind === 'environment') {
+    const at = f.kind === 'global' ? f.assignedAt : f.createdAt
+    return at !== undefined && (at.file.includes(frame) || at.functionName === frame)
+  }
   if (f.kind === 'retained')
     return (
       f.sites.length > 0 &&

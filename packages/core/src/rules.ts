@@ -3,7 +3,7 @@
  * are judged, who is a suspect, what a re-run proves, what a verdict is. The detector gathers the
  * measurements and runs the re-runs; these say what they mean (unit-tested in test/rules.test.ts).
  */
-import type { Finding, Verdict } from './findings.js'
+import type { Finding, SourceLocation, Verdict } from './findings.js'
 import type { FoldedStep } from './snapshot/fold.js'
 
 /**
@@ -265,4 +265,72 @@ export function fullNameOf(names: readonly string[]): string {
 /** What an adapter does with a verdict: fail the test (`error`), or only carry it to the report. */
 export function failsTest(verdict: Verdict): boolean {
   return verdict.state === 'leak'
+}
+
+/**
+ * A test file's environment must be gone once a full GC ran after the next file's was released as
+ * well (`fullGcAfterRelease`: the number of the latest release a full GC came after; files are
+ * numbered in the order they were released). Not one file earlier: what a file starts closing in
+ * its afterAll hooks (a server's `close()`, a socket draining, a response body being released)
+ * gets a whole file's time to end, and Jest itself holds a file's environment while the next one runs.
+ */
+export function environmentMustBeGone(released: number, fullGcAfterRelease: number): boolean {
+  return fullGcAfterRelease >= released + 1
+}
+
+/**
+ * Where a released environment stands: `waiting` until it must be gone; `suspect` when it was alive
+ * after such a GC (`aliveAfter`: the `fullGcAfterRelease` it was first seen alive at); `held` when
+ * it is alive again after a full GC that came after a later release than that. The test framework
+ * lets go of a file's environment on its own schedule (seen under Jest's workers: the promise chain
+ * of the file running then, for one more file): only what outlives that costs a heap snapshot.
+ */
+export function environmentState(
+  released: number,
+  fullGcAfterRelease: number,
+  aliveAfter: number | undefined,
+): 'waiting' | 'suspect' | 'held' {
+  if (!environmentMustBeGone(released, fullGcAfterRelease)) return 'waiting'
+  return aliveAfter !== undefined && fullGcAfterRelease > aliveAfter ? 'held' : 'suspect'
+}
+
+/**
+ * Used heap a worker may grow by since the last full GC before leakproof takes one for the
+ * environment check, at least: V8 runs full GCs by itself when whole environments pile up (each is
+ * megabytes), and leakproof's own GCs judge too; this is for the hosts where neither came (Vitest
+ * 5's vm pools ran 14 of fixtures/environments' files without one).
+ */
+export const ENVIRONMENT_GC_GROWTH = 64 * 1024 * 1024
+
+/**
+ * At a file's release (`latest`: the number of the release before it): whether leakproof takes a
+ * full GC so that the environments waiting can be judged. When a suspect (see `environmentState`)
+ * was first seen alive before `latest`: the GC confirms or clears it, as re-runs do for a test's
+ * suspects. Otherwise only when one would be judged by it (the oldest waiting was released before
+ * `latest`: one file later) and the used heap grew since the last full GC by more than what was
+ * live after it (and `ENVIRONMENT_GC_GROWTH`): a GC then costs about 1 ms per MB live, once per as
+ * many MB allocated, never once per clean file.
+ */
+export function environmentGcDue(w: {
+  oldestWaiting: number
+  latest: number
+  /** The earliest `aliveAfter` of the suspects, if there are any. */
+  suspectSince: number | undefined
+  grown: number
+  liveAfterFullGc: number
+}): boolean {
+  if (w.suspectSince !== undefined && w.suspectSince < w.latest) return true
+  return w.oldestWaiting < w.latest && w.grown > Math.max(ENVIRONMENT_GC_GROWTH, w.liveAfterFullGc)
+}
+
+/**
+ * A file whose environment stayed alive, held by a function of the module where something it (or
+ * one of its tests) already failed for was made (an interval's callback, a `process` listener):
+ * that failure names the cause; the environment is a note, not a second failure. With no path (the
+ * snapshot could not be taken), any failure of the file's may be what holds it.
+ */
+export function heldByOwnFailure(holder: SourceLocation | undefined, failedFor: readonly SourceLocation[]): boolean {
+  // No snapshot could be read: what the file failed for may hold it, and it has failed.
+  if (holder === undefined) return failedFor.length > 0
+  return failedFor.some((at) => at.file === holder.file)
 }

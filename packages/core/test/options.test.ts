@@ -6,7 +6,15 @@ describe('resolveOptions', () => {
     expect(resolveOptions()).toEqual({
       budget: 0,
       budgets: [],
-      kinds: { retained: 'error', handle: 'error', listener: 'error', global: 'error', watched: 'error', dom: 'error' },
+      kinds: {
+        retained: 'error',
+        handle: 'error',
+        listener: 'error',
+        global: 'error',
+        watched: 'error',
+        dom: 'error',
+        environment: 'error',
+      },
       repetitions: 3,
       allocationSites: 5,
       checkFiles: true,
@@ -66,6 +74,11 @@ describe('resolveOptions', () => {
     [{ budgit: '1 MB' }, 'option "budgit" is "1 MB"; expected one of the known options'],
     [{ kinds: { handles: 'off' } }, 'option "kinds.handles" is "off"; expected a known kind'],
     [{ kinds: { handle: 'fatal' } }, 'option "kinds.handle" is "fatal"; expected one of "error", "warn", "off"'],
+    [
+      { kinds: { environment: 'sometimes' } },
+      'option "kinds.environment" is "sometimes"; expected one of "error", "warn", "off"',
+    ],
+    [{ kinds: { environments: 'off' } }, 'option "kinds.environments" is "off"; expected a known kind'],
     [{ repetitions: 1 }, 'option "repetitions" is 1; expected a whole number from 2 to 20'],
     [{ budgets: [{ files: 'a/**' }] }, 'option "budgets[0].budget" is undefined'],
     [

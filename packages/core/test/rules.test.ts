@@ -4,6 +4,11 @@ import {
   afterRerun,
   keptBetweenSnapshots,
   DOM_NOISE_FLOOR,
+  ENVIRONMENT_GC_GROWTH,
+  environmentGcDue,
+  environmentMustBeGone,
+  environmentState,
+  heldByOwnFailure,
   heldByQueryCache,
   isClosedEmitter,
   keptAcrossReruns,
@@ -254,4 +259,51 @@ describe('keptBetweenSnapshots: the explaining run repeats the leak', () => {
     expect(keptBetweenSnapshots([{ retainedSize: 864 }], 864, NOISE_FLOOR)).toBe(false))
   test("Buffers: the ArrayBuffer's retained size carries its backing store", () =>
     expect(keptBetweenSnapshots([{ retainedSize: 2 * MB }, { retainedSize: 2 * MB }], 184, NOISE_FLOOR)).toBe(true))
+})
+
+describe("environments: a test file's whole environment after it ended", () => {
+  test('gone only once a full GC came after the next file was released: one file later', () => {
+    expect(environmentMustBeGone(3, 2)).toBe(false)
+    // A GC after its own release only: what its afterAll started closing may still be closing.
+    expect(environmentMustBeGone(3, 3)).toBe(false)
+    expect(environmentMustBeGone(3, 4)).toBe(true)
+    expect(environmentMustBeGone(3, 9)).toBe(true)
+  })
+
+  test('held only when alive again after a GC that came after a later release than the first sighting', () => {
+    expect(environmentState(3, 3, undefined)).toBe('waiting')
+    expect(environmentState(3, 4, undefined)).toBe('suspect')
+    // A second GC in the same span: the framework may still be letting go of it.
+    expect(environmentState(3, 4, 4)).toBe('suspect')
+    expect(environmentState(3, 5, 4)).toBe('held')
+  })
+
+  test('a GC of leakproof is due once the heap grew by more than was live, and one would judge', () => {
+    const due = (oldestWaiting: number, latest: number, grown: number, liveAfterFullGc: number): boolean =>
+      environmentGcDue({ oldestWaiting, latest, suspectSince: undefined, grown, liveAfterFullGc })
+    const live = 40 * MB
+    expect(due(0, 5, ENVIRONMENT_GC_GROWTH + 1, live)).toBe(true)
+    expect(due(0, 5, ENVIRONMENT_GC_GROWTH - 1, live)).toBe(false)
+    // A big live heap: growth is measured against it, so the GC's cost stays below V8's own pace.
+    expect(due(0, 5, 100 * MB, 160 * MB)).toBe(false)
+    expect(due(0, 5, 170 * MB, 160 * MB)).toBe(true)
+    // Only the file released just before is waiting: a GC now could not judge it (one file later).
+    expect(due(5, 5, 500 * MB, live)).toBe(false)
+  })
+
+  test('a suspect seen alive before the latest release: a GC confirms or clears it, whatever the growth', () => {
+    const w = { oldestWaiting: 2, latest: 6, grown: 0, liveAfterFullGc: 40 * MB }
+    expect(environmentGcDue({ ...w, suspectSince: 5 })).toBe(true)
+    expect(environmentGcDue({ ...w, suspectSince: 6 })).toBe(false)
+  })
+
+  test('a file already failed for what holds it: held by a function of the module that made the handle', () => {
+    const at = (file: string, line: number) => ({ file, line, column: 1 })
+    expect(heldByOwnFailure(at('/p/src/timer.ts', 3), [at('/p/src/timer.ts', 6)])).toBe(true)
+    expect(heldByOwnFailure(at('/p/src/fs-retry.ts', 6), [at('/p/src/timer.ts', 6)])).toBe(false)
+    expect(heldByOwnFailure(at('/p/src/fs-retry.ts', 6), [])).toBe(false)
+    // Not explained: any failure of the file's may be what holds it.
+    expect(heldByOwnFailure(undefined, [at('/p/src/timer.ts', 6)])).toBe(true)
+    expect(heldByOwnFailure(undefined, [])).toBe(false)
+  })
 })

@@ -97,6 +97,25 @@ describe('formatFindings', () => {
     )
   })
 
+  test("test files' environments held by one function: the files, and where the function is written", () => {
+    const environment: Finding = {
+      kind: 'environment',
+      severity: 'error',
+      files: ['/app/tests/a.test.ts', '/app/tests/b.test.ts'],
+      createdAt: { file: '/app/src/fs-retry.ts', line: 6, column: 34, functionName: 'readFileWithRetry' },
+    }
+    expect(formatFindings([environment], { root: '/app' })).toBe(
+      [
+        "the same thing holds 2 test files' whole environments alive after they ended",
+        '',
+        '  test files whose environment stayed alive after they ended (alive after a full GC, one file later)',
+        '    tests/a.test.ts',
+        '    tests/b.test.ts',
+        '    held by the function written at src/fs-retry.ts:6:34',
+      ].join('\n'),
+    )
+  })
+
   test('colour is optional and off by default', () => {
     // eslint-disable-next-line no-control-regex
     expect(formatFindings(findings, { root: '/app' })).not.toMatch(/\u001b\[/)

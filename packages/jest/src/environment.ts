@@ -51,8 +51,9 @@ export function withLeakproof<T extends EnvironmentClass>(Base: T): T {
       // Wraps whatever handler the base has, a prototype method or an instance field alike.
       const inheritedTeardown = this.teardown
       this.teardown = async () => {
-        windows.publish()
+        const global = this.global
         await inheritedTeardown.call(this)
+        await windows.release(global)
       }
       const inherited = this.handleTestEvent as JestEnvironment['handleTestEvent']
       this.handleTestEvent = async (event: Circus.Event, state: Circus.State) => {
@@ -77,6 +78,8 @@ class TestWindows {
   private readonly snapshotCounts = new Map<Circus.TestEntry, number>()
   private readonly records: TestReport[] = []
   private rootTornDown = false
+  /** What the file as a whole left (after its afterAll hooks), for the environment check. */
+  private fileVerdict: Verdict = { state: 'clean', findings: [], notes: [] }
 
   constructor(
     private readonly global: JestEnvironment['global'],
@@ -101,7 +104,9 @@ class TestWindows {
 
   async handle(event: Circus.Event, state: Circus.State): Promise<void> {
     switch (event.name) {
-      case 'run_start':
+      // Before the test file and its imports load (jest-circus dispatches `setup` ahead of requiring
+      // it): what they make at import (a process listener, an interval) is the file's, as under Vitest.
+      case 'setup':
         this.check = new FileCheck(this.detector, this.root, this.context.testPath)
         break
       case 'test_started': {
@@ -142,6 +147,7 @@ class TestWindows {
         if (!this.check) break
         const { file, tests } = await this.check.endFile()
         for (const [test, verdict] of tests) this.apply(test, verdict)
+        this.fileVerdict = file
         if (file.state !== 'clean') this.records.push(testReport(this.root, this.context.testPath, '', file))
         const error = this.check.leakError(file, { fallback: { file: this.context.testPath, line: 1, column: 1 } })
         if (error) state.unhandledErrors.push(error)
@@ -164,9 +170,15 @@ class TestWindows {
     if (error) test.errors.push(error)
   }
 
-  /** Hands the file's verdicts and its point of the worker's heap timeline to the reporter, when there is one. */
-  publish(): void {
+  /**
+   * After the environment's teardown: its global goes to the worker's watcher, which judges the
+   * earlier files' environments that must be gone by now; then the file's verdicts (and those) and
+   * its point of the worker's heap timeline go to the reporter, when there is one.
+   */
+  async release(global: JestEnvironment['global']): Promise<void> {
     const point = heapAtFileEnd(this.root, this.context.testPath)
+    const environments = await this.detector.releaseEnvironment(this.context.testPath, global, this.fileVerdict)
+    for (const { file, verdict } of environments) this.records.push(testReport(this.root, file, '', verdict))
     writeRecords(this.context.testPath, { tests: this.records, heap: { worker, point } })
   }
 }

@@ -11,12 +11,15 @@ import type { Config } from '@jest/types'
 import type { AggregatedResult, Reporter, TestContext, TestResult } from '@jest/reporters'
 import {
   byWorker,
+  finishEnvironments,
   interruptedChecks,
+  runFailure,
   newReport,
   prepareCheckingDir,
   publishReport,
   resolveOptions,
   resolveReportOptions,
+  testReport,
   unmatchedBudgetFiles,
   type HeapPoint,
   type TestReport,
@@ -28,6 +31,8 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   private readonly dir: string
   private tests: TestReport[] = []
   private heap: Array<{ worker: string; point: HeapPoint }> = []
+  /** What fails the run besides its tests: test files whose environment stayed alive. */
+  private lastError: Error | undefined
 
   constructor(
     private readonly globalConfig: Config.GlobalConfig,
@@ -52,12 +57,15 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     return join(this.dir, 'checking')
   }
 
-  onRunComplete(contexts: Set<TestContext>, results: AggregatedResult): void {
+  async onRunComplete(contexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
     warnUnmatchedBudgets(contexts, results)
+    const { rootDir, shard, reporters } = this.globalConfig
+    // In band, the files ran in this process: the end of the run is the end of its one worker, and
+    // the environments of its last files are judged here (see finishEnvironments).
+    for (const { file, verdict } of await finishEnvironments()) this.tests.push(testReport(rootDir, file, '', verdict))
     this.tests.push(...interruptedChecks(this.checkingDir))
     // Watch mode runs again: each run starts with no notes.
     prepareCheckingDir(this.checkingDir)
-    const { rootDir, shard, reporters } = this.globalConfig
     publishReport(
       newReport(
         { name: 'jest', version: jestVersion(rootDir) },
@@ -74,13 +82,15 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
         frameworkAnnotatesTests: (reporters ?? []).some((r) => (Array.isArray(r) ? r[0] : r) === 'github-actions'),
       },
     )
+    this.lastError = runFailure(this.tests)
     // Watch mode runs again with this reporter: each run reports its own tests.
     this.tests = []
     this.heap = []
   }
 
+  /** Jest fails the run (exit code 1) when a reporter has an error: no test result carries these. */
   getLastError(): Error | undefined {
-    return undefined
+    return this.lastError
   }
 }
 

@@ -29,6 +29,8 @@ declare module 'vitest' {
     leakproofFile?: import('@leakproof/core').Verdict
     /** The file's point of its worker's heap timeline, for the run's report. */
     leakproofHeap?: { worker: string; point: import('@leakproof/core').HeapPoint }
+    /** Earlier test files of the worker whose environment stayed alive, found when this one ended. */
+    leakproofEnvironments?: Array<{ file: string; verdict: import('@leakproof/core').Verdict }>
   }
   interface ProvidedContext {
     '@leakproof/options': import('@leakproof/core').ResolvedOptions

@@ -53,6 +53,8 @@ export function findingKey(f: Found): string {
       return `watched\0${f.label}\0${at(f.watchedAt)}`
     case 'retained':
       return 'retained'
+    case 'environment':
+      return `environment\0${at(f.createdAt)}`
   }
 }
 

@@ -37,3 +37,4 @@ export {
   prepareCheckingDir,
   whileChecking,
 } from './interrupted.js'
+export { runFailure } from './run-failure.js'

@@ -53,6 +53,7 @@ const COUNTED: Record<Exclude<Kind, 'retained'>, [string, string]> = {
   global: ['global', 'globals'],
   watched: ['watched', 'watched'],
   dom: ['DOM tree', 'DOM trees'],
+  environment: ['file environment', 'file environments'],
 }
 
 function countText(n: number, kind: Kind): string {
@@ -89,6 +90,8 @@ function causeOf(findings: Finding[], root: string): string {
       const path = first.retainedBy && 'paths' in first.retainedBy ? first.retainedBy.paths[0]?.steps : undefined
       return path && path.length > 1 ? holderText(path, root) : `${first.root}${at}`
     }
+    case 'environment':
+      return `held by the function written${at || ' where the snapshot could not say'}`
   }
 }
 

@@ -11,6 +11,7 @@ import {
   newReport,
   prepareCheckingDir,
   publishReport,
+  runFailure,
   testReport,
   unmatchedBudgetFiles,
   type HeapPoint,
@@ -50,16 +51,23 @@ export class LeakproofReporter implements Reporter {
     const tests: TestReport[] = []
     const heap: Array<{ worker: string; point: HeapPoint }> = []
     for (const module of modules) {
-      const meta = module.meta() as { leakproofFile?: Verdict; leakproofHeap?: { worker: string; point: HeapPoint } }
+      const meta = module.meta() as {
+        leakproofFile?: Verdict
+        leakproofHeap?: { worker: string; point: HeapPoint }
+        leakproofEnvironments?: Array<{ file: string; verdict: Verdict }>
+      }
       if (meta.leakproofFile && meta.leakproofFile.state !== 'clean')
         tests.push(testReport(root, module.moduleId, '', meta.leakproofFile))
       if (meta.leakproofHeap) heap.push(meta.leakproofHeap)
+      for (const { file, verdict } of meta.leakproofEnvironments ?? []) tests.push(testReport(root, file, '', verdict))
       for (const test of module.children.allTests()) {
         const verdict = (test.meta() as { leakproofVerdict?: Verdict }).leakproofVerdict
         if (verdict) tests.push(testReport(root, module.moduleId, test.fullName, verdict, test.location?.line))
       }
     }
     tests.push(...interruptedChecks(this.checkingDir))
+    // Found after those files' results went out: the run fails for them (see runFailure).
+    if (runFailure(tests)) process.exitCode = 1
     const shard = this.vitest.config.shard
     publishReport(
       newReport(

@@ -188,6 +188,9 @@ aroundAll(async (runSuite) => {
   // The engine and the worker outlive this file: nothing of the file's may stay with them.
   registerSourceMapProvider(undefined)
   held.restore()
+  // In the vm pools this file's context should go now; earlier files' that must be gone are judged.
+  const environments = await check.releaseEnvironment(globalThis, file)
+  if (fileTask && environments.length > 0) fileTask.meta.leakproofEnvironments = environments
   const error = check.leakError(file, false)
   if (error) throw error
 }, 0)
