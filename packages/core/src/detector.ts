@@ -133,7 +133,7 @@ export class Detector {
 
   /** Opens a file's window: everything until `endFile`, minus what its tests' windows record. */
   beginFile(file: string): Window {
-    watchHeapFromHere()
+    watchHeapFromHere(this.host.root, file, this.options.keepSnapshots)
     this.failedFor.length = 0
     const window = new Window('file', { file, fullName: '' }, snapshotGlobals(this.scope))
     this.fileWindow = window

@@ -114,10 +114,17 @@ async function withAnalysis<T>(
 
 /** Kept snapshots are named after the test, in the `keepSnapshots` folder. */
 function keptFiles(root: string, keep: string, testName: string): KeptFiles {
+  return {
+    before: keptSnapshotFile(root, keep, testName, 'before'),
+    after: keptSnapshotFile(root, keep, testName, 'after'),
+  }
+}
+
+/** Where a kept snapshot of `name` (a test's, a file's) goes: `<keep>/<name>.<which>.heapsnapshot`, the folder made. */
+export function keptSnapshotFile(root: string, keep: string, name: string, which: string): string {
   const dir = resolve(root, keep)
   mkdirSync(dir, { recursive: true })
-  const name = fileNameOf(testName)
-  return { before: join(dir, `${name}.before.heapsnapshot`), after: join(dir, `${name}.after.heapsnapshot`) }
+  return join(dir, `${fileNameOf(name)}.${which}.heapsnapshot`)
 }
 
 /** A file name from a test's file and name: letters, digits, `.`, `_` and `-`, at most 120 characters. */

@@ -7,6 +7,7 @@
 import { threadId } from 'node:worker_threads'
 import v8 from 'node:v8'
 import { relativeFile } from './format.js'
+import { noteFileEnded, noteRunningFile, type WorkerDeath } from './report/worker-deaths.js'
 import { formatBytes } from './size.js'
 
 export interface HeapPoint {
@@ -25,6 +26,8 @@ export interface WorkerHeap {
   worker: string
   /** In the order the worker ran them. */
   files: HeapPoint[]
+  /** Set when the worker died while running a file (report/worker-deaths.ts): its timeline ends there. */
+  died?: WorkerDeath
 }
 
 /** Full GCs in V8's GC profiler's words. */
@@ -40,8 +43,12 @@ export const worker = threadId ? `${process.pid}/${threadId}` : String(process.p
 
 let profiler: v8.GCProfiler | undefined
 
-/** When a test file begins: the GCs from here on are its own (the engine is the worker's: one profiler serves all its files). */
-export function watchHeapFromHere(): void {
+/**
+ * When a test file begins: the GCs from here on are its own (the engine is the worker's: one
+ * profiler serves all its files), and the file is noted as running, should the worker die in it.
+ */
+export function watchHeapFromHere(root: string, testFile: string, keepSnapshots: string | false): void {
+  noteRunningFile(worker, root, relativeFile(testFile, root), keepSnapshots)
   profiler?.stop()
   profiler = new v8.GCProfiler()
   profiler.start()
@@ -49,6 +56,7 @@ export function watchHeapFromHere(): void {
 
 /** At a test file's end: its point of the worker's timeline (the file named relative to `root`). */
 export function heapAtFileEnd(root: string, testFile: string): HeapPoint {
+  noteFileEnded()
   const file = relativeFile(testFile, root)
   const stats = (profiler?.stop() as { statistics?: GcStatistics[] } | undefined)?.statistics ?? []
   profiler = undefined
@@ -68,15 +76,25 @@ export function heapAtFileEnd(root: string, testFile: string): HeapPoint {
  */
 export const HEAP_GROWTH_NOTICE = 64 * 1024 * 1024
 
-/** The points the workers sent, one entry per worker, each in the order it ran its files. */
-export function byWorker(points: ReadonlyArray<{ worker: string; point: HeapPoint }>): WorkerHeap[] {
+/**
+ * The points the workers sent, one entry per worker, each in the order it ran its files, ending with
+ * its death when it died in a file (a worker that died in its first file has no points).
+ */
+export function byWorker(
+  points: ReadonlyArray<{ worker: string; point: HeapPoint }>,
+  deaths: ReadonlyArray<{ worker: string; death: WorkerDeath }> = [],
+): WorkerHeap[] {
   const workers = new Map<string, HeapPoint[]>()
   for (const { worker, point } of points) {
     const files = workers.get(worker)
     if (files) files.push(point)
     else workers.set(worker, [point])
   }
-  return [...workers].map(([worker, files]) => ({ worker, files: files.sort((a, b) => a.at - b.at) }))
+  for (const { worker } of deaths) if (!workers.has(worker)) workers.set(worker, [])
+  return [...workers].map(([worker, files]) => {
+    const died = deaths.find((d) => d.worker === worker)?.death
+    return { worker, files: files.sort((a, b) => a.at - b.at), ...(died && { died }) }
+  })
 }
 
 /**
@@ -92,5 +110,37 @@ export function heapGrowthLines(workers: readonly WorkerHeap[], notice = HEAP_GR
     return [
       `worker ${worker}: live heap ${formatBytes(first.liveAfterGc!)} → ${formatBytes(last.liveAfterGc!)} over ${files.length} files (${first.file} → ${last.file}); RSS ${formatBytes(last.rss)} at the end`,
     ]
+  })
+}
+
+/**
+ * Lines for each worker that died in a file: which file, Node's reason, the heap against its limit,
+ * the live heap over the files it finished before, and the snapshot V8 wrote near the limit:
+ * `worker 4312 died running tests/b.test.ts: Allocation failed - JavaScript heap out of memory (heap 100 MB of a 144 MB limit)`.
+ */
+export function workerDeathLines(workers: readonly WorkerHeap[]): string[] {
+  return workers.flatMap(({ worker, files, died }) => {
+    if (!died) return []
+    const heap =
+      died.heapUsed === undefined
+        ? `a ${formatBytes(died.heapLimit)} heap limit`
+        : `heap ${formatBytes(died.heapUsed)} of a ${formatBytes(died.heapLimit)} limit`
+    const lines = [
+      /out of memory/i.test(died.reason)
+        ? `worker ${worker} ran out of memory running ${died.file} (${heap})`
+        : `worker ${worker} died running ${died.file}: ${died.reason} (${heap})`,
+    ]
+    const measured = files.filter((f) => f.liveAfterGc !== undefined)
+    const first = measured[0]
+    const last = measured.at(-1)
+    if (first && last)
+      lines.push(
+        `  before it, ${files.length} ${files.length === 1 ? 'file' : 'files'}: live heap after GC ${first === last ? '' : `${formatBytes(first.liveAfterGc!)} (${first.file}) → `}${formatBytes(last.liveAfterGc!)} (${last.file}), RSS ${formatBytes(files.at(-1)!.rss)}`,
+      )
+    else if (files.length > 0)
+      lines.push(`  before it, ${files.length} ${files.length === 1 ? 'file' : 'files'} (no full GC ran in them)`)
+    else lines.push('  it was the first file of this worker')
+    if (died.snapshot) lines.push(`  heap snapshot near the heap limit: ${died.snapshot}`)
+    return lines
   })
 }

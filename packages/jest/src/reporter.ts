@@ -21,6 +21,7 @@ import {
   resolveReportOptions,
   testReport,
   unmatchedBudgetFiles,
+  workerDeaths,
   type HeapPoint,
   type TestReport,
 } from '@leakproof/core'
@@ -64,6 +65,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     // the environments of its last files are judged here (see finishEnvironments).
     for (const { file, verdict } of await finishEnvironments()) this.tests.push(testReport(rootDir, file, '', verdict))
     this.tests.push(...interruptedChecks(this.checkingDir))
+    const deaths = workerDeaths(this.checkingDir)
     // Watch mode runs again: each run starts with no notes.
     prepareCheckingDir(this.checkingDir)
     publishReport(
@@ -71,7 +73,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
         { name: 'jest', version: jestVersion(rootDir) },
         this.tests,
         shard ? { index: shard.shardIndex, count: shard.shardCount } : undefined,
-        byWorker(this.heap),
+        byWorker(this.heap, deaths),
       ),
       {
         root: rootDir,

@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from 'node:fs'
 import { headline, leakLocation, relativeFile } from '../format.js'
-import type { WorkerHeap } from '../heap-timeline.js'
+import { workerDeathLines, type WorkerHeap } from '../heap-timeline.js'
 import type { LeakReport } from './model.js'
 import { leakRows } from './rows.js'
 
@@ -76,7 +76,7 @@ export function markdownSummary(report: LeakReport, root: string): string {
     ? `\n${report.baseline.known.length} known leaks (${report.baseline.file}) passed; ${report.baseline.fixed.length} fixed since the baseline${report.baseline.fixed.length ? `: ${report.baseline.fixed.map((id) => `\`${id}\``).join(', ')}` : ''}.\n`
     : ''
   if (rows.length === 0)
-    return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}${heapChart(report.heap ?? [])}`
+    return `### leakproof: no new leaks\n\n${judged} tests checked (${report.framework.name} ${report.framework.version}).\n${baseline}${heapSection(report.heap ?? [])}`
   const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
   const table = [
     '| test | kind | left | per run | cause |',
@@ -93,8 +93,18 @@ export function markdownSummary(report: LeakReport, root: string): string {
     '',
     chart(rows),
     baseline,
-    heapChart(report.heap ?? []),
+    heapSection(report.heap ?? []),
   ].join('\n')
+}
+
+/** The workers that died in a file, then the chart of the live heap. */
+function heapSection(workers: readonly WorkerHeap[]): string {
+  const deaths = workerDeathLines(workers)
+  const died =
+    deaths.length === 0
+      ? ''
+      : `\n${deaths.map((l) => (l.startsWith(' ') ? `  - ${l.trim()}` : `- **${l}**`)).join('\n')}\n`
+  return `${died}${heapChart(workers)}`
 }
 
 /** The live heap after GC at each file's end, one line per worker (at most 4), when it was measured. */

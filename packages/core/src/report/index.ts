@@ -37,4 +37,5 @@ export {
   prepareCheckingDir,
   whileChecking,
 } from './interrupted.js'
+export { workerDeaths, type WorkerDeath } from './worker-deaths.js'
 export { runFailure } from './run-failure.js'

@@ -12,6 +12,8 @@ import { testId, type TestReport } from './model.js'
 
 /** The folder, made by the reporter in the main process; workers inherit it with the environment. */
 export const CHECKING_DIR_VARIABLE = 'LEAKPROOF_CHECKING_DIR'
+/** The reporter's process id: a worker that is that process (Jest in band) has no one to report its death to (worker-deaths.ts). */
+export const REPORTER_PID_VARIABLE = 'LEAKPROOF_REPORTER_PID'
 
 interface CheckingNote {
   file: string
@@ -23,7 +25,7 @@ interface CheckingNote {
 /** Runs `work` with a note saying which test is being checked; the note goes when `work` ends. */
 export async function whileChecking<T>(note: CheckingNote, work: () => Promise<T>): Promise<T> {
   const dir = process.env[CHECKING_DIR_VARIABLE]
-  const path = dir ? join(dir, `${process.pid}-${threadId}.json`) : undefined
+  const path = dir ? join(dir, `${process.pid}-${threadId}.checking.json`) : undefined
   try {
     if (path) writeFileSync(path, JSON.stringify(note))
   } catch {
@@ -41,13 +43,14 @@ export function prepareCheckingDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   process.env[CHECKING_DIR_VARIABLE] = dir
+  process.env[REPORTER_PID_VARIABLE] = String(process.pid)
 }
 
 /** The tests whose check never ended: their workers died. Each becomes a report entry. */
 export function interruptedChecks(dir: string): TestReport[] {
   let names: string[]
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'))
+    names = readdirSync(dir).filter((n) => n.endsWith('.checking.json'))
   } catch {
     return []
   }

@@ -2,7 +2,7 @@ import pc from 'picocolors'
 import type { LeakReport } from './model.js'
 import { formatFindings } from '../format.js'
 import { leakRows } from './rows.js'
-import { heapGrowthLines } from '../heap-timeline.js'
+import { heapGrowthLines, workerDeathLines } from '../heap-timeline.js'
 
 export interface TerminalOptions {
   root: string
@@ -109,15 +109,28 @@ export function formatNotesSummary(report: LeakReport, options: TerminalOptions)
 }
 
 /**
- * The workers whose live heap after GC grew over their files (heap-timeline.ts), one line each:
- * where a run that ends `JavaScript heap out of memory` starts to show.
+ * The workers that died in a file (out of memory, most often), then those whose live heap after GC
+ * grew over their files (heap-timeline.ts): where a run that ends `JavaScript heap out of memory`
+ * starts to show.
  */
 export function formatHeapSummary(report: LeakReport, color: boolean): string {
-  const lines = heapGrowthLines(report.heap ?? [])
-  if (lines.length === 0) return ''
   const c = pc.createColors(color)
-  return [
-    `${c.bold('leakproof')}: ${lines.length === 1 ? 'a worker whose heap grew' : `${lines.length} workers whose heap grew`} over its test files (the JSON report has each file's figures)`,
-    ...lines.map((l) => `  ${l}`),
-  ].join('\n')
+  const parts: string[] = []
+  const died = (report.heap ?? []).filter((w) => w.died)
+  if (died.length > 0)
+    parts.push(
+      [
+        `${c.bold('leakproof')}: ${died.length === 1 ? 'a worker' : `${died.length} workers`} died while running a test file (the framework's error may not name it)`,
+        ...workerDeathLines(died).map((l) => `  ${l.startsWith(' ') ? l : c.red(l)}`),
+      ].join('\n'),
+    )
+  const lines = heapGrowthLines(report.heap ?? [])
+  if (lines.length > 0)
+    parts.push(
+      [
+        `${c.bold('leakproof')}: ${lines.length === 1 ? 'a worker whose heap grew' : `${lines.length} workers whose heap grew`} over its test files (the JSON report has each file's figures)`,
+        ...lines.map((l) => `  ${l}`),
+      ].join('\n'),
+    )
+  return parts.join('\n\n')
 }

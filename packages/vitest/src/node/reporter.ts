@@ -14,6 +14,7 @@ import {
   runFailure,
   testReport,
   unmatchedBudgetFiles,
+  workerDeaths,
   type HeapPoint,
   type ResolvedOptions,
   type TestReport,
@@ -74,7 +75,7 @@ export class LeakproofReporter implements Reporter {
         { name: 'vitest', version: this.vitest.version },
         tests,
         shard ? { index: shard.index, count: shard.count } : undefined,
-        byWorker(heap),
+        byWorker(heap, workerDeaths(this.checkingDir)),
       ),
       {
         root,
