@@ -99,16 +99,23 @@ export function byWorker(
 
 /**
  * One line per worker whose live heap after GC grew by more than `notice` over its files:
- * `worker 4312: live heap 32 MB → 104 MB over 18 files (tests/a.test.ts → tests/z.test.ts)`.
+ * `worker 4312: live heap 32 MB → 104 MB over 18 files (tests/a.test.ts → tests/z.test.ts)`, and the
+ * first of its files whose environment stayed alive (`stayedAlive`, files relative to the root),
+ * the likely start of the growth.
  */
-export function heapGrowthLines(workers: readonly WorkerHeap[], notice = HEAP_GROWTH_NOTICE): string[] {
+export function heapGrowthLines(
+  workers: readonly WorkerHeap[],
+  notice = HEAP_GROWTH_NOTICE,
+  stayedAlive: ReadonlySet<string> = new Set(),
+): string[] {
   return workers.flatMap(({ worker, files }) => {
     const measured = files.filter((f) => f.liveAfterGc !== undefined)
     const first = measured[0]
     const last = measured.at(-1)
     if (!first || !last || last.liveAfterGc! - first.liveAfterGc! <= notice) return []
+    const alive = files.find((f) => stayedAlive.has(f.file))
     return [
-      `worker ${worker}: live heap ${formatBytes(first.liveAfterGc!)} → ${formatBytes(last.liveAfterGc!)} over ${files.length} files (${first.file} → ${last.file}); RSS ${formatBytes(last.rss)} at the end`,
+      `worker ${worker}: live heap ${formatBytes(first.liveAfterGc!)} → ${formatBytes(last.liveAfterGc!)} over ${files.length} files (${first.file} → ${last.file}); RSS ${formatBytes(last.rss)} at the end${alive ? `; the first file that stayed alive: ${alive.file}` : ''}`,
     ]
   })
 }

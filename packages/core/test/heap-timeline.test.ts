@@ -41,6 +41,18 @@ describe("a worker's heap over its test files", () => {
     ])
   })
 
+  test('the line names the first of its files whose environment stayed alive', () => {
+    const grew = {
+      worker: '11',
+      files: [point('tests/a.test.ts', 1, 32), point('tests/m.test.ts', 2, 60), point('tests/z.test.ts', 3, 104)],
+    }
+    expect(
+      heapGrowthLines([grew], 64 * MB, new Set(['tests/z.test.ts', 'tests/m.test.ts', 'tests/other.test.ts'])),
+    ).toEqual([
+      'worker 11: live heap 32 MB → 104 MB over 3 files (tests/a.test.ts → tests/z.test.ts); RSS 300 MB at the end; the first file that stayed alive: tests/m.test.ts',
+    ])
+  })
+
   test('files with no full GC while they ran are not compared', () => {
     expect(
       heapGrowthLines([{ worker: '11', files: [point('tests/a.test.ts', 1), point('tests/b.test.ts', 2)] }]),
@@ -136,7 +148,7 @@ describe('a worker that died in a file', () => {
       },
       { worker: '12', files: [], died: { file: 'tests/d.test.ts', reason: REPORT_CUT_SHORT, heapLimit: 144 * MB } },
     ])
-    expect(formatHeapSummary(report, false).split('\n')).toEqual([
+    expect(formatHeapSummary(report, '/repo', false).split('\n')).toEqual([
       "leakproof: 2 workers died while running a test file (the framework's error may not name it)",
       '  worker 11 ran out of memory running tests/c.test.ts (heap 140 MB of a 144 MB limit)',
       '    before it, 2 files: live heap after GC 32 MB (tests/a.test.ts) → 90 MB (tests/b.test.ts), RSS 300 MB',

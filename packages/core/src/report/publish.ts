@@ -45,7 +45,7 @@ export function publishReport(report: LeakReport, options: PublishOptions): void
     formatBaselineSummary(report, options.reportFile || 'leakproof-report.json', color),
     formatIgnoredSummary(report, color),
     formatInterruptedSummary(report.tests, color),
-    formatHeapSummary(report, color),
+    formatHeapSummary(report, root, color),
   ]) {
     if (part) out.write(`\n${part}\n`)
   }

@@ -1,8 +1,8 @@
 import pc from 'picocolors'
 import type { LeakReport } from './model.js'
-import { formatFindings } from '../format.js'
+import { formatFindings, relativeFile } from '../format.js'
 import { leakRows } from './rows.js'
-import { heapGrowthLines, workerDeathLines } from '../heap-timeline.js'
+import { HEAP_GROWTH_NOTICE, heapGrowthLines, workerDeathLines } from '../heap-timeline.js'
 
 export interface TerminalOptions {
   root: string
@@ -113,7 +113,7 @@ export function formatNotesSummary(report: LeakReport, options: TerminalOptions)
  * grew over their files (heap-timeline.ts): where a run that ends `JavaScript heap out of memory`
  * starts to show.
  */
-export function formatHeapSummary(report: LeakReport, color: boolean): string {
+export function formatHeapSummary(report: LeakReport, root: string, color: boolean): string {
   const c = pc.createColors(color)
   const parts: string[] = []
   const died = (report.heap ?? []).filter((w) => w.died)
@@ -124,7 +124,12 @@ export function formatHeapSummary(report: LeakReport, color: boolean): string {
         ...workerDeathLines(died).map((l) => `  ${l.startsWith(' ') ? l : c.red(l)}`),
       ].join('\n'),
     )
-  const lines = heapGrowthLines(report.heap ?? [])
+  const stayedAlive = new Set(
+    report.tests.flatMap((t) =>
+      t.findings.flatMap((f) => (f.kind === 'environment' ? f.files.map((file) => relativeFile(file, root)) : [])),
+    ),
+  )
+  const lines = heapGrowthLines(report.heap ?? [], HEAP_GROWTH_NOTICE, stayedAlive)
   if (lines.length > 0)
     parts.push(
       [
