@@ -114,17 +114,24 @@ export function majority(n: number): number {
  * during one — a reporter's under --runInBand, a previous test file's environment — can hide its
  * growth, even make it negative); a lazy singleton, a filled cache or a first import grows once
  * and stops: cleared as soon as a majority cannot grow any more.
+ *
+ * A run in which live memory fell by more than the threshold says nothing about the test: what it
+ * keeps cannot shrink the heap, other memory died meanwhile (a Jest worker lets go of an earlier
+ * file's environment, megabytes, while the next file is judged). Such a run is run again, up to
+ * `repetitions` times: two of them in three runs would otherwise clear a leak. Past that, every run
+ * counts as it reads.
  */
 export function retainedAcrossRuns(
   growth: readonly number[],
   threshold: number,
   repetitions: number,
 ): 'leak' | 'clean' | 'undecided' {
-  const grew = growth.filter((g) => g > threshold).length
-  if (growth.length - grew >= repetitions - majority(repetitions) + 1) return 'clean'
+  const disturbed = growth.filter((g) => g < -threshold).length
+  const counted = disturbed > repetitions ? growth : growth.filter((g) => g >= -threshold)
+  const grew = counted.filter((g) => g > threshold).length
+  if (counted.length - grew >= repetitions - majority(repetitions) + 1) return 'clean'
   // A leak runs every repetition: the report's per-run figures are then the same for every leak.
-  if (growth.length < repetitions) return 'undecided'
-  return grew >= majority(repetitions) ? 'leak' : 'clean'
+  return growth.length >= repetitions && grew >= majority(repetitions) ? 'leak' : 'undecided'
 }
 
 /**

@@ -100,6 +100,17 @@ describe('retainedAcrossRuns', () => {
   })
   test('one run in which other memory died (even 26 MB of it) does not hide a leak that grew in the majority', () =>
     expect(retainedAcrossRuns([8 * MB, -26 * MB, 8 * MB], t, 3)).toBe('leak'))
+  test('two runs in which other memory died do not clear a leak: they are run again', () => {
+    expect(retainedAcrossRuns([-6 * MB, 2 * MB, -9 * MB], t, 3)).toBe('undecided')
+    expect(retainedAcrossRuns([-6 * MB, 2 * MB, -9 * MB, 2 * MB], t, 3)).toBe('leak')
+    expect(retainedAcrossRuns([-6 * MB, 2 * MB, -9 * MB, 1 * KB, 2 * KB], t, 3)).toBe('clean')
+  })
+  test('a test whose runs keep falling is judged on them after as many runs again', () => {
+    expect(retainedAcrossRuns([-6 * MB, -6 * MB, -6 * MB], t, 3)).toBe('undecided')
+    expect(retainedAcrossRuns([-6 * MB, -6 * MB, -6 * MB, -6 * MB], t, 3)).toBe('clean')
+  })
+  test('a fall within the threshold is a run that kept nothing', () =>
+    expect(retainedAcrossRuns([-t / 2, 1 * KB], t, 3)).toBe('clean'))
   test('a leak runs every repetition', () => expect(retainedAcrossRuns([2 * MB, 2 * MB], t, 3)).toBe('undecided'))
   test('undecided until the runs are done', () => expect(retainedAcrossRuns([2 * MB], t, 3)).toBe('undecided'))
 })
