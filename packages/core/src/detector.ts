@@ -44,6 +44,7 @@ import {
   retainedThreshold,
 } from './rules.js'
 import { verdictOf } from './verdict.js'
+import { trace } from './trace.js'
 import { withinTime } from './within-time.js'
 import { measureFromHere, Window, type TestInfo } from './window.js'
 
@@ -371,6 +372,12 @@ export class Detector {
         sampled !== undefined && !retainedBySamples(sampled, w.window.externalGrowth, w.threshold)
           ? 'cleared'
           : 'suspect'
+      trace('first run', w.window.info, {
+        sampled,
+        external: w.window.externalGrowth,
+        threshold: w.threshold,
+        memory: w.memory,
+      })
       this.releaseMarks(w.window)
     }
   }
@@ -386,6 +393,7 @@ export class Detector {
     for (const { waiting, rerun } of suspects) {
       const { startMark, endMark, externalGrowth } = rerun.scratch
       const sampled = sampledIn(rerun.scratch, allocations)
+      trace('second run', waiting.window.info, { sampled, external: externalGrowth, threshold: waiting.threshold })
       if (sampled !== undefined && !retainedByRerunSamples(sampled, externalGrowth, waiting.threshold))
         waiting.memory = 'cleared'
       // The sites come from this re-run, the earliest run that keeps only what a leak keeps: the later
@@ -429,6 +437,7 @@ export class Detector {
     } finally {
       this.lastLive = previous
     }
+    for (const w of suspects) trace('confirmed together', w.window.info, { growth, threshold, outcome })
     if (outcome === 'clean') for (const w of suspects) w.memory = 'cleared'
   }
 
@@ -518,8 +527,20 @@ export class Detector {
       if (!run) waiting.memory = 'cleared'
       else if (waiting.memory === 'suspect' && allocations) {
         const kept = (w: Window) => sampledIn(w, allocations) ?? 0
-        if (!keptAcrossReruns(kept(second), kept(run.scratch), run.scratch.externalGrowth, waiting.threshold))
-          waiting.memory = 'cleared'
+        const keptBoth = keptAcrossReruns(
+          kept(second),
+          kept(run.scratch),
+          run.scratch.externalGrowth,
+          waiting.threshold,
+        )
+        trace('third run', waiting.window.info, {
+          second: kept(second),
+          third: kept(run.scratch),
+          external: run.scratch.externalGrowth,
+          threshold: waiting.threshold,
+          kept: keptBoth,
+        })
+        if (!keptBoth) waiting.memory = 'cleared'
       }
       const [first, again, last] = [keys(waiting.window), keys(second), keys(run?.scratch)]
       test.found = test.found.filter((f) => {
@@ -632,6 +653,7 @@ export class Detector {
     } finally {
       this.lastLive = previous
     }
+    trace('confirmed', window.info, { growth, threshold, outcome })
     if (outcome !== 'leak') return undefined
     // The total is what every run keeps at the per-run rate.
     const { perRun, minPerRun, runsThatGrew } = perRunGrowth(growth, threshold)
