@@ -141,6 +141,11 @@ export interface EnvironmentFinding {
   createdAt?: SourceLocation
   /** The path from a GC root to the first file's environment (option `explain`). */
   retainedBy?: RetainedBy
+  /**
+   * Bytes of the first file's whole environment (its vm context: globals, module registry, every
+   * function made in it and what they reference), freed when what holds it lets go; from the snapshot.
+   */
+  retainedSize?: number
 }
 
 /** What a probe found, before the options give it a severity. */

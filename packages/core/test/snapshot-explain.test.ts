@@ -2,6 +2,8 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { explainLeak, parseHeapSnapshot, type Explanation } from '../src/index.js'
+import { explainObjectsIn } from '../src/snapshot/explain.js'
+import { contextSize } from '../src/snapshot/object-path.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 const N = 2000
@@ -155,4 +157,24 @@ describe('a detached DOM subtree under jsdom', () => {
       /module test\/fixtures\/snapshot\/detached-dom\.cjs\n\s+→ removedRows  Array\n\s+→ \[\d+\]  HTMLTableRowElement/,
     )
   }, 60_000)
+})
+
+describe('globals of vm contexts a module keeps, as a patch keeps a test file’s', () => {
+  test("a context's global gives its whole context's size; any other object, 0", async () => {
+    const dir = await makeSnapshots('vm-context', 2, 'after-only')
+    const after = await parseHeapSnapshot(join(dir, 'after.heapsnapshot'))
+    const nodes = Array.from({ length: after.nodeCount }, (_, n) => n)
+    const globals = nodes.filter((n) => contextSize(after, n) > 0)
+    // The four kept contexts (two runs of two) and the process's own; each kept one holds 16,384 rows.
+    expect(globals.length).toBeGreaterThanOrEqual(5)
+    expect(globals.filter((n) => contextSize(after, n) > 16384 * 16).length).toBeGreaterThanOrEqual(5)
+    const { contextSizes } = explainObjectsIn(
+      after,
+      globals.map((n) => after.nodeId(n)),
+      coreRoot,
+    )
+    expect(contextSizes).toEqual(globals.map((n) => contextSize(after, n)))
+    const row = nodes.find((n) => after.nodeType(n) === 'object' && !globals.includes(n))!
+    expect(explainObjectsIn(after, [after.nodeId(row)], coreRoot).contextSizes).toEqual([0])
+  })
 })
