@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { explainLeak, parseHeapSnapshot, type Explanation } from '../src/index.js'
 import { explainObjectsIn } from '../src/snapshot/explain.js'
+import { dominators } from '../src/snapshot/dominators.js'
 import { contextSize } from '../src/snapshot/object-path.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
@@ -160,21 +161,36 @@ describe('a detached DOM subtree under jsdom', () => {
 })
 
 describe('globals of vm contexts a module keeps, as a patch keeps a test file’s', () => {
-  test("a context's global gives its whole context's size; any other object, 0", async () => {
-    const dir = await makeSnapshots('vm-context', 2, 'after-only')
+  test("a context's global gives its whole context's size, whichever of it and its native context holds the other; any other object, 0", async () => {
+    const dir = await makeSnapshots('vm-context', 1, 'after-only')
     const after = await parseHeapSnapshot(join(dir, 'after.heapsnapshot'))
+    const { retainedSize } = dominators(after)
     const nodes = Array.from({ length: after.nodeCount }, (_, n) => n)
-    const globals = nodes.filter((n) => contextSize(after, n) > 0)
-    // The four kept contexts (two runs of two) and the process's own; each kept one holds 16,384 rows.
-    expect(globals.length).toBeGreaterThanOrEqual(5)
-    expect(globals.filter((n) => contextSize(after, n) > 16384 * 16).length).toBeGreaterThanOrEqual(5)
+    const nativeContext = (n: number): number => after.edgeTarget(after.findEdge(n, 'native_context'))
+    // Two runs, each keeping a context two ways (the module's object's `alone<i>` and `twice<i>`);
+    // each context holds 16,384 rows of 16 B or more.
+    const keptAs = (name: RegExp): number[] =>
+      Array.from({ length: after.edgeCount }, (_, e) => e)
+        .filter((e) => after.edgeType(e) === 'property' && name.test(String(after.edgeName(e))))
+        .map((e) => after.edgeTarget(e))
+    const [alone, twice] = [keptAs(/^alone\d+$/), keptAs(/^twice\d+$/)]
+    const kept = [...alone, ...twice]
+    const rows = 16384 * 16
+    expect([alone.length, twice.length]).toEqual([2, 2])
+    expect(kept.filter((n) => contextSize(after, n) > rows)).toEqual(kept)
+    // Kept by its global and by a function made in it: neither the global nor its native context
+    // retains the rows alone.
+    expect(kept.filter((n) => Math.max(retainedSize[n]!, retainedSize[nativeContext(n)]!) < rows)).toEqual(twice)
     const { contextSizes } = explainObjectsIn(
       after,
-      globals.map((n) => after.nodeId(n)),
+      kept.map((n) => after.nodeId(n)),
       coreRoot,
     )
-    expect(contextSizes).toEqual(globals.map((n) => contextSize(after, n)))
-    const row = nodes.find((n) => after.nodeType(n) === 'object' && !globals.includes(n))!
+    expect(contextSizes).toEqual(kept.map((n) => contextSize(after, n)))
+    const row = nodes.find((n) => after.nodeType(n) === 'object' && after.findEdge(n, 'native_context') < 0)!
     expect(explainObjectsIn(after, [after.nodeId(row)], coreRoot).contextSizes).toEqual([0])
+    // A context's hidden classes have an edge to it too, and are not its global.
+    const shape = nodes.find((n) => after.nodeType(n) !== 'object' && after.findEdge(n, 'native_context') >= 0)!
+    expect(contextSize(after, shape)).toBe(0)
   })
 })

@@ -1,6 +1,7 @@
 import { describeNode, isInternal } from './describe-node.js'
 import { dominators } from './dominators.js'
 import { foldPath, type FoldedStep } from './fold.js'
+import { freedWith } from './freed-with.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
 import { pathFromRoot } from './paths.js'
 
@@ -22,29 +23,34 @@ export type ObjectPath =
 /**
  * For a context's global object (a test file's, in a vm context of its own): bytes freed with the
  * whole context, which is what the file's environment is (its globals, its module registry, every
- * function made in it, and what they reference). 0 for any other object. Which of the two holds the
- * other depends on who else does: under Jest 30 a file's native context is reached from V8's roots
- * too and dominates its global (global 104 B retained, context 15 MB); a context kept only by its
- * global (`vm.createContext` kept by what `runInContext('globalThis')` gave) is dominated by it.
+ * function made in it, and what they reference): what is freed when the global and its native
+ * context both go. 0 for any other object (one with no native context of its own; a context's
+ * hidden classes have one too, but are not objects a test file's code reaches).
+ *
+ * Where one of the two dominates the other, that one's retained size says it: under Jest 30 a
+ * file's native context dominates its global (global 104 B retained, context 15 MB); a context kept
+ * only by its global (`vm.createContext` kept by what `runInContext('globalThis')` gave) is
+ * dominated by it. But a file's global is held by a dozen objects besides its context (Jest's
+ * globals, its fake timers, the environment, leakproof's detector): where one of those is also
+ * reached from outside the context, neither dominates the other, each alone retains a fraction (a
+ * held file of fixtures/environments once read no size at all), and the two are walked together.
  */
 export function contextSize(s: HeapSnapshot, node: number): number {
-  const { idom, retainedSize } = dominators(s)
-  const above = idom[node]!
-  if (s.nodeName(above) === NATIVE_CONTEXT) return retainedSize[above]!
-  return nativeContexts(s).some((c) => idom[c] === node) ? retainedSize[node]! : 0
+  const edge = s.nodeType(node) === 'object' ? s.findEdge(node, 'native_context') : -1
+  const context = edge < 0 ? -1 : s.edgeTarget(edge)
+  if (context < 0 || s.nodeName(context) !== NATIVE_CONTEXT) return 0
+  const { retainedSize } = dominators(s)
+  if (dominates(s, context, node)) return retainedSize[context]!
+  if (dominates(s, node, context)) return retainedSize[node]!
+  return freedWith(s, [node, context])
 }
 
 const NATIVE_CONTEXT = 'system / NativeContext'
-const contexts = new WeakMap<HeapSnapshot, number[]>()
 
-function nativeContexts(s: HeapSnapshot): number[] {
-  let found = contexts.get(s)
-  if (!found) {
-    found = []
-    for (let n = 0; n < s.nodeCount; n++) if (s.nodeName(n) === NATIVE_CONTEXT) found.push(n)
-    contexts.set(s, found)
-  }
-  return found
+function dominates(s: HeapSnapshot, above: number, node: number): boolean {
+  const { idom } = dominators(s)
+  for (let at = node; at !== s.rootNode; at = idom[at]!) if (idom[at] === above) return true
+  return false
 }
 
 export function objectPath(s: HeapSnapshot, id: number): ObjectPath {
