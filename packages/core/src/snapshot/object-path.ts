@@ -4,6 +4,7 @@ import { foldPath, type FoldedStep } from './fold.js'
 import { freedWith } from './freed-with.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
 import { pathFromRoot } from './paths.js'
+import { retainers } from './retainers.js'
 
 /** What holds one object, by its V8 id (`@12345` in DevTools): `leakproof inspect`, watched objects. */
 export type ObjectPath =
@@ -21,11 +22,12 @@ export type ObjectPath =
   | { id: number; missing: 'no such object' | 'only weakly held'; description?: string }
 
 /**
- * For a context's global object (a test file's, in a vm context of its own): bytes freed with the
- * whole context, which is what the file's environment is (its globals, its module registry, every
- * function made in it, and what they reference): what is freed when the global and its native
- * context both go. 0 for any other object (one with no native context of its own; a context's
- * hidden classes have one too, but are not objects a test file's code reaches).
+ * For a context's global (a test file's, in a vm context of its own: the global proxy, what code in
+ * it sees as `globalThis`): bytes freed with the whole context, which is what the file's environment
+ * is (its globals, its module registry, every function made in it, and what they reference): what
+ * is freed when the global and its native context both go. 0 for any other object. The context is
+ * found as the native context whose `global_proxy_object` it is: Node 20's V8 also gives the proxy
+ * an edge to its native context, Node 24's does not.
  *
  * Where one of the two dominates the other, that one's retained size says it: under Jest 30 a
  * file's native context dominates its global (global 104 B retained, context 15 MB); a context kept
@@ -36,9 +38,8 @@ export type ObjectPath =
  * held file of fixtures/environments once read no size at all), and the two are walked together.
  */
 export function contextSize(s: HeapSnapshot, node: number): number {
-  const edge = s.nodeType(node) === 'object' ? s.findEdge(node, 'native_context') : -1
-  const context = edge < 0 ? -1 : s.edgeTarget(edge)
-  if (context < 0 || s.nodeName(context) !== NATIVE_CONTEXT) return 0
+  const context = nativeContextOf(s, node)
+  if (context < 0) return 0
   const { retainedSize } = dominators(s)
   if (dominates(s, context, node)) return retainedSize[context]!
   if (dominates(s, node, context)) return retainedSize[node]!
@@ -46,6 +47,18 @@ export function contextSize(s: HeapSnapshot, node: number): number {
 }
 
 const NATIVE_CONTEXT = 'system / NativeContext'
+
+/** The native context `node` is the global proxy of, or -1. */
+function nativeContextOf(s: HeapSnapshot, node: number): number {
+  const { first, node: holder } = retainers(s)
+  for (let r = first[node]!; r < first[node + 1]!; r++) {
+    const context = holder[r]!
+    if (s.nodeName(context) !== NATIVE_CONTEXT) continue
+    const edge = s.findEdge(context, 'global_proxy_object')
+    if (edge >= 0 && s.edgeTarget(edge) === node) return context
+  }
+  return -1
+}
 
 function dominates(s: HeapSnapshot, above: number, node: number): boolean {
   const { idom } = dominators(s)
