@@ -142,8 +142,9 @@ export interface EnvironmentFinding {
   /** The path from a GC root to the first file's environment (option `explain`). */
   retainedBy?: RetainedBy
   /**
-   * Bytes of the first file's whole environment (its vm context: globals, module registry, every
-   * function made in it and what they reference), freed when what holds it lets go; from the snapshot.
+   * Bytes of the first file's whole environment, from the snapshot: what is freed when its global
+   * and its vm context go (its globals, module registry, every function made in it and what only
+   * they reach). What the holding function's own scope keeps is not counted.
    */
   retainedSize?: number
 }
