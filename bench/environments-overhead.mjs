@@ -5,6 +5,9 @@
 //
 //   node bench/environments-overhead.mjs          (RUNS=5 for more rounds)
 //
+// Then the time from the end of a run to the explained report for one leaking file (ONLY=leak runs
+// only that).
+//
 // Vitest 4.1's vm pools run a worker's files in one context (no file environment to watch): for
 // Vitest 5, point LEAKPROOF_VITEST_BIN at its vitest.mjs and SUITE_DIR at a folder inside the
 // project that installed it, with its Node (ONLY=vitest or ONLY=jest runs one of the two suites).
@@ -79,6 +82,59 @@ for (const suite of suites.filter((s) => !process.env.ONLY || s.name.toLowerCase
   const off = median(times.off)
   console.log(
     `${suite.name}: check on ${(on / 1000).toFixed(2)} s, off ${(off / 1000).toFixed(2)} s (medians of ${runs}): ×${(on / off).toFixed(3)}`,
+  )
+}
+
+/**
+ * The time from the end of a run to its explained report, for one leaking file: Jest in band, a
+ * clean file and a file whose import patches `fs.readFile` for good (holding 16 MB, as a real
+ * file's data), judged at the run's end in the reporter (two full GCs, one heap snapshot, the path).
+ * The same run with the check off, alternating; the difference of the medians is that time.
+ */
+function writeLeakSuite() {
+  const dir = join(root, 'one-leak')
+  mkdirSync(join(dir, 'tests'), { recursive: true })
+  writeFileSync(join(dir, 'tests', 'a-clean.test.js'), "test('adds', () => expect(1 + 1).toBe(2))\n")
+  writeFileSync(
+    join(dir, 'tests', 'b-leaks.test.js'),
+    [
+      "const fs = require('node:fs')",
+      'const original = fs.readFile',
+      'fs.readFile = function readFileWithRetry(...args) { return original.apply(this, args) }',
+      'const records = Array.from({ length: 16 }, (_, i) => Array.from({ length: 16 * 1024 }, (_, j) => ({ i, j })))',
+      "test('holds its records', () => expect(records).toHaveLength(16))",
+      '',
+    ].join('\n'),
+  )
+  for (const severity of ['error', 'off'])
+    writeFileSync(
+      join(dir, `jest-${severity}.config.cjs`),
+      `module.exports = ${JSON.stringify({
+        rootDir: dir,
+        testEnvironment: '@leakproof/jest/node',
+        testEnvironmentOptions: { leakproof: { kinds: { environment: severity } } },
+        reporters: ['default', '@leakproof/jest/reporter'],
+        testMatch: ['<rootDir>/tests/*.test.js'],
+        transform: {},
+      })}\n`,
+    )
+  return dir
+}
+if (!process.env.ONLY || process.env.ONLY === 'leak') {
+  const dir = writeLeakSuite()
+  const times = { error: [], off: [] }
+  for (let i = 0; i < runs; i++)
+    for (const severity of ['off', 'error']) {
+      const run = spawnRun([jest, '--config', `jest-${severity}.config.cjs`, '--runInBand'], dir)
+      const leaking = severity === 'error'
+      if (run.status !== (leaking ? 1 : 0) || leaking !== /held by the function written at/.test(run.output))
+        throw new Error(`one leaking file (environment: ${severity}) exited ${run.status}:\n${run.output}`)
+      times[severity].push(run.ms)
+    }
+  const on = median(times.error)
+  const off = median(times.off)
+  console.log(
+    `Jest in band, one leaking file: check on ${(on / 1000).toFixed(2)} s, off ${(off / 1000).toFixed(2)} s (medians of ${runs}): the explained report ${((on - off) / 1000).toFixed(2)} s after the run's end`,
   )
 }
 if (!process.env.KEEP_SUITE) rmSync(root, { recursive: true, force: true })

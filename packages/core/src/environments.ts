@@ -217,6 +217,7 @@ export async function environmentFindings(
     }
     const key = createdAt ? `${createdAt.file}:${createdAt.line}:${createdAt.column}` : file
     const finding = findings.get(key)
+    const retainedSize = 'paths' in retainedBy ? retainedBy.paths[0]?.contextSize : undefined
     if (finding) finding.files.push(file)
     else
       findings.set(key, {
@@ -224,6 +225,7 @@ export async function environmentFindings(
         files: [file],
         ...(createdAt && { createdAt }),
         retainedBy,
+        ...(retainedSize !== undefined && { retainedSize }),
       })
   })
   return { findings: [...findings.values()], notes }

@@ -69,8 +69,10 @@ export function explainAlive(
         ids.push(object ? await heapObjectId(object) : -1)
       }
       const asked = ids.filter((id) => id >= 0)
-      const { objects, texts } =
-        asked.length > 0 ? await analysis.explainObjects(asked, place.root) : { objects: [], texts: [] }
+      const { objects, texts, contextSizes } =
+        asked.length > 0
+          ? await analysis.explainObjects(asked, place.root)
+          : { objects: [], texts: [], contextSizes: [] }
       let next = 0
       return ids.map((id) => {
         if (id < 0) return undefined
@@ -81,7 +83,15 @@ export function explainAlive(
         return {
           text: texts[i]!,
           groups: [],
-          paths: [{ group: 'alive after the test', id: o.id, distance: o.distance, steps: o.path }],
+          paths: [
+            {
+              group: 'alive after the test',
+              id: o.id,
+              distance: o.distance,
+              steps: o.path,
+              ...(contextSizes[i]! > 0 && { contextSize: contextSizes[i]! }),
+            },
+          ],
           ...(kept && { snapshots: { after: kept.after } }),
         }
       })

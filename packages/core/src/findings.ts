@@ -141,6 +141,12 @@ export interface EnvironmentFinding {
   createdAt?: SourceLocation
   /** The path from a GC root to the first file's environment (option `explain`). */
   retainedBy?: RetainedBy
+  /**
+   * Bytes of the first file's whole environment, from the snapshot: what is freed when its global
+   * and its vm context go (its globals, module registry, every function made in it and what only
+   * they reach). What the holding function's own scope keeps is not counted.
+   */
+  retainedSize?: number
 }
 
 /** What a probe found, before the options give it a severity. */

@@ -120,6 +120,11 @@ export function formatFindings(findings: Finding[], options: FormatOptions): str
         [
           ...e.files.map((file) => relativeFile(file, options.root)),
           ...(e.createdAt ? [`held by the function written at ${where(e.createdAt)}`] : []),
+          ...(e.retainedSize !== undefined
+            ? [
+                `${formatBytes(e.retainedSize)} kept alive with ${e.files.length > 1 ? 'the first file' : 'it'} (freed when what holds it lets go)`,
+              ]
+            : []),
         ],
         c,
       ),

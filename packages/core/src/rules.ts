@@ -215,10 +215,10 @@ export function keptByEveryRun(alive: readonly boolean[]): boolean {
 }
 
 /**
- * The DOM implementation's selector engine keeps the results of recent queries (jsdom: nwsapi's
- * resolver cache, @asamuzakjp/dom-selector's finder and the last event): a detached tree held only
- * there goes when the next queries run, and the user has nothing to act on. A path through it is
- * not a leak's path.
+ * The DOM implementation's selector engine keeps the results of queries (jsdom: nwsapi's resolver
+ * cache, each selector's first results until that selector is asked of another node or the
+ * document goes; @asamuzakjp/dom-selector's finder and the last event): the user has nothing to act
+ * on in a detached tree held only there. A path through it is not a leak's path.
  */
 export function heldByQueryCache(steps: readonly FoldedStep[]): boolean {
   return steps.some(

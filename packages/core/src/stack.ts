@@ -94,9 +94,15 @@ export function isFrameworkWork(frames: StackFrame[]): boolean {
   return directOwner(frames) === 'framework'
 }
 
-/** Whose code directly did the thing: the innermost frame outside Node and leakproof. */
+/**
+ * Whose code directly did the thing: the innermost frame outside Node and leakproof, and outside
+ * the DOM implementation when something called it (as in `originOf`): Vitest's runner throttles its
+ * task updates with a `setTimeout` that, under jsdom, is the window's, and that timer is the
+ * framework's, still pending at a file's end on a loaded machine.
+ */
 export function directOwner(frames: StackFrame[]): FrameOwner | undefined {
-  const direct = callerFrames(frames).find((f) => ownerOf(f.file) !== 'node')
+  const callers = callerFrames(frames).filter((f) => ownerOf(f.file) !== 'node')
+  const direct = callers.find((f) => !DOM_IMPLEMENTATION.test(f.file)) ?? callers[0]
   return direct && ownerOf(direct.file)
 }
 

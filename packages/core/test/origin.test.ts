@@ -14,7 +14,7 @@ import {
 import { applyIgnoreRules } from '../src/ignore.js'
 import { watchAssignments } from '../src/probes/globals.js'
 import { installedPackage, originOf, packageNameInPath, type PackageLookup } from '../src/origin.js'
-import { registerFrameworkCode } from '../src/stack.js'
+import { isFrameworkWork, registerFrameworkCode } from '../src/stack.js'
 
 registerFrameworkCode([], [/[\\/]node_modules[\\/]vitest[\\/]/])
 
@@ -74,6 +74,18 @@ describe('originOf: which code made a finding', () => {
       at: frames[1],
       dependency: { name: 'jsdom', version: '26.1.0' },
     })
+  })
+
+  test("the framework calling a global the DOM implementation provides: the framework's work", () => {
+    const jsdomSetTimeout = [
+      frame('node:internal/timers', 1),
+      frame('/app/node_modules/jsdom/lib/jsdom/browser/Window.js', 600, 'timerInitializationSteps'),
+      frame('/app/node_modules/jsdom/lib/jsdom/browser/Window.js', 530, 'setTimeout'),
+    ]
+    const byRunner = [...jsdomSetTimeout, frame('/app/node_modules/vitest/dist/runner.js', 2865, 'updateTask')]
+    expect(isFrameworkWork(byRunner)).toBe(true)
+    expect(isFrameworkWork([...jsdomSetTimeout, frame('/app/tests/a.test.ts', 6), ...byRunner.slice(3)])).toBe(false)
+    expect(isFrameworkWork(jsdomSetTimeout)).toBe(false)
   })
 
   test("the framework's and Node's frames alone: nothing to blame", () => {

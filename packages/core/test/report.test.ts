@@ -13,6 +13,7 @@ import {
   type Finding,
   type Verdict,
 } from '../src/index.js'
+import { heldEnvironments } from './findings-helpers.js'
 
 const root = '/repo'
 const handle: Finding = {
@@ -106,5 +107,32 @@ describe('the run report', () => {
     expect(md).toContain(
       '```mermaid\nxychart-beta\n  title "Memory kept per run (KB), biggest leaks"\n  x-axis ["leaks: cache"]\n  y-axis "KB per run"\n  bar [3072]\n```',
     )
+  })
+
+  test("a file's environment held by a patch: in the schema, in the table with its size, annotated at the patch's line", () => {
+    const environment = heldEnvironments(root, 12 * 2 ** 20)
+    const held = newReport({ name: 'jest', version: '30.5.2' }, [
+      testReport(root, '/repo/tests/a.test.ts', '', leak(environment)),
+    ])
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'report-schema.json'), 'utf8'))
+    const validate = new Ajv2020.default({ strict: false }).compile(schema)
+    expect(validate(JSON.parse(JSON.stringify(held))), JSON.stringify(validate.errors)).toBe(true)
+    expect(
+      validate(
+        JSON.parse(
+          JSON.stringify({
+            ...held,
+            tests: [{ ...held.tests[0], findings: [{ ...environment, retainedSize: '12 MB' }] }],
+          }),
+        ),
+      ),
+    ).toBe(false)
+    expect(formatTerminalSummary(held, { root, color: false }).split('\n')[2]).toMatch(
+      /^ {2}tests\/a\.test\.ts \(after all\) +environment +2 files, 12 MB +held by the function written at src\/fs-retry\.ts:6:34$/,
+    )
+    expect(githubAnnotations(held, { root, frameworkAnnotatesTests: false })).toEqual([
+      "::error file=tests/a.test.ts,title=leakproof%3A tests/a.test.ts (after all its tests)::the same thing holds 2 test files' whole environments alive after they ended",
+      "::error file=src/fs-retry.ts,line=6,col=34,title=leakproof%3A tests/a.test.ts (after all its tests) (left here)::the same thing holds 2 test files' whole environments alive after they ended",
+    ])
   })
 })

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { groupName, isInternal } from '../src/snapshot/describe-node.js'
 import { diffSnapshots } from '../src/snapshot/diff.js'
 import { dominators, dominatorTreeOrder } from '../src/snapshot/dominators.js'
+import { freedWith } from '../src/snapshot/freed-with.js'
 import { GroupIndex } from '../src/snapshot/group-index.js'
 import type { HeapSnapshot } from '../src/snapshot/heap-snapshot.js'
 import { ObjectIds } from '../src/snapshot/object-ids.js'
@@ -70,6 +71,14 @@ describe('dominatorTreeOrder', () => {
       if (at <= parent || at + size[at]! > parent + size[parent]!) outside.push(node)
     }
     expect(outside).toEqual([])
+  })
+})
+
+describe('freedWith', () => {
+  test("one node's is its retained size in the dominator tree", () => {
+    const { retainedSize } = dominators(after)
+    const sample = Array.from({ length: 40 }, (_, i) => Math.floor((i * after.nodeCount) / 40))
+    expect(sample.map((n) => freedWith(after, [n]))).toEqual(sample.map((n) => retainedSize[n]))
   })
 })
 

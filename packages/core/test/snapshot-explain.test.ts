@@ -2,6 +2,9 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { explainLeak, parseHeapSnapshot, type Explanation } from '../src/index.js'
+import { explainObjectsIn } from '../src/snapshot/explain.js'
+import { dominators } from '../src/snapshot/dominators.js'
+import { contextSize } from '../src/snapshot/object-path.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 const N = 2000
@@ -155,4 +158,44 @@ describe('a detached DOM subtree under jsdom', () => {
       /module test\/fixtures\/snapshot\/detached-dom\.cjs\n\s+→ removedRows  Array\n\s+→ \[\d+\]  HTMLTableRowElement/,
     )
   }, 60_000)
+})
+
+// LEAKPROOF_OTHER_NODE=/path/to/node (.ci/other-node-snapshots) adds that Node's V8: Node 24's gives
+// a global proxy no edge to its native context, Node 20's does.
+const writers = [process.execPath, ...(process.env.LEAKPROOF_OTHER_NODE ? [process.env.LEAKPROOF_OTHER_NODE] : [])]
+
+describe.each(writers)('globals of vm contexts a module keeps, as a patch keeps a test file’s (%s)', (node) => {
+  test("a context's global gives its whole context's size, whichever of it and its native context holds the other; any other object, 0", async () => {
+    const dir = await makeSnapshots('vm-context', 1, 'after-only', node)
+    const after = await parseHeapSnapshot(join(dir, 'after.heapsnapshot'))
+    const { retainedSize } = dominators(after)
+    const nodes = Array.from({ length: after.nodeCount }, (_, n) => n)
+    const contextOf = new Map<number, number>()
+    for (const n of nodes) {
+      const edge = after.nodeName(n) === 'system / NativeContext' ? after.findEdge(n, 'global_proxy_object') : -1
+      if (edge >= 0) contextOf.set(after.edgeTarget(edge), n)
+    }
+    // Two runs, each keeping a context two ways (the module's object's `alone<i>` and `twice<i>`);
+    // each context holds 16,384 rows of 16 B or more.
+    const keptAs = (name: RegExp): number[] =>
+      Array.from({ length: after.edgeCount }, (_, e) => e)
+        .filter((e) => after.edgeType(e) === 'property' && name.test(String(after.edgeName(e))))
+        .map((e) => after.edgeTarget(e))
+    const [alone, twice] = [keptAs(/^alone\d+$/), keptAs(/^twice\d+$/)]
+    const kept = [...alone, ...twice]
+    const rows = 16384 * 16
+    expect([alone.length, twice.length]).toEqual([2, 2])
+    expect(kept.filter((n) => contextSize(after, n) > rows)).toEqual(kept)
+    // Kept by its global and by a function made in it: neither the global nor its native context
+    // retains the rows alone.
+    expect(kept.filter((n) => Math.max(retainedSize[n]!, retainedSize[contextOf.get(n)!]!) < rows)).toEqual(twice)
+    const { contextSizes } = explainObjectsIn(
+      after,
+      kept.map((n) => after.nodeId(n)),
+      coreRoot,
+    )
+    expect(contextSizes).toEqual(kept.map((n) => contextSize(after, n)))
+    const row = nodes.find((n) => after.nodeType(n) === 'object' && !contextOf.has(n))!
+    expect(explainObjectsIn(after, [after.nodeId(row)], coreRoot).contextSizes).toEqual([0])
+  })
 })

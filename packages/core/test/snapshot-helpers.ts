@@ -14,7 +14,7 @@ const builtCore = join(coreRoot, 'dist', 'cjs', 'index.js')
  * with the built package (a plain node process cannot load TypeScript sources).
  */
 export async function makeSnapshots(
-  graph: 'user-cache' | 'ring' | 'block-module' | 'detached-dom' | 'weakmap-cache',
+  graph: 'user-cache' | 'ring' | 'block-module' | 'detached-dom' | 'weakmap-cache' | 'vm-context',
   count: number,
   only?: 'before-only' | 'after-only',
   node = process.execPath,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { formatFindings, parseStack, registerFrameworkCode, type Finding } from '../src/index.js'
+import { heldEnvironments } from './findings-helpers.js'
 
 describe('parseStack', () => {
   test('reads named, anonymous, async and file:// frames', () => {
@@ -98,13 +99,7 @@ describe('formatFindings', () => {
   })
 
   test("test files' environments held by one function: the files, and where the function is written", () => {
-    const environment: Finding = {
-      kind: 'environment',
-      severity: 'error',
-      files: ['/app/tests/a.test.ts', '/app/tests/b.test.ts'],
-      createdAt: { file: '/app/src/fs-retry.ts', line: 6, column: 34, functionName: 'readFileWithRetry' },
-    }
-    expect(formatFindings([environment], { root: '/app' })).toBe(
+    expect(formatFindings([heldEnvironments('/app', 3.5 * 2 ** 20)], { root: '/app' })).toBe(
       [
         "the same thing holds 2 test files' whole environments alive after they ended",
         '',
@@ -112,6 +107,7 @@ describe('formatFindings', () => {
         '    tests/a.test.ts',
         '    tests/b.test.ts',
         '    held by the function written at src/fs-retry.ts:6:34',
+        '    3.5 MB kept alive with the first file (freed when what holds it lets go)',
       ].join('\n'),
     )
   })

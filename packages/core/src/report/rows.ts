@@ -35,8 +35,13 @@ function rowOf(test: TestReport, findings: Finding[], root: string): LeakRow {
   const kinds = [...new Set(findings.map((f) => f.kind))]
   const retained = findings.find((f) => f.kind === 'retained')
   const count = (kind: Kind): number => findings.filter((f) => f.kind === kind).reduce((n, f) => n + findingCount(f), 0)
+  const environment = findings.find((f) => f.kind === 'environment')
   const size =
-    retained?.kind === 'retained' ? formatBytes(retained.bytes) : kinds.map((k) => countText(count(k), k)).join(', ')
+    retained?.kind === 'retained'
+      ? formatBytes(retained.bytes)
+      : environment?.kind === 'environment' && environment.retainedSize !== undefined
+        ? `${count('environment')} ${count('environment') === 1 ? 'file' : 'files'}, ${formatBytes(environment.retainedSize)}`
+        : kinds.map((k) => countText(count(k), k)).join(', ')
   return {
     test,
     kinds,

@@ -6,7 +6,7 @@ import { builtEntry } from './entry-file.js'
 import { SnapshotError, type SnapshotErrorCode } from './errors.js'
 import { foldCycle, foldPath, type FoldedStep } from './fold.js'
 import { formatGroups, formatRetainerPath, formatSteps } from './format-retainers.js'
-import { objectPath, type ObjectPath } from './object-path.js'
+import { contextSize, objectPath, type ObjectPath } from './object-path.js'
 import type { HeapSnapshot } from './heap-snapshot.js'
 import type { ObjectIds } from './object-ids.js'
 import { parseHeapSnapshot, parseObjectIds } from './parse.js'
@@ -50,6 +50,8 @@ export interface Explanation {
     steps: FoldedStep[]
     /** When the object is on a cycle of new objects: the cycle from it back to it. */
     cycle?: FoldedStep[]
+    /** For a context's global that survived (a test file's): bytes of its whole context (object-path.ts `contextSize`). */
+    contextSize?: number
   }>
   /** Where the snapshots were parsed, and the memory figures that decided it. */
   parsedIn: { where: ParseLocation; reason: string }
@@ -183,6 +185,8 @@ export interface ObjectsExplanation {
   objects: ObjectPath[]
   /** One "retained by" section per object, as a leak report prints it. */
   texts: string[]
+  /** Per object, for a context's global: bytes of its whole context ({@link contextSize}); else 0. */
+  contextSizes: number[]
   parsedIn: { where: ParseLocation; reason: string }
 }
 
@@ -215,12 +219,13 @@ export function explainObjectsIn(
   root: string,
 ): Omit<ObjectsExplanation, 'parsedIn'> {
   const objects = ids.map((id) => objectPath(snapshot, id))
+  const contextSizes = objects.map((o) => ('path' in o ? contextSize(snapshot, snapshot.nodeOfId(o.id)) : 0))
   const texts = objects.map((o) =>
     'path' in o
       ? formatRetainerPath(o.path, root)
       : `  retained by: @${o.id} is ${o.missing === 'no such object' ? 'not in the snapshot' : 'held by weak references only'}`,
   )
-  return { objects, texts }
+  return { objects, texts, contextSizes }
 }
 
 /** What the child sends: progress messages (when asked for), then one result or error. */
