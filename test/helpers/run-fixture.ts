@@ -20,6 +20,8 @@ export interface FixtureRun {
   tests: Map<string, TestOutcome>
   /** File-level failures (what fails after afterAll), keyed by file. */
   files: Map<string, string>
+  /** leakproof's judging readings (LEAKPROOF_TRACE), one JSON line per step: printed when an e2e test fails. */
+  trace: string
 }
 
 export interface RunOptions {
@@ -97,11 +99,12 @@ function runFixture(
   const root = join(fixturesDir, fixture)
   const out = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'))
   const json = join(out, 'results.json')
+  const traceFile = join(out, 'trace.jsonl')
   const node = process.env.LEAKPROOF_NODE ?? process.execPath
   const result = spawnSync(node, [...command(root, json), ...(options.args ?? [])], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: 'true', LEAKPROOF_TRACE: traceFile, ...options.env },
     maxBuffer: 64 * 1024 * 1024,
   })
   const output = clean(`${result.stdout}\n${result.stderr}`, root)
@@ -123,10 +126,16 @@ function runFixture(
     }
   } catch {
     // No JSON: the run failed before reporting. `output` says why; tests assert on it.
+  }
+  let trace = ''
+  try {
+    trace = readFileSync(traceFile, 'utf8')
+  } catch {
+    // No memory suspect was judged.
   } finally {
     rmSync(out, { recursive: true, force: true })
   }
-  const run = { exitCode: result.status, output, tests, files }
+  const run = { exitCode: result.status, output, tests, files, trace }
   runsOfThisTest.push(run)
   return run
 }
