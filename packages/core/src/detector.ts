@@ -222,6 +222,7 @@ export class Detector {
     window.endMark = window.startMark && mark()
     const threshold = retainedThreshold(this.budgetOf(window).bytes, this.probes.dom !== undefined)
     const memory = this.options.kinds.retained !== 'off' && window.heap !== undefined && mayRetain(bound, threshold)
+    trace('end', window.info, { bound, external: window.externalGrowth, threshold, memory })
     if (!rerun || window.noRerun !== undefined)
       return this.judgeOnOneRun(window, memory, threshold, window.noRerun ?? 'this host cannot re-run the test')
     for (const p of this.probes.list) p.seal?.(window)
