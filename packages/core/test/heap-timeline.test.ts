@@ -117,8 +117,13 @@ describe('a worker that died in a file', () => {
 
   test('a note left at the end is a death only with a fatal error: a file whose import threw, or a run cut short, is not', () => {
     const note = { file: 'tests/c.test.ts', heapLimit: 144 * MB }
-    expect(deathOf(note, undefined)).toBeUndefined()
-    expect(deathOf(note, { reason: REPORT_CUT_SHORT })).toEqual({
+    expect(deathOf(note, undefined, undefined)).toBeUndefined()
+    expect(deathOf(note, undefined, 'Jest worker ran out of memory and crashed')).toEqual({
+      file: 'tests/c.test.ts',
+      reason: 'Jest worker ran out of memory and crashed',
+      heapLimit: 144 * MB,
+    })
+    expect(deathOf(note, { reason: REPORT_CUT_SHORT }, undefined)).toEqual({
       file: 'tests/c.test.ts',
       reason: REPORT_CUT_SHORT,
       heapLimit: 144 * MB,

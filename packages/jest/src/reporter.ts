@@ -32,6 +32,8 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   private readonly dir: string
   private tests: TestReport[] = []
   private heap: Array<{ worker: string; point: HeapPoint }> = []
+  /** Files whose worker Jest saw crash, with its error. */
+  private crashed = new Map<string, string>()
   /** What fails the run besides its tests: test files whose environment stayed alive. */
   private lastError: Error | undefined
 
@@ -48,6 +50,10 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   }
 
   onTestResult(_test: unknown, result: TestResult): void {
+    // jest-worker's words for a worker that died in the file (worker-deaths.ts).
+    const error = result.testExecError?.message
+    if (error && /Jest worker .*(crashed|exceptions)|ran out of memory/.test(error))
+      this.crashed.set(relative(this.globalConfig.rootDir, result.testFilePath).split(sep).join('/'), error)
     const { tests, heap } = readRecords(this.dir, result.testFilePath)
     this.tests.push(...tests)
     if (heap) this.heap.push(heap)
@@ -65,7 +71,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     // the environments of its last files are judged here (see finishEnvironments).
     for (const { file, verdict } of await finishEnvironments()) this.tests.push(testReport(rootDir, file, '', verdict))
     this.tests.push(...interruptedChecks(this.checkingDir))
-    const deaths = workerDeaths(this.checkingDir)
+    const deaths = workerDeaths(this.checkingDir, this.crashed)
     // Watch mode runs again: each run starts with no notes.
     prepareCheckingDir(this.checkingDir)
     publishReport(
@@ -88,6 +94,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     // Watch mode runs again with this reporter: each run reports its own tests.
     this.tests = []
     this.heap = []
+    this.crashed = new Map()
   }
 
   /** Jest fails the run (exit code 1) when a reporter has an error: no test result carries these. */

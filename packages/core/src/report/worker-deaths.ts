@@ -21,7 +21,8 @@ export interface WorkerDeath {
   file: string
   /**
    * Node's words for the fatal error, from the diagnostic report it wrote as the process died:
-   * "Allocation failed - JavaScript heap out of memory", or {@link REPORT_CUT_SHORT}.
+   * "Allocation failed - JavaScript heap out of memory", or {@link REPORT_CUT_SHORT}; or, where Node
+   * had no time to begin one, the framework's: "Jest worker ran out of memory and crashed".
    */
   reason: string
   /** Bytes of heap in use when it died (from the diagnostic report). */
@@ -116,18 +117,28 @@ export function fatalErrorOf(report: unknown): FatalError | undefined {
 
 /**
  * A note left at the run's end means the worker did not finish its file: it died there when Node
- * wrote a fatal-error report for it. A note alone is no death: a file whose import threw ends without
- * its end hooks, and a run stopped early (a bail, an interrupt) stops its workers mid-file.
+ * began a fatal-error report for it, or when the framework says the file's worker crashed (Jest ends
+ * a worker as soon as "heap out of memory" reaches its stderr, often before Node has made the
+ * report's file). A note alone is no death: a file whose import threw ends without its end hooks,
+ * and a run stopped early (a bail, an interrupt) stops its workers mid-file.
  */
 export function deathOf(
   note: Pick<RunningNote, 'file' | 'heapLimit'>,
   fatal: FatalError | undefined,
+  frameworkSays: string | undefined,
 ): WorkerDeath | undefined {
-  return fatal && { file: note.file, ...fatal, heapLimit: note.heapLimit }
+  const reason = fatal ?? (frameworkSays === undefined ? undefined : { reason: frameworkSays })
+  return reason && { file: note.file, ...reason, heapLimit: note.heapLimit }
 }
 
-/** The workers that died while running a file, with what they left: one entry each. */
-export function workerDeaths(dir: string): Array<{ worker: string; death: WorkerDeath }> {
+/**
+ * The workers that died while running a file, with what they left: one entry each. `crashed`: the
+ * framework's own error for each file whose worker it saw crash, by file relative to the root.
+ */
+export function workerDeaths(
+  dir: string,
+  crashed: ReadonlyMap<string, string> = new Map(),
+): Array<{ worker: string; death: WorkerDeath }> {
   let names: string[]
   try {
     names = readdirSync(dir)
@@ -143,7 +154,7 @@ export function workerDeaths(dir: string): Array<{ worker: string; death: Worker
       } catch {
         return []
       }
-      const death = deathOf(note, fatalErrorIn(dir, names, note))
+      const death = deathOf(note, fatalErrorIn(dir, names, note), crashed.get(note.file))
       if (!death) return []
       const snapshot = note.keep && keepNearLimitSnapshot(note, note.keep)
       return [{ worker: note.worker, death: snapshot ? { ...death, snapshot } : death }]
