@@ -527,16 +527,12 @@ export class Detector {
       // A failed run has said so in a note: what its first run left is not reported.
       if (!run) waiting.memory = 'cleared'
       else if (waiting.memory === 'suspect' && allocations) {
-        const kept = (w: Window) => sampledIn(w, allocations) ?? 0
-        const keptBoth = keptAcrossReruns(
-          kept(second),
-          kept(run.scratch),
-          run.scratch.externalGrowth,
-          waiting.threshold,
-        )
+        const keptBySecond = sampledIn(second, allocations) ?? 0
+        const keptByThird = sampledIn(run.scratch, allocations) ?? 0
+        const keptBoth = keptAcrossReruns(keptBySecond, keptByThird, run.scratch.externalGrowth, waiting.threshold)
         trace('third run', waiting.window.info, {
-          second: kept(second),
-          third: kept(run.scratch),
+          second: keptBySecond,
+          third: keptByThird,
           external: run.scratch.externalGrowth,
           threshold: waiting.threshold,
           kept: keptBoth,

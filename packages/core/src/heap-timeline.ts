@@ -109,9 +109,7 @@ export function heapGrowthLines(
   stayedAlive: ReadonlySet<string> = new Set(),
 ): string[] {
   return workers.flatMap(({ worker, files }) => {
-    const measured = files.filter((f) => f.liveAfterGc !== undefined)
-    const first = measured[0]
-    const last = measured.at(-1)
+    const { first, last } = measuredEnds(files)
     if (!first || !last || last.liveAfterGc! - first.liveAfterGc! <= notice) return []
     const alive = files.find((f) => stayedAlive.has(f.file))
     return [
@@ -120,34 +118,43 @@ export function heapGrowthLines(
   })
 }
 
+/** What the report says of a worker that died in a file: a headline, and the lines under it. */
+export interface WorkerDeathLines {
+  headline: string
+  details: string[]
+}
+
+/** The first and the last of `files` whose live heap after GC was measured. */
+function measuredEnds(files: readonly HeapPoint[]): { first?: HeapPoint; last?: HeapPoint } {
+  const measured = files.filter((f) => f.liveAfterGc !== undefined)
+  return { first: measured[0], last: measured.at(-1) }
+}
+
 /**
- * Lines for each worker that died in a file: which file, Node's reason, the heap against its limit,
- * the live heap over the files it finished before, and the snapshot V8 wrote near the limit:
- * `worker 4312 died running tests/b.test.ts: Allocation failed - JavaScript heap out of memory (heap 100 MB of a 144 MB limit)`.
+ * For each worker that died in a file: which file, Node's reason, the heap against its limit
+ * (`worker 4312 ran out of memory running tests/b.test.ts (heap 100 MB of a 144 MB limit)`), then
+ * the live heap over the files it finished before, and the snapshot V8 wrote near the limit.
  */
-export function workerDeathLines(workers: readonly WorkerHeap[]): string[] {
+export function workerDeathLines(workers: readonly WorkerHeap[]): WorkerDeathLines[] {
   return workers.flatMap(({ worker, files, died }) => {
     if (!died) return []
     const heap =
       died.heapUsed === undefined
         ? `a ${formatBytes(died.heapLimit)} heap limit`
         : `heap ${formatBytes(died.heapUsed)} of a ${formatBytes(died.heapLimit)} limit`
-    const lines = [
-      /out of memory/i.test(died.reason)
-        ? `worker ${worker} ran out of memory running ${died.file} (${heap})`
-        : `worker ${worker} died running ${died.file}: ${died.reason} (${heap})`,
-    ]
-    const measured = files.filter((f) => f.liveAfterGc !== undefined)
-    const first = measured[0]
-    const last = measured.at(-1)
+    const headline = /out of memory/i.test(died.reason)
+      ? `worker ${worker} ran out of memory running ${died.file} (${heap})`
+      : `worker ${worker} died running ${died.file}: ${died.reason} (${heap})`
+    const details: string[] = []
+    const { first, last } = measuredEnds(files)
+    const count = `${files.length} ${files.length === 1 ? 'file' : 'files'}`
     if (first && last)
-      lines.push(
-        `  before it, ${files.length} ${files.length === 1 ? 'file' : 'files'}: live heap after GC ${first === last ? '' : `${formatBytes(first.liveAfterGc!)} (${first.file}) → `}${formatBytes(last.liveAfterGc!)} (${last.file}), RSS ${formatBytes(files.at(-1)!.rss)}`,
+      details.push(
+        `before it, ${count}: live heap after GC ${first === last ? '' : `${formatBytes(first.liveAfterGc!)} (${first.file}) → `}${formatBytes(last.liveAfterGc!)} (${last.file}), RSS ${formatBytes(files.at(-1)!.rss)}`,
       )
-    else if (files.length > 0)
-      lines.push(`  before it, ${files.length} ${files.length === 1 ? 'file' : 'files'} (no full GC ran in them)`)
-    else lines.push('  it was the first file of this worker')
-    if (died.snapshot) lines.push(`  heap snapshot near the heap limit: ${died.snapshot}`)
-    return lines
+    else if (files.length > 0) details.push(`before it, ${count} (no full GC ran in them)`)
+    else details.push('it was the first file of this worker')
+    if (died.snapshot) details.push(`heap snapshot near the heap limit: ${died.snapshot}`)
+    return [{ headline, details }]
   })
 }

@@ -164,8 +164,8 @@ describe('a worker that died in a file', () => {
     expect(markdownSummary(report, '/repo')).toContain(
       '- **worker 11 ran out of memory running tests/c.test.ts (heap 140 MB of a 144 MB limit)**',
     )
-    expect(workerDeathLines([{ worker: '13', files: [point('tests/a.test.ts', 1)], died: outOfMemory }])[1]).toBe(
-      '  before it, 1 file (no full GC ran in them)',
-    )
+    expect(
+      workerDeathLines([{ worker: '13', files: [point('tests/a.test.ts', 1)], died: outOfMemory }])[0]!.details[0],
+    ).toBe('before it, 1 file (no full GC ran in them)')
   })
 })

@@ -99,11 +99,11 @@ export function markdownSummary(report: LeakReport, root: string): string {
 
 /** The workers that died in a file, then the chart of the live heap. */
 function heapSection(workers: readonly WorkerHeap[]): string {
-  const deaths = workerDeathLines(workers)
-  const died =
-    deaths.length === 0
-      ? ''
-      : `\n${deaths.map((l) => (l.startsWith(' ') ? `  - ${l.trim()}` : `- **${l}**`)).join('\n')}\n`
+  const deaths = workerDeathLines(workers).flatMap(({ headline, details }) => [
+    `- **${headline}**`,
+    ...details.map((d) => `  - ${d}`),
+  ])
+  const died = deaths.length === 0 ? '' : `\n${deaths.join('\n')}\n`
   return `${died}${heapChart(workers)}`
 }
 

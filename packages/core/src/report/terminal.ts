@@ -121,7 +121,10 @@ export function formatHeapSummary(report: LeakReport, root: string, color: boole
     parts.push(
       [
         `${c.bold('leakproof')}: ${died.length === 1 ? 'a worker' : `${died.length} workers`} died while running a test file (the framework's error may not name it)`,
-        ...workerDeathLines(died).map((l) => `  ${l.startsWith(' ') ? l : c.red(l)}`),
+        ...workerDeathLines(died).flatMap(({ headline, details }) => [
+          `  ${c.red(headline)}`,
+          ...details.map((d) => `    ${d}`),
+        ]),
       ].join('\n'),
     )
   const stayedAlive = new Set(
