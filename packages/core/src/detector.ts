@@ -836,16 +836,20 @@ export class Detector {
     return verdict
   }
 
+  /** Whether files' environments are watched once they end (`releaseEnvironment`). */
+  watchesEnvironments(): boolean {
+    // Without a heap snapshot (`explain: false`) nothing tells a function of the user's that holds
+    // the environment from the test framework's own bookkeeping (seen: clean files of fixtures/shards).
+    return this.options.kinds.environment !== 'off' && this.options.checkFiles && this.options.explain
+  }
+
   /**
    * After the file's teardown: hands its environment (`global`) to the worker's watcher and judges
    * the earlier files' that must be gone by now (environments.ts). What the file's tests and
    * `verdict`, the file's own, failed for travels with it.
    */
   releaseEnvironment(file: string, global: object, verdict: Verdict): Promise<FileVerdict[]> {
-    // Without a heap snapshot (`explain: false`) nothing tells a function of the user's that holds
-    // the environment from the test framework's own bookkeeping (seen: clean files of fixtures/shards).
-    if (this.options.kinds.environment === 'off' || !this.options.checkFiles || !this.options.explain)
-      return Promise.resolve([])
+    if (!this.watchesEnvironments()) return Promise.resolve([])
     const failedFor = [...this.failedFor, ...failedAt(verdict)]
     const judge = new EnvironmentJudge(this.options, this.host.root, this.baseline)
     return judge.verdicts(environments.release(file, global, failedFor, judge))

@@ -11,6 +11,7 @@ import {
   FileCheck,
   fullNameOf,
   heapAtFileEnd,
+  judgeLastEnvironmentsWhenAsked,
   LeakproofConfigError,
   leaks,
   packageRoot,
@@ -179,6 +180,7 @@ class TestWindows {
     const point = heapAtFileEnd(this.root, this.context.testPath)
     const environments = await this.detector.releaseEnvironment(this.context.testPath, global, this.fileVerdict)
     for (const { file, verdict } of environments) this.records.push(testReport(this.root, file, '', verdict))
+    if (this.detector.watchesEnvironments()) judgeLastEnvironmentsWhenAsked(this.root)
     writeRecords(this.context.testPath, { tests: this.records, heap: { worker, point } })
   }
 }

@@ -13,6 +13,7 @@ import {
   byWorker,
   finishEnvironments,
   interruptedChecks,
+  lastEnvironments,
   runFailure,
   newReport,
   prepareCheckingDir,
@@ -49,7 +50,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }))
   }
 
-  onTestResult(_test: unknown, result: TestResult): void {
+  async onTestResult(_test: unknown, result: TestResult, run: AggregatedResult): Promise<void> {
     // jest-worker's words for a worker that died in the file (worker-deaths.ts).
     const error = result.testExecError?.message
     if (error && /Jest worker .*(crashed|exceptions)|ran out of memory/.test(error))
@@ -57,6 +58,10 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     const { tests, heap } = readRecords(this.dir, result.testFilePath)
     this.tests.push(...tests)
     if (heap) this.heap.push(heap)
+    // The run's last file: its workers, idle, still live (Jest ends them once this returns), and
+    // judge the environments of their last files (see last-environments.ts).
+    if (run.testResults.length === run.numTotalTestSuites)
+      this.tests.push(...(await lastEnvironments(this.checkingDir)))
   }
 
   /** Where workers note the test they are checking (see interrupted.ts). */
