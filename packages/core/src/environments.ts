@@ -73,6 +73,11 @@ class EnvironmentWatch {
   /** The latest file's options, for the end of the worker (it holds no file's global). */
   private judge: EnvironmentJudge | undefined
 
+  /** Whether files have environments of their own here, and one was handed over. */
+  get perFile(): boolean {
+    return this.releases > 0 && !this.shared
+  }
+
   /**
    * `file`'s environment is over (after its teardown): from now on it should be collected. Returns
    * the earlier files whose environments must be gone and are not, in the order they ran.
@@ -81,8 +86,9 @@ class EnvironmentWatch {
   release(file: string, global: object, failedFor: SourceLocation[], judge: EnvironmentJudge): HeldEnvironment[] {
     this.observeGcs()
     this.judge = judge
-    if (this.shared || this.released.has(global)) {
-      // Vitest 4.1's vm pools and `isolate: false` run a worker's files in one context.
+    if (this.shared || global === globalThis || this.released.has(global)) {
+      // Vitest 4.1's vm pools and `isolate: false` run a worker's files in one context; Vitest's
+      // other pools run a file in the worker's own realm, whose global lives as long as the worker.
       this.shared = true
       this.watching.length = 0
       return []

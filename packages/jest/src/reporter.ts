@@ -61,7 +61,7 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
     // The run's last file: its workers, idle, still live (Jest ends them once this returns), and
     // judge the environments of their last files (see last-environments.ts).
     if (run.testResults.length === run.numTotalTestSuites)
-      this.tests.push(...(await lastEnvironments(this.checkingDir)))
+      this.tests.push(...(await lastEnvironments(this.checkingDir, { ask: true })))
   }
 
   /** Where workers note the test they are checking (see interrupted.ts). */

@@ -39,4 +39,4 @@ export {
 } from './interrupted.js'
 export { workerDeaths, type WorkerDeath } from './worker-deaths.js'
 export { runFailure } from './run-failure.js'
-export { judgeLastEnvironmentsWhenAsked, lastEnvironments } from './last-environments.js'
+export { judgeLastEnvironmentsAtStop, judgeLastEnvironmentsWhenAsked, lastEnvironments } from './last-environments.js'

@@ -5,13 +5,16 @@
  * But every Jest worker waits, idle, until the reporter has taken the run's last file result (Jest
  * awaits it before it ends its workers). So a worker that watches environments says so in the run's
  * checking folder; at the last result the reporter asks those workers, one at a time (each may take
- * a heap snapshot), to judge what they still watch, and waits for their verdicts.
+ * a heap snapshot), to judge what they still watch, and waits for their verdicts. Vitest stops each
+ * worker after its own last file and awaits the worker's cleanups (up to 60 s) before it ends it:
+ * there the worker judges them in a cleanup, and the reporter waits for the verdicts at the run's end.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isMainThread, threadId } from 'node:worker_threads'
 import { finishEnvironments } from '../environment-verdicts.js'
+import { environments } from '../environments.js'
 import type { TestReport } from './model.js'
 import { testReport } from './record.js'
 import { CHECKING_DIR_VARIABLE, REPORTER_PID_VARIABLE } from './interrupted.js'
@@ -25,35 +28,55 @@ const POLL_MS = 200
 
 /**
  * How long the reporter waits for one worker's verdicts: two full GCs, and for a held environment a
- * heap snapshot and its analysis (18 s for a 150 MB heap on Node 20, see bench/explain-overhead).
+ * heap snapshot and its analysis (18 s for a 150 MB heap on Node 20, see bench/explain-time.mjs).
  */
-export const LAST_ENVIRONMENTS_WAIT_MS = 180_000
+const LAST_ENVIRONMENTS_WAIT_MS = 180_000
 
-let listening = false
+let announced = false
 
 /**
- * In a worker whose reporter runs in another process (or thread), once per worker: from now on it
- * answers the reporter's request at the end of the run with the verdicts on the environments it
- * still watches. Jest in band needs none of this: its reporter judges them itself.
+ * Once per worker whose reporter runs in another process or thread: says in the run's checking
+ * folder that this worker watches environments. Undefined where there is no one to tell: no
+ * reporter, or Jest in band (its reporter judges them itself).
  */
-export function judgeLastEnvironmentsWhenAsked(root: string): void {
+function announceWatching(): { dir: string; key: string } | undefined {
   const dir = process.env[CHECKING_DIR_VARIABLE]
   const inBand = isMainThread && process.env[REPORTER_PID_VARIABLE] === String(process.pid)
-  if (listening || !dir || inBand) return
-  listening = true
+  if (announced || !dir || inBand || !environments.perFile) return undefined
+  announced = true
   const key = `${process.pid}-${threadId}`
   try {
     writeFileSync(join(dir, key + WATCHING), '')
   } catch {
-    return // No folder (the run is over): nothing to answer.
+    return undefined // No folder (the run is over): nothing to answer.
   }
+  return { dir, key }
+}
+
+/**
+ * Jest: from now on this worker answers the reporter's request at the end of the run with the
+ * verdicts on the environments it still watches.
+ */
+export function judgeLastEnvironmentsWhenAsked(root: string): void {
+  const at = announceWatching()
+  if (!at) return
   const poll = setInterval(() => {
-    if (!existsSync(join(dir, key + JUDGE_NOW))) return
+    if (!existsSync(join(at.dir, at.key + JUDGE_NOW))) return
     clearInterval(poll)
-    void answer(dir, key, root)
+    void answer(at.dir, at.key, root)
   }, POLL_MS)
   // The worker's event loop is Jest's to end.
   poll.unref()
+}
+
+/**
+ * Vitest: the environments this worker still watches are judged as it stops, in `onStop` (the
+ * worker state's `onCleanup`: Vitest awaits it, up to 60 s, before it ends the worker), and the
+ * reporter waits for the verdicts.
+ */
+export function judgeLastEnvironmentsAtStop(root: string, onStop: (work: () => Promise<void>) => void): void {
+  const at = announceWatching()
+  if (at) onStop(() => answer(at.dir, at.key, root))
 }
 
 async function answer(dir: string, key: string, root: string): Promise<void> {
@@ -71,11 +94,16 @@ async function answer(dir: string, key: string, root: string): Promise<void> {
 }
 
 /**
- * In the reporter, at the run's last file result, while the workers still live: each worker that
- * watches environments judges them, one after the other. A worker that is gone (killed for its
- * memory, or crashed) is not waited for; one that does not answer in time is named on stderr.
+ * In the reporter, once the run's files are done: the verdicts of each worker that watches
+ * environments, one worker after the other. `ask`: the workers wait to be asked (Jest's, idle until
+ * the reporter lets the run end); otherwise they judge as they stop (Vitest's). A worker that is gone
+ * (killed for its memory, or crashed) is not waited for; one that does not answer in time is named
+ * on stderr.
  */
-export async function lastEnvironments(dir: string, waitMs = LAST_ENVIRONMENTS_WAIT_MS): Promise<TestReport[]> {
+export async function lastEnvironments(
+  dir: string,
+  { ask, waitMs = LAST_ENVIRONMENTS_WAIT_MS }: { ask: boolean; waitMs?: number },
+): Promise<TestReport[]> {
   let keys: string[]
   try {
     keys = readdirSync(dir)
@@ -87,7 +115,7 @@ export async function lastEnvironments(dir: string, waitMs = LAST_ENVIRONMENTS_W
   const tests: TestReport[] = []
   for (const key of keys) {
     rmSync(join(dir, key + WATCHING), { force: true })
-    writeFileSync(join(dir, key + JUDGE_NOW), '')
+    if (ask) writeFileSync(join(dir, key + JUDGE_NOW), '')
     const judged = await answerOf(dir, key, waitMs)
     rmSync(join(dir, key + JUDGE_NOW), { force: true })
     if (judged) tests.push(...judged)

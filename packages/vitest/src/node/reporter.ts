@@ -8,6 +8,7 @@ import { join, relative, sep } from 'node:path'
 import {
   byWorker,
   interruptedChecks,
+  lastEnvironments,
   newReport,
   prepareCheckingDir,
   publishReport,
@@ -47,9 +48,15 @@ export class LeakproofReporter implements Reporter {
       process.stderr.write(`${warning}\n`)
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+  async onTestRunEnd(
+    modules: ReadonlyArray<TestModule>,
+    _errors: unknown,
+    reason: 'passed' | 'interrupted' | 'failed',
+  ): Promise<void> {
     const root = this.vitest.config.root
-    const tests: TestReport[] = []
+    // Vitest ends a stopping worker after 60 s; an interrupted run's workers are ended at once.
+    const tests: TestReport[] =
+      reason === 'interrupted' ? [] : await lastEnvironments(this.checkingDir, { ask: false, waitMs: 70_000 })
     const heap: Array<{ worker: string; point: HeapPoint }> = []
     for (const module of modules) {
       const meta = module.meta() as {

@@ -14,6 +14,8 @@ import { holdFinishedEvents, type VitestSuite, type VitestTest } from './tasks.j
 
 interface WorkerState {
   filepath?: string
+  /** Runs `listener` when the worker stops (Vitest's `stop` message), and awaits it: 4.1 and 5.1. */
+  onCleanup: (listener: () => Promise<void>) => void
   config: { root: string; sequence: { hooks: string } }
   evaluatedModules?: { getModuleSourceMapById(id: string): { map: object } | null }
 }
@@ -28,6 +30,7 @@ const {
   registerSourceMapProvider,
   registerFrameworkCode,
   heapAtFileEnd,
+  judgeLastEnvironmentsAtStop,
   worker: workerName,
 } = engine
 const worker = (globalThis as { __vitest_worker__?: WorkerState }).__vitest_worker__!
@@ -191,6 +194,8 @@ aroundAll(async (runSuite) => {
   // In the vm pools this file's context should go now; earlier files' that must be gone are judged.
   const environments = await check.releaseEnvironment(globalThis, file)
   if (fileTask && environments.length > 0) fileTask.meta.leakproofEnvironments = environments
+  // The environments of this worker's last files are judged as it stops (last-environments.ts).
+  if (detector.watchesEnvironments()) judgeLastEnvironmentsAtStop(root, worker.onCleanup)
   const error = check.leakError(file, false)
   if (error) throw error
 }, 0)
