@@ -47,10 +47,11 @@ export class EnvironmentJudge {
 
 /**
  * The end of the worker, where the host can still report (Jest in band: its reporter runs in the
- * process that ran the files): the files still watched are judged, with the latest file's options.
- * Empty where this process watched none (Jest's reporter beside worker processes).
+ * process that ran the files; last-environments.ts): the files still watched are judged, with the
+ * latest file's options (`hostHoldsLatest`: see `finish`). Empty where this process watched none
+ * (Jest's reporter beside worker processes).
  */
-export async function finishEnvironments(): Promise<FileVerdict[]> {
-  const { held, judge } = await environments.finish()
+export async function finishEnvironments(hostHoldsLatest = false): Promise<FileVerdict[]> {
+  const { held, judge } = await environments.finish(hostHoldsLatest)
   return judge ? judge.verdicts(held) : []
 }

@@ -4,12 +4,12 @@
  * for it: jest-worker kills a worker 500 ms after asking it to stop (`workerGracefulExitTimeout`).
  * But every Jest worker waits, idle, until the reporter has taken the run's last file result (Jest
  * awaits it before it ends its workers). So a worker that watches environments says so in the run's
- * checking folder; at the last result the reporter asks those workers, one at a time (each may take
- * a heap snapshot), to judge what they still watch, and waits for their verdicts. Vitest stops each
+ * checking folder; at the last result the reporter asks those workers to judge what they still watch,
+ * and waits for their verdicts. Vitest stops each
  * worker after its own last file and awaits the worker's cleanups (up to 60 s) before it ends it:
  * there the worker judges them in a cleanup, and the reporter waits for the verdicts at the run's end.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isMainThread, threadId } from 'node:worker_threads'
@@ -23,7 +23,7 @@ const WATCHING = '.watching'
 const JUDGE_NOW = '.judge-now'
 const JUDGED = '.judged.json'
 
-/** How often an idle worker looks for the reporter's request: a stat call, five times a second. */
+/** How often an idle worker looks for the reporter's request where the folder cannot be watched. */
 const POLL_MS = 200
 
 /**
@@ -60,29 +60,41 @@ function announceWatching(): { dir: string; key: string } | undefined {
 export function judgeLastEnvironmentsWhenAsked(root: string): void {
   const at = announceWatching()
   if (!at) return
-  const poll = setInterval(() => {
-    if (!existsSync(join(at.dir, at.key + JUDGE_NOW))) return
-    clearInterval(poll)
-    void answer(at.dir, at.key, root)
-  }, POLL_MS)
-  // The worker's event loop is Jest's to end.
-  poll.unref()
+  const request = at.key + JUDGE_NOW
+  let answered = false
+  const answerOnce = (): void => {
+    if (answered || !existsSync(join(at.dir, request))) return
+    answered = true
+    stop()
+    void answer(at.dir, at.key, root, false)
+  }
+  // Told at once by the file system; where it cannot watch (out of inotify watches), a look five
+  // times a second. Neither keeps the worker alive: its event loop is Jest's to end.
+  let stop: () => void
+  try {
+    const watcher = watch(at.dir, { persistent: false }, answerOnce)
+    watcher.on('error', () => {})
+    stop = () => watcher.close()
+  } catch {
+    const poll = setInterval(answerOnce, POLL_MS).unref()
+    stop = () => clearInterval(poll)
+  }
 }
 
 /**
  * Vitest: the environments this worker still watches are judged as it stops, in `onStop` (the
  * worker state's `onCleanup`: Vitest awaits it, up to 60 s, before it ends the worker), and the
- * reporter waits for the verdicts.
+ * reporter waits for the verdicts. All but the last file's: Vitest itself still holds that one.
  */
 export function judgeLastEnvironmentsAtStop(root: string, onStop: (work: () => Promise<void>) => void): void {
   const at = announceWatching()
-  if (at) onStop(() => answer(at.dir, at.key, root))
+  if (at) onStop(() => answer(at.dir, at.key, root, true))
 }
 
-async function answer(dir: string, key: string, root: string): Promise<void> {
+async function answer(dir: string, key: string, root: string, hostHoldsLatest: boolean): Promise<void> {
   let tests: TestReport[] = []
   try {
-    tests = (await finishEnvironments()).map(({ file, verdict }) => testReport(root, file, '', verdict))
+    tests = (await finishEnvironments(hostHoldsLatest)).map(({ file, verdict }) => testReport(root, file, '', verdict))
   } catch (error) {
     process.stderr.write(
       `leakproof: judging the environments of this worker's last test files failed: ${String(error)}\n`,
@@ -95,7 +107,7 @@ async function answer(dir: string, key: string, root: string): Promise<void> {
 
 /**
  * In the reporter, once the run's files are done: the verdicts of each worker that watches
- * environments, one worker after the other. `ask`: the workers wait to be asked (Jest's, idle until
+ * environments. `ask`: the workers wait to be asked (Jest's, idle until
  * the reporter lets the run end); otherwise they judge as they stop (Vitest's). A worker that is gone
  * (killed for its memory, or crashed) is not waited for; one that does not answer in time is named
  * on stderr.
@@ -112,19 +124,21 @@ export async function lastEnvironments(
   } catch {
     return []
   }
-  const tests: TestReport[] = []
   for (const key of keys) {
     rmSync(join(dir, key + WATCHING), { force: true })
     if (ask) writeFileSync(join(dir, key + JUDGE_NOW), '')
-    const judged = await answerOf(dir, key, waitMs)
+  }
+  // All at once: each worker's two full GCs take tens of milliseconds, and only one that holds an
+  // environment takes a snapshot.
+  const judged = await Promise.all(keys.map((key) => answerOf(dir, key, waitMs)))
+  return keys.flatMap((key, i) => {
     rmSync(join(dir, key + JUDGE_NOW), { force: true })
-    if (judged) tests.push(...judged)
-    else if (isAlive(Number(key.split('-')[0])))
+    if (!judged[i] && isAlive(Number(key.split('-')[0])))
       process.stderr.write(
         `leakproof: worker ${key} did not judge the environments of its last test files within ${waitMs / 1000} s; they are not in the report\n`,
       )
-  }
-  return tests
+    return judged[i] ?? []
+  })
 }
 
 async function answerOf(dir: string, key: string, waitMs: number): Promise<TestReport[] | undefined> {
@@ -138,7 +152,7 @@ async function answerOf(dir: string, key: string, waitMs: number): Promise<TestR
       return tests
     }
     if (!isAlive(pid)) return undefined
-    await sleep(50)
+    await sleep(10)
   }
   return undefined
 }
