@@ -118,8 +118,9 @@ class EnvironmentWatch {
    * last file): nothing of the worker runs after it, so it counts as the file after the last one,
    * and a moment later as the one after that. Two full GCs judge every environment still watched;
    * `hostHoldsLatest`: except the latest file's, which the host itself still references there
-   * (Vitest 5's vm pools until the worker ends: its `process.exit` and error listeners hold the
-   * file's state), and which only a heap snapshot could tell from a leak.
+   * (Vitest 5's vm pools as the worker stops: alive after two full GCs in every clean worker;
+   * what `runVmTests` sets per file is replaced only by the next file), and which only a heap
+   * snapshot could tell from a leak.
    */
   async finish(hostHoldsLatest: boolean): Promise<{ held: HeldEnvironment[]; judge?: EnvironmentJudge }> {
     const latest = this.watching.findIndex((r) => r.number === this.releases - 1)
