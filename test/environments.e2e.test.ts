@@ -165,30 +165,31 @@ describe.runIf(frameworks.includes('jest'))('fixtures/environments under Jest', 
     )
   })
 
-  test('jsdom: the same verdicts; the windows Jest closes are not named', () => {
-    const run = runJest('environments', {
-      args: ['--runInBand'],
-      env: { LEAKPROOF_ENVIRONMENT: 'jsdom' },
-      files: [
-        'tests/clean-patch-restored.test.ts',
-        'tests/clean-server-closed.test.ts',
-        'tests/clean-sixty-tests.test.ts',
-        'tests/leaks-flush-timer.test.ts',
-        'tests/leaks-http-interceptor.test.ts',
-        'tests/leaks-shared-registry.test.ts',
-        'tests/zz-last-1.test.ts',
-      ],
+  for (const args of [['--runInBand'], ['-w', '2']])
+    test(`jsdom, ${args.join(' ')}: the same verdicts; the windows Jest closes are not named`, () => {
+      const run = runJest('environments', {
+        args,
+        env: { LEAKPROOF_ENVIRONMENT: 'jsdom' },
+        files: [
+          'tests/clean-patch-restored.test.ts',
+          'tests/clean-server-closed.test.ts',
+          'tests/clean-sixty-tests.test.ts',
+          'tests/leaks-flush-timer.test.ts',
+          'tests/leaks-http-interceptor.test.ts',
+          'tests/leaks-shared-registry.test.ts',
+          'tests/zz-last-1.test.ts',
+        ],
+      })
+      expectEveryLeakNamed(
+        run,
+        {
+          'tests/leaks-http-interceptor.test.ts': 'src/http-interceptor.ts',
+          'tests/leaks-shared-registry.test.ts': 'src/shared-registry.ts',
+        },
+        { 'tests/leaks-flush-timer.test.ts': 'handle' },
+        ['tests/leaks-flush-timer.test.ts'],
+      )
     })
-    expectEveryLeakNamed(
-      run,
-      {
-        'tests/leaks-http-interceptor.test.ts': 'src/http-interceptor.ts',
-        'tests/leaks-shared-registry.test.ts': 'src/shared-registry.ts',
-      },
-      { 'tests/leaks-flush-timer.test.ts': 'handle' },
-      ['tests/leaks-flush-timer.test.ts'],
-    )
-  })
 })
 
 /** The major version of the Vitest that runs the fixtures (the workspace's, or .ci/packed-e2e's). */
