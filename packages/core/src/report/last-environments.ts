@@ -107,10 +107,9 @@ async function answer(dir: string, key: string, root: string, hostHoldsLatest: b
 
 /**
  * In the reporter, once the run's files are done: the verdicts of each worker that watches
- * environments. `ask`: the workers wait to be asked (Jest's, idle until
- * the reporter lets the run end); otherwise they judge as they stop (Vitest's). A worker that is gone
- * (killed for its memory, or crashed) is not waited for; one that does not answer in time is named
- * on stderr.
+ * environments. `ask`: the workers wait to be asked (Jest's, idle until the reporter lets the run
+ * end); otherwise they judge as they stop (Vitest's). A worker that is gone (killed for its memory,
+ * or crashed) is not waited for; one that does not answer in time is named on stderr.
  */
 export async function lastEnvironments(
   dir: string,
