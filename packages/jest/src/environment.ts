@@ -32,10 +32,13 @@ import { LEAKS_KEY } from './shared.js'
 
 export type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment
 
+// What Jest runs itself: its packages, Babel and the plugins and presets babel-jest loads, and what
+// jest-circus loads into every test file's context (pure-rand, for --randomize: under Jest 29 with
+// workers a clean file's context was seen held through one of its re-export getters).
 registerFrameworkCode(
   [packageRoot(__filename)],
   [
-    /[\\/]node_modules[\\/](jest-[^\\/]+|@jest|expect|pretty-format|babel-jest|babel-plugin-istanbul|@babel|source-map-support|graceful-fs|write-file-atomic)[\\/]/,
+    /[\\/]node_modules[\\/](jest-[^\\/]+|@jest|expect|pretty-format|babel-jest|babel-(plugin|preset)-[^\\/]+|@babel|pure-rand|source-map-support|graceful-fs|write-file-atomic)[\\/]/,
   ],
 )
 
