@@ -130,6 +130,20 @@ describe('the run report', () => {
     expect(formatTerminalSummary(held, { root, color: false }).split('\n')[2]).toMatch(
       /^ {2}tests\/a\.test\.ts \(after all\) +environment +2 files, 12 MB +held by the function written at src\/fs-retry\.ts:6:34$/,
     )
+    // Held by a dependency's function outside the project (hoisted above it): where it is, all the same.
+    const hoisted = newReport({ name: 'jest', version: '30.5.2' }, [
+      testReport(
+        root,
+        '/repo/tests/a.test.ts',
+        '',
+        leak(
+          heldEnvironments(root, 12 * 2 ** 20, { file: '/node_modules/retry-fs/lib/index.js', line: 6, column: 47 }),
+        ),
+      ),
+    ])
+    expect(formatTerminalSummary(hoisted, { root, color: false }).split('\n')[2]).toMatch(
+      /held by the function written at node_modules\/retry-fs\/lib\/index\.js:6:47$/,
+    )
     expect(githubAnnotations(held, { root, frameworkAnnotatesTests: false })).toEqual([
       "::error file=tests/a.test.ts,title=leakproof%3A tests/a.test.ts (after all its tests)::the same thing holds 2 test files' whole environments alive after they ended",
       "::error file=src/fs-retry.ts,line=6,col=34,title=leakproof%3A tests/a.test.ts (after all its tests) (left here)::the same thing holds 2 test files' whole environments alive after they ended",

@@ -95,8 +95,12 @@ function causeOf(findings: Finding[], root: string): string {
       const path = first.retainedBy && 'paths' in first.retainedBy ? first.retainedBy.paths[0]?.steps : undefined
       return path && path.length > 1 ? holderText(path, root) : `${first.root}${at}`
     }
-    case 'environment':
-      return `held by the function written${at || ' where the snapshot could not say'}`
+    case 'environment': {
+      // A holder in a dependency outside the project (a monorepo's hoisted node_modules) is no
+      // location of the user's, but the snapshot did say where it is.
+      const holder = at || (first.createdAt ? ` at ${locationText(first.createdAt, root)}` : '')
+      return `held by the function written${holder || ' where the snapshot could not say'}`
+    }
   }
 }
 
