@@ -123,8 +123,10 @@ class EnvironmentWatch {
    * snapshot could tell from a leak.
    */
   async finish(hostHoldsLatest: boolean): Promise<{ held: HeldEnvironment[]; judge?: EnvironmentJudge }> {
-    const latest = this.watching.findIndex((r) => r.number === this.releases - 1)
-    if (hostHoldsLatest && latest >= 0) this.watching.splice(latest, 1)
+    if (hostHoldsLatest) {
+      const latest = this.watching.findIndex((r) => r.number === this.releases - 1)
+      if (latest >= 0) this.watching.splice(latest, 1)
+    }
     if (this.shared || this.watching.length === 0) return { held: [] }
     const held: HeldEnvironment[] = []
     for (const after of [this.releases, this.releases + 1]) {

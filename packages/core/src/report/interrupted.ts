@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { threadId } from 'node:worker_threads'
+import { isMainThread, threadId } from 'node:worker_threads'
 import pc from 'picocolors'
 import { testId, type TestReport } from './model.js'
 
@@ -14,6 +14,11 @@ import { testId, type TestReport } from './model.js'
 export const CHECKING_DIR_VARIABLE = 'LEAKPROOF_CHECKING_DIR'
 /** The reporter's process id: a worker that is that process (Jest in band) has no one to report its death to (worker-deaths.ts). */
 export const REPORTER_PID_VARIABLE = 'LEAKPROOF_REPORTER_PID'
+
+/** Whether this is the reporter's own process and thread: Jest in band runs the files there. */
+export function isReporterThread(): boolean {
+  return isMainThread && process.env[REPORTER_PID_VARIABLE] === String(process.pid)
+}
 
 interface CheckingNote {
   file: string

@@ -12,12 +12,12 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isMainThread, threadId } from 'node:worker_threads'
+import { threadId } from 'node:worker_threads'
 import { finishEnvironments } from '../environment-verdicts.js'
 import { environments } from '../environments.js'
 import type { TestReport } from './model.js'
 import { testReport } from './record.js'
-import { CHECKING_DIR_VARIABLE, REPORTER_PID_VARIABLE } from './interrupted.js'
+import { CHECKING_DIR_VARIABLE, isReporterThread } from './interrupted.js'
 
 const WATCHING = '.watching'
 const JUDGE_NOW = '.judge-now'
@@ -41,8 +41,7 @@ let announced = false
  */
 function announceWatching(): { dir: string; key: string } | undefined {
   const dir = process.env[CHECKING_DIR_VARIABLE]
-  const inBand = isMainThread && process.env[REPORTER_PID_VARIABLE] === String(process.pid)
-  if (announced || !dir || inBand || !environments.perFile) return undefined
+  if (announced || !dir || isReporterThread() || !environments.perFile) return undefined
   announced = true
   const key = `${process.pid}-${threadId}`
   try {
@@ -132,7 +131,7 @@ export async function lastEnvironments(
   const judged = await Promise.all(keys.map((key) => answerOf(dir, key, waitMs)))
   return keys.flatMap((key, i) => {
     rmSync(join(dir, key + JUDGE_NOW), { force: true })
-    if (!judged[i] && isAlive(Number(key.split('-')[0])))
+    if (!judged[i] && isAlive(pidOf(key)))
       process.stderr.write(
         `leakproof: worker ${key} did not judge the environments of its last test files within ${waitMs / 1000} s; they are not in the report\n`,
       )
@@ -142,7 +141,7 @@ export async function lastEnvironments(
 
 async function answerOf(dir: string, key: string, waitMs: number): Promise<TestReport[] | undefined> {
   const file = join(dir, key + JUDGED)
-  const pid = Number(key.split('-')[0])
+  const pid = pidOf(key)
   const deadline = Date.now() + waitMs
   while (Date.now() < deadline) {
     if (existsSync(file)) {
@@ -154,6 +153,11 @@ async function answerOf(dir: string, key: string, waitMs: number): Promise<TestR
     await sleep(10)
   }
   return undefined
+}
+
+/** The process of a worker's key (`<pid>-<threadId>`). */
+function pidOf(key: string): number {
+  return Number(key.split('-')[0])
 }
 
 /** Whether a process runs (a worker thread's is the reporter's own: it does). */

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { isMainThread, threadId } from 'node:worker_threads'
 import v8 from 'node:v8'
 import { keptSnapshotFile } from '../explain-findings.js'
-import { CHECKING_DIR_VARIABLE, REPORTER_PID_VARIABLE } from './interrupted.js'
+import { CHECKING_DIR_VARIABLE, isReporterThread } from './interrupted.js'
 
 /** How a worker ended while it ran a file, as the report tells it. */
 export interface WorkerDeath {
@@ -61,7 +61,7 @@ export function noteRunningFile(worker: string, root: string, file: string, keep
   const dir = process.env[CHECKING_DIR_VARIABLE]
   // A worker thread's death is not the process's fatal error (Node ends the thread), and Jest in
   // band runs the files in the reporter's process: nothing would be left to read these.
-  if (!dir || !isMainThread || process.env[REPORTER_PID_VARIABLE] === String(process.pid)) return
+  if (!dir || !isMainThread || isReporterThread()) return
   if (!askedForReports) {
     askedForReports = true
     if (!process.report.reportOnFatalError && !process.report.directory) {
