@@ -5,6 +5,7 @@ import { explainLeak, parseHeapSnapshot, type Explanation } from '../src/index.j
 import { explainObjectsIn } from '../src/snapshot/explain.js'
 import { dominators } from '../src/snapshot/dominators.js'
 import { contextSize } from '../src/snapshot/object-path.js'
+import { freedWith } from '../src/snapshot/freed-with.js'
 import { coreRoot, makeSnapshots } from './snapshot-helpers.js'
 
 const N = 2000
@@ -187,8 +188,12 @@ describe.each(writers)('globals of vm contexts a module keeps, as a patch keeps 
     expect([alone.length, twice.length]).toEqual([2, 2])
     expect(kept.filter((n) => contextSize(after, n) > rows)).toEqual(kept)
     // Kept by its global and by a function made in it: neither the global nor its native context
-    // retains the rows alone.
-    expect(kept.filter((n) => Math.max(retainedSize[n]!, retainedSize[contextOf.get(n)!]!) < rows)).toEqual(twice)
+    // retains the rows alone. Whether they do for `alone` depends on the Node: since 22.2x the
+    // contextified sandbox object holds a copy of each global property, a second path to the rows.
+    const retainsAlone = (n: number): boolean => Math.max(retainedSize[n]!, retainedSize[contextOf.get(n)!]!) >= rows
+    expect(twice.filter(retainsAlone)).toEqual([])
+    // Whichever path it takes (one dominating the other, or neither), the size is what goes with both.
+    expect(kept.map((n) => contextSize(after, n))).toEqual(kept.map((n) => freedWith(after, [n, contextOf.get(n)!])))
     const { contextSizes } = explainObjectsIn(
       after,
       kept.map((n) => after.nodeId(n)),
