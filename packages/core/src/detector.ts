@@ -527,9 +527,13 @@ export class Detector {
       // A failed run has said so in a note: what its first run left is not reported.
       if (!run) waiting.memory = 'cleared'
       else if (waiting.memory === 'suspect' && allocations) {
-        const keptBySecond = sampledIn(second, allocations) ?? 0
-        const keptByThird = sampledIn(run.scratch, allocations) ?? 0
-        const keptBoth = keptAcrossReruns(keptBySecond, keptByThird, run.scratch.externalGrowth, waiting.threshold)
+        const keptBySecond = sampledIn(second, allocations)
+        const keptByThird = sampledIn(run.scratch, allocations)
+        // A run whose marks went unsampled is not read: the suspect stays one, for the confirming runs.
+        const keptBoth =
+          keptBySecond === undefined ||
+          keptByThird === undefined ||
+          keptAcrossReruns(keptBySecond, keptByThird, run.scratch.externalGrowth, waiting.threshold)
         trace('third run', waiting.window.info, {
           second: keptBySecond,
           third: keptByThird,

@@ -1,7 +1,14 @@
 import { runInThisContext } from 'node:vm'
 import { expect, test } from 'vitest'
 import { fullGc } from '../src/gc.js'
-import { liveAllocations, mark, release, startAllocationSampling, type Mark } from '../src/probes/allocations.js'
+import {
+  liveAllocations,
+  mark,
+  matchMarks,
+  release,
+  startAllocationSampling,
+  type Mark,
+} from '../src/probes/allocations.js'
 
 // The real sampling heap profiler of this process: windows delimited by marks, each keeping about
 // 200 KB, judged in groups of 20 as a file's tests are. The loop gets hot enough for V8 to optimize
@@ -30,7 +37,7 @@ test('every window is read between its own marks, after V8 has optimized the cod
     const live = await liveAllocations()
     for (let i = 0; i < 20; i++) {
       windows++
-      const bytes = live ? live.between(marks[i]!, marks[i + 1]!) : 0
+      const bytes = live?.between(marks[i]!, marks[i + 1]!) ?? 0
       if (bytes < 100 * 1024 || bytes > 400 * 1024) misjudged++
     }
     for (const m of marks) release(m)
@@ -38,4 +45,84 @@ test('every window is read between its own marks, after V8 has optimized the cod
   }
   // Sampling one allocation in 16 KB leaves a window of 200 KB about 12 samples: a few land outside.
   expect(misjudged / windows).toBeLessThan(0.02)
+})
+
+test('a mark whose object outlives its release (a sample no live mark owns) shifts no window', async () => {
+  expect(startAllocationSampling()).toBe(true)
+  const outlived: unknown[] = []
+  const kept: unknown[] = []
+  const marks: Array<Mark | undefined> = [mark()]
+  for (let i = 0; i < 6; i++) {
+    kept.push(keep(-1, i))
+    // A window that was not judged: its marks released while something still holds their objects.
+    const a = mark()
+    const b = mark()
+    outlived.push(a!.object, b!.object)
+    release(a)
+    release(b)
+    marks.push(mark())
+  }
+  fullGc()
+  const live = await liveAllocations()
+  const read = marks.slice(1).map((m, i) => live!.between(marks[i]!, m!)!)
+  expect(read.filter((bytes) => bytes < 100 * 1024 || bytes > 400 * 1024)).toEqual([])
+  for (const m of marks) release(m)
+  expect(outlived).toHaveLength(12)
+  expect(kept).toHaveLength(6)
+})
+
+test('marks are matched to their own samples by name and in allocation order', () => {
+  // Ids of the live marks, oldest first; samples as the profile lists them, in any order.
+  expect(
+    matchMarks(
+      [3, 4, 5],
+      [
+        { id: 5, ordinal: 30 },
+        { id: 3, ordinal: 10 },
+        { id: 4, ordinal: 20 },
+      ],
+    ),
+  ).toEqual([10, 20, 30])
+  // A mark never sampled: only it is unread.
+  expect(
+    matchMarks(
+      [3, 4, 5],
+      [
+        { id: 3, ordinal: 10 },
+        { id: 5, ordinal: 30 },
+      ],
+    ),
+  ).toEqual([10, undefined, 30])
+  // A sample no live mark owns, between two that are: ignored.
+  expect(
+    matchMarks(
+      [3, 5],
+      [
+        { id: 3, ordinal: 10 },
+        { id: 4, ordinal: 20 },
+        { id: 5, ordinal: 30 },
+      ],
+    ),
+  ).toEqual([10, 30])
+  // The same name twice (ids wrap around): each mark takes the newest sample older than the newer marks'.
+  expect(
+    matchMarks(
+      [7, 7],
+      [
+        { id: 7, ordinal: 5 },
+        { id: 7, ordinal: 50 },
+        { id: 7, ordinal: 90 },
+      ],
+    ),
+  ).toEqual([50, 90])
+  // No sample older than the newer mark's: unread, never matched out of order.
+  expect(
+    matchMarks(
+      [1, 2],
+      [
+        { id: 1, ordinal: 40 },
+        { id: 2, ordinal: 30 },
+      ],
+    ),
+  ).toEqual([undefined, 30])
 })

@@ -33,12 +33,14 @@ interface Sample {
 /** A point in the sequence of allocations. */
 export interface Mark {
   object: unknown[]
+  /** Which of the mark functions made it: its sample in the profile is found by that name. */
+  id: number
 }
 
 const RELEASED: unknown[] = []
 
 let running = false
-/** The marks alive, oldest first: the profile's mark samples are matched to them by order. */
+/** The marks alive, oldest first. */
 const live: Mark[] = []
 
 /**
@@ -57,19 +59,32 @@ export function startAllocationSampling(): boolean {
   return running
 }
 
-// A function with a name of its own: the profile's samples of marks are found by it. A generator,
-// because V8 never inlines one: a small function is inlined into the optimized code that calls it,
-// and a sample's stack then names the caller, so the mark went unfound, and every older window was
-// matched to the next older mark (a window that kept 1 MB read as 0 bytes: CI's silent misses; in a
-// loop of 20 marks per judgement, 113 of 300 judgements had a mark unfound, none with a generator).
-function* leakproofAllocationMark(): Generator<unknown[], void> {
-  yield new Array(SAMPLING_INTERVAL / 8 + 64)
+/**
+ * Marks are made by MARK_FUNCTIONS functions in turn, each with a name of its own, so that a sample
+ * says which mark it is. Matched by order alone, one mark unfound or one sample too many shifted
+ * every older window onto the gap before it (a window that kept 1 MB read as 0 bytes: CI's silent
+ * misses); matched by name, such a mark leaves only its own windows unread, and they are suspects.
+ * Generators, because V8 never inlines one: a small function is inlined into the optimized code
+ * that calls it, and its samples then name the caller.
+ */
+const MARK_FUNCTIONS = 256
+const MARK_NAME = 'leakproofAllocationMark'
+const MARK_PATTERN = new RegExp(`^${MARK_NAME}(\\d+)$`)
+const markFunctions: Array<(length: number) => Generator<unknown[], void>> = []
+let nextMarkId = 0
+
+function markFunction(id: number): (length: number) => Generator<unknown[], void> {
+  // Compiled from source: a closure made by a factory would share one name and one place.
+  markFunctions[id] ??= new Function(`return function* ${MARK_NAME}${id}(length) { yield new Array(length) }`)()
+  return markFunctions[id]!
 }
 
 /** A mark here, or undefined when the profiler is not running. Release it when it is read. */
 export function mark(): Mark | undefined {
   if (!running) return undefined
-  const m = { object: leakproofAllocationMark().next().value as unknown[] }
+  const id = nextMarkId
+  nextMarkId = (nextMarkId + 1) % MARK_FUNCTIONS
+  const m = { object: markFunction(id)(SAMPLING_INTERVAL / 8 + 64).next().value as unknown[], id }
   live.push(m)
   return m
 }
@@ -85,9 +100,38 @@ export function release(m: Mark | undefined): void {
   if (i >= 0) live.splice(i, 1)
 }
 
+/**
+ * The ordinal of each live mark's sample (undefined for one without), newest first: each takes the
+ * newest sample of its name older than the newer marks' samples, so that marks and samples stay in
+ * allocation order, and a sample no live mark owns (an object a mark no longer holds, not yet
+ * collected) or a mark never sampled shifts no other mark.
+ */
+export function matchMarks(
+  liveIds: readonly number[],
+  sampled: ReadonlyArray<{ id: number; ordinal: number }>,
+): Array<number | undefined> {
+  const ordinals = new Map<number, number[]>()
+  for (const s of [...sampled].sort((a, b) => a.ordinal - b.ordinal)) {
+    const list = ordinals.get(s.id)
+    if (list) list.push(s.ordinal)
+    else ordinals.set(s.id, [s.ordinal])
+  }
+  const matched: Array<number | undefined> = new Array(liveIds.length).fill(undefined)
+  let below = Infinity
+  for (let i = liveIds.length - 1; i >= 0; i--) {
+    const list = ordinals.get(liveIds[i]!) ?? []
+    let k = list.length - 1
+    while (k >= 0 && list[k]! >= below) k--
+    if (k < 0) continue
+    matched[i] = below = list[k]!
+    list.length = k
+  }
+  return matched
+}
+
 export interface LiveAllocations {
-  /** Estimated bytes allocated between the two marks and still alive. */
-  between(from: Mark, to: Mark): number
+  /** Estimated bytes allocated between the two marks and still alive; undefined if a mark went unsampled. */
+  between(from: Mark, to: Mark): number | undefined
   /** The same by where it was allocated, biggest first, at most `limit` sites. */
   sitesBetween(from: Mark, to: Mark, limit: number): AllocationSite[]
 }
@@ -99,26 +143,30 @@ export interface LiveAllocations {
 export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   if (!running || live.length === 0) return undefined
   const { paths, samples: all } = await readProfile()
-  const isMark = (s: Sample): boolean => paths.get(s.nodeId)?.at(-1)?.functionName === leakproofAllocationMark.name
-  const marks = all.filter(isMark).sort((a, b) => a.ordinal - b.ordinal)
-  if (marks.length === 0) return undefined
-  // Matched newest first: the marks that matter are the newest (the windows being judged), and a
-  // mark missed or left over long ago (seen in a Jest worker that had run other files) then shifts
-  // none of them.
-  const ordinalOf = new Map<Mark, number>()
-  for (let i = 1; i <= Math.min(marks.length, live.length); i++) {
-    ordinalOf.set(live[live.length - i]!, marks[marks.length - i]!.ordinal)
+  const markIdOf = (s: Sample): number | undefined => {
+    const match = MARK_PATTERN.exec(paths.get(s.nodeId)?.at(-1)?.functionName ?? '')
+    return match ? Number(match[1]) : undefined
   }
-  const samples = all.filter((s) => !isMark(s) && !isToolAllocation(paths.get(s.nodeId) ?? []))
-  const samplesBetween = (from: Mark, to: Mark): Sample[] => {
+  const sampledMarks = all.flatMap((s) => {
+    const id = markIdOf(s)
+    return id === undefined ? [] : [{ id, ordinal: s.ordinal }]
+  })
+  if (sampledMarks.length === 0) return undefined
+  const matched = matchMarks(
+    live.map((m) => m.id),
+    sampledMarks,
+  )
+  const ordinalOf = new Map(live.map((m, i) => [m, matched[i]] as const))
+  const samples = all.filter((s) => markIdOf(s) === undefined && !isToolAllocation(paths.get(s.nodeId) ?? []))
+  const samplesBetween = (from: Mark, to: Mark): Sample[] | undefined => {
     const lo = ordinalOf.get(from)
     const hi = ordinalOf.get(to)
-    if (lo === undefined || hi === undefined) return []
+    if (lo === undefined || hi === undefined) return undefined
     return samples.filter((s) => s.ordinal > lo && s.ordinal < hi)
   }
   return {
-    between: (from, to) => samplesBetween(from, to).reduce((n, s) => n + s.size, 0),
-    sitesBetween: (from, to, limit) => bySite(samplesBetween(from, to), paths).slice(0, limit),
+    between: (from, to) => samplesBetween(from, to)?.reduce((n, s) => n + s.size, 0),
+    sitesBetween: (from, to, limit) => bySite(samplesBetween(from, to) ?? [], paths).slice(0, limit),
   }
 }
 
