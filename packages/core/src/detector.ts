@@ -360,7 +360,8 @@ export class Detector {
    * in it (the previous test file's, under Jest's --runInBand) and hide a leak.
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
-    this.lastLive = settledLiveMemory(3)
+    fullGc()
+    this.lastLive = heapAndExternal()
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
     const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark)
       ? await liveAllocations()
