@@ -251,8 +251,6 @@ export class Detector {
   async judgeWaiting(): Promise<Judged[]> {
     const batch = this.waiting.splice(0)
     if (batch.length === 0) return []
-    // WeakRef targets stay alive until the end of the macrotask that created or read them.
-    await nextMacrotask()
     await this.observeFullGc(batch)
     // What each test left, as it is when judging begins: a re-run judged first may change it.
     const atJudging = new Map(batch.map((w) => [w, this.collect(w.window, 'after-gc')]))
@@ -360,8 +358,8 @@ export class Detector {
    * in it (the previous test file's, under Jest's --runInBand) and hide a leak.
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
-    fullGc()
-    this.lastLive = heapAndExternal()
+    // WeakRef targets stay alive until the end of the macrotask that created or read them.
+    this.lastLive = await liveAfterFullGc()
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
     const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark)
       ? await liveAllocations()

@@ -71,58 +71,67 @@ test('a mark whose object outlives its release (a sample no live mark owns) shif
   expect(kept).toHaveLength(6)
 })
 
-test('marks are matched to their own samples by name and in allocation order', () => {
-  // Ids of the live marks, oldest first; samples as the profile lists them, in any order.
-  expect(
-    matchMarks(
-      [3, 4, 5],
-      [
-        { id: 5, ordinal: 30 },
-        { id: 3, ordinal: 10 },
-        { id: 4, ordinal: 20 },
-      ],
-    ),
-  ).toEqual([10, 20, 30])
-  // A mark never sampled: only it is unread.
-  expect(
-    matchMarks(
-      [3, 4, 5],
-      [
-        { id: 3, ordinal: 10 },
-        { id: 5, ordinal: 30 },
-      ],
-    ),
-  ).toEqual([10, undefined, 30])
-  // A sample no live mark owns, between two that are: ignored.
-  expect(
-    matchMarks(
-      [3, 5],
-      [
-        { id: 3, ordinal: 10 },
-        { id: 4, ordinal: 20 },
-        { id: 5, ordinal: 30 },
-      ],
-    ),
-  ).toEqual([10, 30])
-  // The same name twice (ids wrap around): each mark takes the newest sample older than the newer marks'.
-  expect(
-    matchMarks(
-      [7, 7],
-      [
-        { id: 7, ordinal: 5 },
-        { id: 7, ordinal: 50 },
-        { id: 7, ordinal: 90 },
-      ],
-    ),
-  ).toEqual([50, 90])
-  // No sample older than the newer mark's: unread, never matched out of order.
-  expect(
-    matchMarks(
-      [1, 2],
-      [
-        { id: 1, ordinal: 40 },
-        { id: 2, ordinal: 30 },
-      ],
-    ),
-  ).toEqual([undefined, 30])
-})
+// Ids of the live marks, oldest first; samples as the profile lists them, in any order; the ordinal
+// each live mark is matched to.
+const matchCases: Array<[string, number[], Array<[id: number, ordinal: number]>, Array<number | undefined>]> = [
+  [
+    'samples in any order',
+    [3, 4, 5],
+    [
+      [5, 30],
+      [3, 10],
+      [4, 20],
+    ],
+    [10, 20, 30],
+  ],
+  [
+    'a mark never sampled: only it is unread',
+    [3, 4, 5],
+    [
+      [3, 10],
+      [5, 30],
+    ],
+    [10, undefined, 30],
+  ],
+  [
+    'a sample no live mark owns, between two that are: ignored',
+    [3, 5],
+    [
+      [3, 10],
+      [4, 20],
+      [5, 30],
+    ],
+    [10, 30],
+  ],
+  [
+    "the same name twice (ids wrap around): each takes the newest sample older than the newer marks'",
+    [7, 7],
+    [
+      [7, 5],
+      [7, 50],
+      [7, 90],
+    ],
+    [50, 90],
+  ],
+  [
+    "no sample older than the newer mark's: unread, never matched out of order",
+    [1, 2],
+    [
+      [1, 40],
+      [2, 30],
+    ],
+    [undefined, 30],
+  ],
+]
+
+test.each(matchCases)(
+  'marks are matched to their own samples by name and in allocation order: %s',
+  (_, ids, samples, expected) => {
+    expect(
+      matchMarks(
+        ids,
+        samples.map(([id, ordinal]) => ({ id, ordinal })),
+      ),
+    ).toEqual(expected)
+  },
+)

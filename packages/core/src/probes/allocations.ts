@@ -147,17 +147,20 @@ export async function liveAllocations(): Promise<LiveAllocations | undefined> {
     const match = MARK_PATTERN.exec(paths.get(s.nodeId)?.at(-1)?.functionName ?? '')
     return match ? Number(match[1]) : undefined
   }
-  const sampledMarks = all.flatMap((s) => {
+  // One pass: the marks' samples, and the others that are not leakproof's own.
+  const sampledMarks: Array<{ id: number; ordinal: number }> = []
+  const samples: Sample[] = []
+  for (const s of all) {
     const id = markIdOf(s)
-    return id === undefined ? [] : [{ id, ordinal: s.ordinal }]
-  })
+    if (id !== undefined) sampledMarks.push({ id, ordinal: s.ordinal })
+    else if (!isToolAllocation(paths.get(s.nodeId) ?? [])) samples.push(s)
+  }
   if (sampledMarks.length === 0) return undefined
   const matched = matchMarks(
     live.map((m) => m.id),
     sampledMarks,
   )
   const ordinalOf = new Map(live.map((m, i) => [m, matched[i]] as const))
-  const samples = all.filter((s) => markIdOf(s) === undefined && !isToolAllocation(paths.get(s.nodeId) ?? []))
   const samplesBetween = (from: Mark, to: Mark): Sample[] | undefined => {
     const lo = ordinalOf.get(from)
     const hi = ordinalOf.get(to)
