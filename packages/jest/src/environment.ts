@@ -25,7 +25,7 @@ import {
   type TestReport,
   type Verdict,
   worker,
-} from '@leakproof/core'
+} from '@leakproof/core/worker'
 import { rerunTest, snapshotCounterOf } from './rerun.js'
 import { writeRecords } from './records.js'
 import { LEAKS_KEY } from './shared.js'

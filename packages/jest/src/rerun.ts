@@ -1,4 +1,4 @@
-import { saveState, withinTime } from '@leakproof/core'
+import { saveState, withinTime } from '@leakproof/core/worker'
 import type { Circus } from '@jest/types'
 
 /** Where `expect` keeps its per-test state, on the test file's global object. */

@@ -1,4 +1,4 @@
-import type * as Core from '@leakproof/core'
+import type * as Core from '@leakproof/core/worker'
 
 /**
  * The engine, loaded by Node's own loader: once per worker, in the worker's own realm. Vitest 5's vm
@@ -10,4 +10,4 @@ import type * as Core from '@leakproof/core'
  * `node:module` is asked of the process: an import of it in a vm context gets Vitest's own loader.
  */
 const { createRequire } = process.getBuiltinModule('node:module')
-export const engine = createRequire(import.meta.url)('@leakproof/core') as typeof Core
+export const engine = createRequire(import.meta.url)('@leakproof/core/worker') as typeof Core
