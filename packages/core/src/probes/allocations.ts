@@ -40,6 +40,8 @@ export interface Mark {
 const RELEASED: unknown[] = []
 
 let running = false
+/** Whether a start was tried: one that failed is not tried again at every window. */
+let started = false
 /** The marks alive, oldest first. */
 const live: Mark[] = []
 
@@ -48,7 +50,8 @@ const live: Mark[] = []
  * started): windows are then judged by their cheap bounds alone.
  */
 export function startAllocationSampling(): boolean {
-  if (running) return true
+  if (started) return running
+  started = true
   try {
     v8.setFlagsFromString('--sampling-heap-profiler-suppress-randomness')
     postSync('HeapProfiler.startSampling', { samplingInterval: SAMPLING_INTERVAL })
