@@ -279,11 +279,8 @@ export class Detector {
       if (rerun) reruns.push({ waiting, rerun })
       else waiting.memory = 'cleared'
     }
-    if (reruns.length > 0) {
-      await nextMacrotask()
-      fullGc()
-      await this.screenSuspects(reruns)
-    }
+    if (reruns.length > 0)
+      this.screenSuspects(reruns, await afterFullGc(reruns.some(({ waiting }) => waiting.memory === 'suspect')))
     const standing = reruns.map(({ waiting, rerun }) => ({
       waiting,
       second: rerun.scratch,
@@ -360,12 +357,9 @@ export class Detector {
    * in it (the previous test file's, under Jest's --runInBand) and hide a leak.
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
-    // WeakRef targets stay alive until the end of the macrotask that created or read them.
-    this.lastLive = await liveAfterFullGc()
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
-    const allocations = unjudged.some((w) => w.window.startMark && w.window.endMark)
-      ? await liveAllocations()
-      : undefined
+    const allocations = await afterFullGc(unjudged.some((w) => w.window.startMark && w.window.endMark))
+    this.lastLive = heapAndExternal()
     for (const w of unjudged) {
       const sampled = sampledIn(w.window, allocations)
       // Without the profiler's samples (it could not be started, or a mark was missed), every
@@ -389,9 +383,11 @@ export class Detector {
    * its threshold in sampled objects (rules.ts, `retainedByRerunSamples`) kept it on its first run
    * only, and is cleared. Without samples it stays a suspect.
    */
-  private async screenSuspects(reruns: Array<{ waiting: Waiting; rerun: ScratchRun }>): Promise<void> {
+  private screenSuspects(
+    reruns: Array<{ waiting: Waiting; rerun: ScratchRun }>,
+    allocations: LiveAllocations | undefined,
+  ): void {
     const suspects = reruns.filter(({ waiting }) => waiting.memory === 'suspect')
-    const allocations = suspects.length > 0 ? await liveAllocations() : undefined
     for (const { waiting, rerun } of suspects) {
       const { startMark, endMark, externalGrowth } = rerun.scratch
       const sampled = sampledIn(rerun.scratch, allocations)
@@ -517,11 +513,7 @@ export class Detector {
       third.set(test, run)
     }
     if (third.size === 0) return
-    await nextMacrotask()
-    fullGc()
-    const allocations = [...third.keys()].some((t) => t.waiting.memory === 'suspect')
-      ? await liveAllocations()
-      : undefined
+    const allocations = await afterFullGc([...third.keys()].some((t) => t.waiting.memory === 'suspect'))
     const keys = (window: Window | undefined) => new Set(window ? this.collect(window).map(findingKey) : [])
     for (const [test, run] of third) {
       const { waiting, second, notes } = test
@@ -933,9 +925,17 @@ async function quietly(rerun: () => Promise<void>, scope: object, limitMs: numbe
  * immediate) and one full GC has taken what died: a reading that work still to come cannot skew.
  */
 async function liveAfterFullGc(): Promise<number> {
-  await nextMacrotask()
-  fullGc()
+  await afterFullGc(false)
   return heapAndExternal()
+}
+
+/** A full GC, and the profiler's samples after it when they are to be read (`liveAllocations` takes the GC). */
+async function afterFullGc(readSamples: boolean): Promise<LiveAllocations | undefined> {
+  // WeakRef targets stay alive until the end of the macrotask that created or read them.
+  await nextMacrotask()
+  if (readSamples) return liveAllocations()
+  fullGc()
+  return undefined
 }
 
 /** What the profiler saw the window allocate that is still alive; undefined without samples or marks. */

@@ -13,7 +13,8 @@ export function trace(step: string, test: { file: string; fullName: string }, re
   try {
     appendFileSync(
       file,
-      `${JSON.stringify({ step, file: test.file, test: test.fullName, pid: process.pid, ...readings })}\n`,
+      // `at`: milliseconds since the process started, so the time between steps shows what judging cost.
+      `${JSON.stringify({ step, file: test.file, test: test.fullName, pid: process.pid, at: Math.round(performance.now()), ...readings })}\n`,
     )
   } catch {
     // A trace is a diagnosis aid: judging goes on without it.

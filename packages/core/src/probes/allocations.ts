@@ -9,6 +9,7 @@
  */
 import v8 from 'node:v8'
 import type { AllocationSite } from '../findings.js'
+import { fullGc, majorGc } from '../gc.js'
 import { post, postSync } from '../inspector.js'
 import { isToolAllocation, siteOf, type CallFrame } from '../allocation-site.js'
 import { callerKey } from '../origin.js'
@@ -140,11 +141,18 @@ export interface LiveAllocations {
 }
 
 /**
- * The profile now (call it after a full GC: only live objects' samples are in it), read against
- * the live marks. Undefined when the profiler is not running or no mark was sampled.
+ * A full GC (gc.ts, `fullGc`), then the profile, read against the live marks: only live objects'
+ * samples are in it. Undefined when the profiler is not running or no mark was sampled. The read
+ * is the GC's second pass: the inspector starts V8's sampling profiler with kSamplingForceGC, so
+ * every read of the profile takes a mark-compact of its own first (`--trace-gc` says "sampling
+ * profiler"), and a full GC before it would make three (react-redux: 8 per judged file, now 5).
  */
 export async function liveAllocations(): Promise<LiveAllocations | undefined> {
-  if (!running || live.length === 0) return undefined
+  if (!running || live.length === 0) {
+    fullGc()
+    return undefined
+  }
+  majorGc()
   const { paths, samples: all } = await readProfile()
   const markIdOf = (s: Sample): number | undefined => {
     const match = MARK_PATTERN.exec(paths.get(s.nodeId)?.at(-1)?.functionName ?? '')
