@@ -5,6 +5,7 @@ import { inspect } from 'node:util'
 import type { HandleFinding } from '../findings.js'
 import { originOf } from '../origin.js'
 import { blameFrame, captureStack, isFrameworkWork, isNodeInternalUse, parseStack, type StackFrame } from '../stack.js'
+import { hideSymbols } from './hidden-symbols.js'
 import { innermostWindow, isOpen, recordingWindow, type WindowRef } from './window-ref.js'
 
 /**
@@ -103,6 +104,8 @@ const hook = createHook({
   },
 })
 let enabled = false
+/** The symbols the hook puts on resources, Node's and the probe's: no test sees them (hidden-symbols.ts). */
+const probeSymbols = new Set<symbol>([MADE_IN])
 
 /**
  * Where `listen()` / `connect()` was called. A server listening on a host name, or a socket
@@ -118,13 +121,23 @@ function recordCalls(proto: Record<string, unknown>, method: string): void {
   }
 }
 
-export function enableHandleProbe(): void {
-  if (enabled) return
-  enabled = true
-  hook.enable()
-  recordCalls(net.Server.prototype as unknown as Record<string, unknown>, 'listen')
-  recordCalls(net.Socket.prototype as unknown as Record<string, unknown>, 'connect')
-  recordAgentSockets()
+export function enableHandleProbe(scope: object): void {
+  if (!enabled) {
+    enabled = true
+    // Node's own symbols, read off a promise made once a hook with an `init` is on; hidden only if
+    // no hook had them put on promises before (Jest's own does): the test sees what it would see.
+    const asyncIds = (): symbol[] =>
+      Object.getOwnPropertySymbols(Promise.resolve()).filter((s) => /async_id_symbol$/.test(s.description ?? ''))
+    const tracked = asyncIds().length > 0
+    hook.enable()
+    if (!tracked) for (const symbol of asyncIds()) probeSymbols.add(symbol)
+    recordCalls(net.Server.prototype as unknown as Record<string, unknown>, 'listen')
+    recordCalls(net.Socket.prototype as unknown as Record<string, unknown>, 'connect')
+    recordAgentSockets()
+  }
+  // The test's realm may be a context of its own (Jest, Vitest's vm pools): its keys are listed there.
+  hideSymbols(globalThis, probeSymbols)
+  hideSymbols(scope as typeof globalThis, probeSymbols)
 }
 
 interface AgentLike {

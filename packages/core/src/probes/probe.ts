@@ -82,7 +82,7 @@ export function enableProbes(settings: ProbeSettings): Probes {
   const list: Probe[] = []
   const objectOf = new WeakMap<Found, WeakRef<object>>()
   if (settings.handles) {
-    enableHandleProbe()
+    enableHandleProbe(settings.scope)
     list.push({ collect: collectHandles, drop: dropHandles, seal: sealHandles, afterGc: false })
   }
   if (settings.listeners) {
