@@ -24,6 +24,7 @@ import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
 import { snapshotGlobals, watchAssignments } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
+import { releaseQueryCaches } from './probes/dom.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
@@ -280,7 +281,7 @@ export class Detector {
       else waiting.memory = 'cleared'
     }
     if (reruns.length > 0)
-      this.screenSuspects(reruns, await afterFullGc(reruns.some(({ waiting }) => waiting.memory === 'suspect')))
+      this.screenSuspects(reruns, await this.judgingGc(reruns.some(({ waiting }) => waiting.memory === 'suspect')))
     const standing = reruns.map(({ waiting, rerun }) => ({
       waiting,
       second: rerun.scratch,
@@ -324,7 +325,8 @@ export class Detector {
     const batch = this.afterTeardown.splice(0)
     if (batch.length === 0) return []
     // A listener on a node out of the document is judged with the node: garbage must be gone first.
-    this.lastLive = await liveAfterFullGc()
+    await this.judgingGc(false)
+    this.lastLive = heapAndExternal()
     // Still there after the afterAll hooks, or removed by another test's re-run (which says nothing
     // about this test): those get the first-use rule. What the hooks took down was the suite's.
     const stillThere = (w: Waiting): Found[] => {
@@ -358,7 +360,7 @@ export class Detector {
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
-    const allocations = await afterFullGc(unjudged.some((w) => w.window.startMark && w.window.endMark))
+    const allocations = await this.judgingGc(unjudged.some((w) => w.window.startMark && w.window.endMark))
     this.lastLive = heapAndExternal()
     for (const w of unjudged) {
       const sampled = sampledIn(w.window, allocations)
@@ -439,6 +441,15 @@ export class Detector {
     if (outcome === 'clean') for (const w of suspects) w.memory = 'cleared'
   }
 
+  /**
+   * The full GC that judges DOM trees and samples (`afterFullGc`), once the DOM implementation's
+   * query caches have let go of what tests queried (probes/dom.ts, `releaseQueryCaches`).
+   */
+  private judgingGc(readSamples: boolean): Promise<LiveAllocations | undefined> {
+    if (this.probes.dom) releaseQueryCaches(this.probes.dom)
+    return afterFullGc(readSamples)
+  }
+
   /** The retained-memory part of a waiting test's verdict, once the full GC said who is a suspect. */
   private async judgeMemory(
     { window, rerun, memory, threshold, sites }: Waiting,
@@ -513,7 +524,7 @@ export class Detector {
       third.set(test, run)
     }
     if (third.size === 0) return
-    const allocations = await afterFullGc([...third.keys()].some((t) => t.waiting.memory === 'suspect'))
+    const allocations = await this.judgingGc([...third.keys()].some((t) => t.waiting.memory === 'suspect'))
     const keys = (window: Window | undefined) => new Set(window ? this.collect(window).map(findingKey) : [])
     for (const [test, run] of third) {
       const { waiting, second, notes } = test
