@@ -474,6 +474,7 @@ async function main() {
   const leakproofFailures = []
   const missing = []
   let ran = 0
+  let passedPlainly = 0
   for (const name of names) {
     const plain = plainReports.map((r) => r.tests.get(name)?.status)
     if (plain.some((s) => s === 'passed' || s === 'failed')) ran++
@@ -486,6 +487,7 @@ async function main() {
       continue
     }
     if (!plain.every((s) => s === 'passed')) continue
+    passedPlainly++
     const leak = leakReports.map((r) => r.tests.get(name))
     const failed = leak.filter((t) => t?.status === 'failed')
     if (failed.length)
@@ -583,7 +585,15 @@ async function main() {
   out.push(
     `\nSUMMARY ${label}: ${framework} ${version}, ${ran} tests, plain ${result.plainS.toFixed(1)} s, leakproof ${result.leakproofS.toFixed(1)} s, ratio ${result.ratio.toFixed(2)}×, ${leakproofFailures.length} failed only with leakproof, ${plainFailures.length} failed plainly`,
   )
+  // None of what passed plainly ran with leakproof (a startup error: a framework version leakproof
+  // refuses, a config it cannot use): there is no ratio to give, only the error in the runs' logs.
+  const noneRan = passedPlainly > 0 && (leakReports.length === 0 || missing.length === passedPlainly)
+  if (noneRan)
+    out.push(
+      `NO RATIO: none of the ${passedPlainly} tests that passed plainly ran with leakproof; see ${relative(process.cwd(), rounds.at(-1).leakproof.logFile)}`,
+    )
   console.log(out.join('\n'))
+  if (noneRan) process.exitCode = 1
   if (opts.out) {
     mkdirSync(dirname(resolve(opts.out)), { recursive: true })
     writeFileSync(resolve(opts.out), JSON.stringify(result, null, 2) + '\n')

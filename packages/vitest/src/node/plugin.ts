@@ -1,12 +1,13 @@
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { sep } from 'node:path'
+import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   loadBaseline,
   packageRoot,
   registerFrameworkCode,
   resolveOptions,
+  unsupportedHost,
   type LeakproofOptions,
   type ResolvedOptions,
 } from '@leakproof/core'
@@ -29,11 +30,24 @@ function engineDirectory(): RegExp {
   return new RegExp(`^${(dir + sep).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
 }
 
+/** The Vitest this plugin runs under, against the versions its package.json supports. */
+function checkVitestVersion(): void {
+  const require = createRequire(import.meta.url)
+  const own = JSON.parse(readFileSync(join(packageRoot(setupFile), 'package.json'), 'utf8')) as {
+    name: string
+    peerDependencies: { vitest: string }
+  }
+  const { version } = require('vitest/package.json') as { version: string }
+  const unsupported = unsupportedHost(own.name, 'Vitest', version, own.peerDependencies.vitest)
+  if (unsupported) throw unsupported
+}
+
 /**
  * `plugins: [leakproof(options)]` in vitest.config.ts. Options are checked here, in the main
- * process, so a bad one stops the run before any test starts.
+ * process, so a bad one stops the run before any test starts; so is the Vitest version.
  */
 export function leakproof(options: LeakproofOptions = {}): Plugin {
+  checkVitestVersion()
   const resolved: ResolvedOptions = resolveOptions(options)
   const engine = engineDirectory()
   return {
