@@ -37,7 +37,13 @@ function checkVitestVersion(): void {
     name: string
     peerDependencies: { vitest: string }
   }
-  const { version } = require('vitest/package.json') as { version: string }
+  let version: string
+  try {
+    version = (require('vitest/package.json') as { version: string }).version
+  } catch {
+    // Not found from here (an unusual layout): a version that cannot be read is not checked.
+    return
+  }
   const unsupported = unsupportedHost(own.name, 'Vitest', version, own.peerDependencies.vitest)
   if (unsupported) throw unsupported
 }
