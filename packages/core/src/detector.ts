@@ -25,6 +25,7 @@ import { enableProbes, findingKey, type Found, type Probes } from './probes/prob
 import { snapshotGlobals, watchAssignments } from './probes/globals.js'
 import { isMock, spiesOn, spiesThatGrew, spyCalls } from './probes/spies.js'
 import { releaseQueryCaches } from './probes/dom.js'
+import { releaseIdleOriginPools } from './probes/fetch-pools.js'
 import { closeWindow, openWindow } from './probes/window-ref.js'
 import { loadBaseline, type BaselineEntry } from './report/baseline.js'
 import { whileChecking } from './report/interrupted.js'
@@ -419,14 +420,14 @@ export class Detector {
     const threshold = Math.min(...suspects.map((w) => w.threshold))
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
-    let previous = settledLiveMemory(3)
+    let previous = this.settledLive()
     try {
       while (outcome === 'undecided' && growth.every((g) => g <= threshold)) {
         for (const { window, rerun } of [...suspects].reverse())
           await this.checking(window, 're-running it to confirm a retained-memory leak', () =>
             this.replaying(window, window, () => this.rerunOnce(window, rerun)),
           )
-        const now = await liveAfterFullGc()
+        const now = await this.liveAfterFullGc()
         growth.push(now - previous)
         previous = now
         outcome = retainedAcrossRuns(growth, threshold, this.options.repetitions)
@@ -446,8 +447,33 @@ export class Detector {
    * query caches have let go of what tests queried (probes/dom.ts, `releaseQueryCaches`).
    */
   private judgingGc(readSamples: boolean): Promise<LiveAllocations | undefined> {
-    if (this.probes.dom) releaseQueryCaches(this.probes.dom)
+    this.releaseHostCaches()
     return afterFullGc(readSamples)
+  }
+
+  /**
+   * Live memory once what ran before has had its queued work run (a promise's reactions, an
+   * immediate) and one judging GC has taken what died: a reading that work still to come cannot skew.
+   */
+  private async liveAfterFullGc(): Promise<number> {
+    await this.judgingGc(false)
+    return heapAndExternal()
+  }
+
+  /** Live memory settled over a few full GCs (gc.ts), the host's caches let go of first. */
+  private settledLive(): number {
+    this.releaseHostCaches()
+    return settledLiveMemory(3)
+  }
+
+  /**
+   * Before a GC that judges: the host's caches let go of what tests made and no test can release
+   * (jsdom's selector caches, probes/dom.ts; fetch's idle pools of origins, probes/fetch-pools.ts).
+   * Neither changes what a test sees: each is rebuilt on the next use.
+   */
+  private releaseHostCaches(): void {
+    if (this.probes.dom) releaseQueryCaches(this.probes.dom)
+    releaseIdleOriginPools()
   }
 
   /** The retained-memory part of a waiting test's verdict, once the full GC said who is a suspect. */
@@ -472,7 +498,7 @@ export class Detector {
     const notes: string[] = []
     const gcProbes = this.collect(window, 'after-gc').length > 0
     let live: number | undefined
-    if (gcProbes || memory) live = await liveAfterFullGc()
+    if (gcProbes || memory) live = await this.liveAfterFullGc()
     let findings = this.withSeverity(this.collect(window))
     if (memory && live !== undefined) {
       const before = window.liveAtNoRerun ?? this.lastLive
@@ -637,14 +663,14 @@ export class Detector {
     const spyCallsBefore = spyCalls(spiesOn(this.scope))
     // Settled: what the re-runs of judging left to die over a few GCs (their windows' weak
     // references) would otherwise die during these runs and hide part of their growth.
-    let previous = settledLiveMemory(3)
+    let previous = this.settledLive()
     const growth: number[] = []
     let outcome = 'undecided' as ReturnType<typeof retainedAcrossRuns>
     try {
       await this.replaying(window, window, async () => {
         while (outcome === 'undecided') {
           await this.rerunOnce(window, rerun)
-          const now = await liveAfterFullGc()
+          const now = await this.liveAfterFullGc()
           growth.push(now - previous)
           previous = now
           outcome = retainedAcrossRuns(growth, threshold, n)
@@ -929,15 +955,6 @@ async function quietly(rerun: () => Promise<void>, scope: object, limitMs: numbe
     }
     for (const [c, m, fn] of saved) c[m] = fn as never
   }
-}
-
-/**
- * Live memory once what ran before has had its queued work run (a promise's reactions, an
- * immediate) and one full GC has taken what died: a reading that work still to come cannot skew.
- */
-async function liveAfterFullGc(): Promise<number> {
-  await afterFullGc(false)
-  return heapAndExternal()
 }
 
 /** A full GC, and the profiler's samples after it when they are to be read (`liveAllocations` takes the GC). */

@@ -229,6 +229,27 @@ export function heldByQueryCache(steps: readonly FoldedStep[]): boolean {
   )
 }
 
+/** What a timer is, for `isDependencyExpiryTimer`. */
+export interface TimerState {
+  /** An interval (`setInterval`), not a one-shot timeout. */
+  repeats: boolean
+  /** Keeps the process alive (not `unref`ed). */
+  ref: boolean
+  /** Made by a dependency's code (origin.ts), not the user's. */
+  byDependency: boolean
+}
+
+/**
+ * A one-shot timer that a dependency made and `unref`ed is the library's own expiry: a TTL cache's
+ * entry (ocache arms one per entry, 60 s), a debounce, a lazy flush. It keeps no process alive and
+ * lets go of what it holds when it fires; the user can neither clear it nor should: what it holds
+ * is judged as memory. The user's own unref'd timer is still a handle left behind (their test can
+ * clear it), as is a dependency's interval or a timer that keeps the process up.
+ */
+export function isDependencyExpiryTimer(timer: TimerState): boolean {
+  return timer.byDependency && !timer.repeats && !timer.ref
+}
+
 /**
  * The members of an emitter that say whether it is closed: a server's, a socket's or stream's, an
  * HTTP/2 session's, a WebSocket's or EventSource's (`readyState` against its own `CLOSED`), an

@@ -10,6 +10,7 @@ import {
   environmentState,
   heldByOwnFailure,
   heldByQueryCache,
+  isDependencyExpiryTimer,
   isClosedEmitter,
   keptAcrossReruns,
   keptByEveryRun,
@@ -316,5 +317,16 @@ describe("environments: a test file's whole environment after it ended", () => {
     // Not explained: any failure of the file's may be what holds it.
     expect(heldByOwnFailure(undefined, [at('/p/src/timer.ts', 6)])).toBe(true)
     expect(heldByOwnFailure(undefined, [])).toBe(false)
+  })
+})
+
+describe('isDependencyExpiryTimer', () => {
+  test("a dependency's unref'd one-shot timer (a TTL cache's entry) is the library's own expiry", () => {
+    expect(isDependencyExpiryTimer({ repeats: false, ref: false, byDependency: true })).toBe(true)
+  })
+  test("the user's unref'd timer, a dependency's interval or its timer that keeps the process up are left behind", () => {
+    expect(isDependencyExpiryTimer({ repeats: false, ref: false, byDependency: false })).toBe(false)
+    expect(isDependencyExpiryTimer({ repeats: true, ref: false, byDependency: true })).toBe(false)
+    expect(isDependencyExpiryTimer({ repeats: false, ref: true, byDependency: true })).toBe(false)
   })
 })

@@ -3,7 +3,8 @@ import http from 'node:http'
 import net from 'node:net'
 import { inspect } from 'node:util'
 import type { HandleFinding } from '../findings.js'
-import { originOf } from '../origin.js'
+import { type Origin, originOf } from '../origin.js'
+import { isDependencyExpiryTimer, type TimerState } from '../rules.js'
 import { blameFrame, captureStack, isFrameworkWork, isNodeInternalUse, parseStack, type StackFrame } from '../stack.js'
 import { hideSymbols } from './hidden-symbols.js'
 import { innermostWindow, isOpen, recordingWindow, type WindowRef } from './window-ref.js'
@@ -280,6 +281,8 @@ function findingOf(record: HandleRecord): HandleFinding | undefined {
   // Nothing of the user's or a library's on either stack: Node made it on its own (a connection a
   // server accepted), and what made Node do so (the server) is reported in its own right.
   if (!origin) return undefined
+  if (record.type === 'Timeout' && isDependencyExpiryTimer(timerState(resource as TimeoutLike, origin)))
+    return undefined
   return {
     kind: 'handle',
     type: record.type,
@@ -306,6 +309,14 @@ interface TimeoutLike {
   _idleTimeout?: number
   _repeat?: number | null
   hasRef?: () => boolean
+}
+
+function timerState(timer: TimeoutLike, origin: Origin): TimerState {
+  return {
+    repeats: Boolean(timer._repeat),
+    ref: timer.hasRef?.() ?? true,
+    byDependency: origin.dependency !== undefined,
+  }
 }
 
 function isActive(type: string, resource: object): boolean {
