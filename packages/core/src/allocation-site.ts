@@ -47,8 +47,11 @@ export function siteOf(path: CallFrame[]): Omit<AllocationSite, 'bytes'> | undef
  * judged, and the framework's first use of a helper lands in whatever run comes first: neither is
  * what the test retained. Counted, leakproof's made most tests of a React suite memory suspects.
  * What the test's code allocates, or makes a spy record, has the test's frame on the stack.
+ *
+ * Two more are the host's, whoever's code is below them (see `isHostBookkeeping`).
  */
 export function isToolAllocation(path: readonly CallFrame[]): boolean {
+  if (path.some(isHostBookkeeping)) return true
   let framework = false
   for (let i = path.length - 1; i >= 0; i--) {
     const { url } = path[i]!
@@ -60,3 +63,19 @@ export function isToolAllocation(path: readonly CallFrame[]): boolean {
   }
   return framework
 }
+
+/**
+ * A frame under which the host allocates for itself, even with the test's code below it: the test
+ * framework formatting an error's stack (Vite's module runner decodes a module's source map on the
+ * first stack through it and keeps it: an h3 test whose handler made an error response kept 200 KB
+ * of decoded mappings on its first run), and Node's `fetch` making the connection pool of an origin
+ * (undici's Agent, per origin it was asked for: 16 KB of request queue in each, for good on Node
+ * 20, see probes/fetch-pools.ts).
+ */
+function isHostBookkeeping({ functionName, url }: CallFrame): boolean {
+  if (functionName === 'prepareStackTrace') return url !== '' && ownerOf(toPath(url)) === 'framework'
+  return functionName === 'defaultFactory' && UNDICI.test(url)
+}
+
+/** Node's bundled undici, or the package. */
+const UNDICI = /^node:internal\/deps\/undici\/|[\\/]node_modules[\\/]undici[\\/]/

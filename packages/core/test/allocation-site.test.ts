@@ -50,6 +50,29 @@ describe('isToolAllocation', () => {
     expect(isToolAllocation([user('test body'), jest('mockConstructor')])).toBe(false)
     expect(isToolAllocation([node('listOnTimeout'), dependency('flush')])).toBe(false)
   })
+  test("the framework formatting a stack (its source-map cache), and fetch's pool of an origin, are the host's", () => {
+    // The framework here is Jest's packages (registered above); under Vitest, Vite's module runner.
+    const runner = (fn: string) => frame(fn, '/app/node_modules/@jest/source-map/build/index.js')
+    const undici = (fn: string) => frame(fn, 'node:internal/deps/undici/undici')
+    expect(
+      isToolAllocation([
+        user('errorResponse'),
+        node('prepareStackTraceCallback'),
+        runner('prepareStackTrace'),
+        runner('wrapCallSite'),
+        runner('decode'),
+      ]),
+    ).toBe(true)
+    expect(
+      isToolAllocation([user('ctx.fetch'), undici('fetch'), undici('Agent'), undici('defaultFactory'), undici('Pool')]),
+    ).toBe(true)
+    // What fetch allocates for the test's own request and response is the test's.
+    expect(isToolAllocation([user('ctx.fetch'), undici('fetch'), undici('extractBody')])).toBe(false)
+    // A dependency's own prepareStackTrace (source-map-support) formats for whoever installed it.
+    expect(
+      isToolAllocation([user('test'), frame('prepareStackTrace', '/app/node_modules/source-map-support/index.js')]),
+    ).toBe(false)
+  })
   test('a path with no script at all is not leakproof’s', () => {
     expect(isToolAllocation([builtin('(root)'), builtin('(program)')])).toBe(false)
     expect(isToolAllocation([])).toBe(false)
