@@ -33,6 +33,7 @@ import { testId } from './report/model.js'
 import {
   afterRerun,
   heldByQueryCache,
+  judgedAfterGc,
   keptBetweenSnapshots,
   keptAcrossReruns,
   keptByEveryRun,
@@ -326,8 +327,10 @@ export class Detector {
     const batch = this.afterTeardown.splice(0)
     if (batch.length === 0) return []
     // A listener on a node out of the document is judged with the node: garbage must be gone first.
-    await this.judgingGc(false)
-    this.lastLive = heapAndExternal()
+    if (batch.some((w) => w.exactAtJudging!.some(judgedAfterGc))) {
+      await this.judgingGc(false)
+      this.lastLive = heapAndExternal()
+    }
     // Still there after the afterAll hooks, or removed by another test's re-run (which says nothing
     // about this test): those get the first-use rule. What the hooks took down was the suite's.
     const stillThere = (w: Waiting): Found[] => {

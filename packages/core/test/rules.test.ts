@@ -11,6 +11,7 @@ import {
   heldByOwnFailure,
   heldByQueryCache,
   isDependencyExpiryTimer,
+  judgedAfterGc,
   isClosedEmitter,
   keptAcrossReruns,
   keptByEveryRun,
@@ -328,5 +329,19 @@ describe('isDependencyExpiryTimer', () => {
     expect(isDependencyExpiryTimer({ repeats: false, ref: false, byDependency: false })).toBe(false)
     expect(isDependencyExpiryTimer({ repeats: true, ref: false, byDependency: true })).toBe(false)
     expect(isDependencyExpiryTimer({ repeats: false, ref: true, byDependency: true })).toBe(false)
+  })
+})
+
+describe('judgedAfterGc', () => {
+  test('a DOM listener on an element may be gone with it: a full GC tells', () => {
+    expect(judgedAfterGc({ kind: 'listener', target: '<div#root>', capture: false })).toBe(true)
+    expect(judgedAfterGc({ kind: 'listener', target: 'document.body', capture: true })).toBe(true)
+  })
+  test("the window's and the document's listeners, an emitter's, handles and globals need none", () => {
+    expect(judgedAfterGc({ kind: 'listener', target: 'document', capture: false })).toBe(false)
+    expect(judgedAfterGc({ kind: 'listener', target: 'window', capture: true })).toBe(false)
+    expect(judgedAfterGc({ kind: 'listener', target: 'process' })).toBe(false)
+    expect(judgedAfterGc({ kind: 'handle' })).toBe(false)
+    expect(judgedAfterGc({ kind: 'global' })).toBe(false)
   })
 })
