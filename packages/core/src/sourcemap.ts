@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 import type { SourceLocation } from './findings.js'
-import { inspectorSession } from './inspector.js'
-import { toPath } from './stack.js'
+import { parseStack, toPath } from './stack.js'
 
 /**
  * Maps positions in code as it ran to the source a person wrote. Error stacks usually arrive
  * mapped already (Vitest and Jest map them); positions from V8's profiler never do, so those go
  * through here. A host that transforms code in memory registers where to find the source map of
- * the code it ran (a raw source map object); otherwise the file's own sourceMappingURL is used.
+ * the code it ran (a raw source map object), or that its own stack formatter maps positions
+ * (`'stack-formatter'`, see `formattedByHost`); otherwise the file's own sourceMappingURL is used.
  */
-export type SourceMapProvider = (file: string) => object | undefined
+export type SourceMapProvider = ((file: string) => object | undefined) | 'stack-formatter'
 
 let provider: SourceMapProvider | undefined
 const maps = new Map<string, TraceMap | null>()
@@ -25,6 +25,16 @@ export function registerSourceMapProvider(fn: SourceMapProvider | undefined): vo
 /** `line` and `column` as V8's profiler gives them: 0-based. Returns a 1-based location. */
 export function mapPosition(url: string, line: number, column: number, functionName?: string): SourceLocation {
   const file = toPath(url)
+  if (provider === 'stack-formatter') {
+    return (
+      formattedByHost(file, line + 1, column + 1, functionName) ?? {
+        file,
+        line: line + 1,
+        column: column + 1,
+        functionName,
+      }
+    )
+  }
   const map = traceMapFor(file)
   if (map) {
     const pos = originalPositionFor(map, { line: line + 1, column })
@@ -48,7 +58,9 @@ function traceMapFor(file: string): TraceMap | undefined {
   if (maps.has(file)) return maps.get(file) ?? undefined
   let map: TraceMap | null = null
   try {
-    const raw = provider?.(file) ?? inlineOrAdjacentMap(readFileSync(file, 'utf8'), file)
+    const raw =
+      (typeof provider === 'function' ? provider(file) : undefined) ??
+      inlineOrAdjacentMap(readFileSync(file, 'utf8'), file)
     if (raw) map = new TraceMap(raw as ConstructorParameters<typeof TraceMap>[0])
   } catch {
     map = null
@@ -66,32 +78,111 @@ function inlineOrAdjacentMap(code: string, file: string): string | undefined {
 }
 
 /**
- * For hosts that run code they transformed in memory, with the source map inline, and keep no
- * handle on it an adapter can reach (Jest's runtime): V8 itself knows each running script's
- * sourceMappingURL. Listing the scripts costs tens of ms, so it is done when a file is not known
- * yet, and only when positions are mapped (allocation sites of a confirmed leak).
+ * Through the host's stack formatter. For hosts that run code they transformed in memory and keep its source maps out of an adapter's
+ * reach, but format error stacks against them (Jest: its runtime's registry, behind the
+ * `Error.prepareStackTrace` it installs for each test file; `'stack-formatter'` as the provider): a
+ * position is mapped by having that formatter format a one-frame stack of it. Listing V8's scripts
+ * for their inline maps instead cost a Jest + RTL file 70–200 ms (every loaded script reported), once
+ * per new file of the user's.
  */
-export function runningScriptsSourceMaps(): SourceMapProvider {
-  let urls = new Map<string, string>()
-  return (file) => {
-    if (!urls.has(file)) urls = listScriptSourceMapUrls()
-    const url = urls.get(file)
-    return url ? JSON.parse(readSourceMapUrl(url, file)) : undefined
+function formattedByHost(
+  file: string,
+  line: number,
+  column: number,
+  functionName?: string,
+): SourceLocation | undefined {
+  const format = Error.prepareStackTrace
+  if (typeof format !== 'function') return undefined
+  try {
+    const text = format(new Error(), [new PositionSite(file, line, column, functionName)] as NodeJS.CallSite[])
+    const frame = typeof text === 'string' ? parseStack(text)[0] : undefined
+    if (!frame) return undefined
+    return {
+      file: frame.file,
+      line: frame.line,
+      column: frame.column,
+      functionName: functionName ?? frame.functionName,
+    }
+  } catch {
+    return undefined
   }
 }
 
-function listScriptSourceMapUrls(): Map<string, string> {
-  const urls = new Map<string, string>()
-  const session = inspectorSession()
-  const onScript = ({ params }: { params: { url: string; sourceMapURL?: string } }): void => {
-    if (params.url && params.sourceMapURL) urls.set(toPath(params.url), params.sourceMapURL)
+/** A V8 CallSite for one position (1-based), for a stack formatter that maps positions. */
+class PositionSite {
+  constructor(
+    private readonly file: string,
+    private readonly line: number,
+    private readonly column: number,
+    private readonly functionName: string | undefined,
+  ) {}
+  getFileName(): string {
+    return this.file
   }
-  session.on('Debugger.scriptParsed', onScript)
-  // An in-process session answers synchronously: every loaded script is reported during `enable`.
-  session.post('Debugger.enable')
-  session.post('Debugger.disable')
-  session.off('Debugger.scriptParsed', onScript)
-  return urls
+  getScriptNameOrSourceURL(): string {
+    return this.file
+  }
+  getLineNumber(): number {
+    return this.line
+  }
+  getColumnNumber(): number {
+    return this.column
+  }
+  getFunctionName(): string | null {
+    return this.functionName ?? null
+  }
+  getMethodName(): null {
+    return null
+  }
+  getTypeName(): null {
+    return null
+  }
+  getThis(): undefined {
+    return undefined
+  }
+  getFunction(): undefined {
+    return undefined
+  }
+  getEvalOrigin(): undefined {
+    return undefined
+  }
+  getEnclosingLineNumber(): null {
+    return null
+  }
+  getEnclosingColumnNumber(): null {
+    return null
+  }
+  getPosition(): number {
+    return 0
+  }
+  getPromiseIndex(): null {
+    return null
+  }
+  getScriptHash(): string {
+    return ''
+  }
+  isToplevel(): boolean {
+    return this.functionName === undefined
+  }
+  isEval(): boolean {
+    return false
+  }
+  isNative(): boolean {
+    return false
+  }
+  isConstructor(): boolean {
+    return false
+  }
+  isAsync(): boolean {
+    return false
+  }
+  isPromiseAll(): boolean {
+    return false
+  }
+  toString(): string {
+    const at = `${this.file}:${this.line}:${this.column}`
+    return this.functionName ? `${this.functionName} (${at})` : at
+  }
 }
 
 function readSourceMapUrl(url: string, file: string): string {

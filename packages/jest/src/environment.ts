@@ -19,7 +19,6 @@ import {
   registerFrameworkCode,
   registerSourceMapProvider,
   resolveOptions,
-  runningScriptsSourceMaps,
   testReport,
   type SourceLocation,
   type TestReport,
@@ -42,9 +41,9 @@ registerFrameworkCode(
   ],
 )
 
-// Jest runs code it transformed in memory with inline source maps, and its runtime (which knows
-// them) is out of an environment's reach: allocation sites are mapped through what V8 saw.
-registerSourceMapProvider(runningScriptsSourceMaps())
+// Jest runs code it transformed in memory, and its runtime (which knows the source maps) is out of
+// an environment's reach: positions are mapped by the stack formatter Jest installs for each file.
+registerSourceMapProvider('stack-formatter')
 
 export function withLeakproof<T extends EnvironmentClass>(Base: T): T {
   // A named class, so Jest's messages about the environment say what it is.
