@@ -334,12 +334,16 @@ describe('isDependencyExpiryTimer', () => {
 
 describe('judgedAfterGc', () => {
   test('a DOM listener on an element may be gone with it: a full GC tells', () => {
-    expect(judgedAfterGc({ kind: 'listener', target: '<div#root>', capture: false })).toBe(true)
-    expect(judgedAfterGc({ kind: 'listener', target: 'document.body', capture: true })).toBe(true)
+    expect(judgedAfterGc({ kind: 'listener', target: '<div#root>' })).toBe(true)
+    expect(judgedAfterGc({ kind: 'listener', target: 'document.body' })).toBe(true)
   })
-  test("the window's and the document's listeners, an emitter's, handles and globals need none", () => {
-    expect(judgedAfterGc({ kind: 'listener', target: 'document', capture: false })).toBe(false)
-    expect(judgedAfterGc({ kind: 'listener', target: 'window', capture: true })).toBe(false)
+  test('a listener on an emitter the hooks let go of is gone with it: a full GC tells', () => {
+    expect(judgedAfterGc({ kind: 'listener', target: 'EventEmitter' })).toBe(true)
+    expect(judgedAfterGc({ kind: 'listener', target: 'Socket' })).toBe(true)
+  })
+  test("the window's, the document's and the process's listeners, handles and globals need none", () => {
+    expect(judgedAfterGc({ kind: 'listener', target: 'document' })).toBe(false)
+    expect(judgedAfterGc({ kind: 'listener', target: 'window' })).toBe(false)
     expect(judgedAfterGc({ kind: 'listener', target: 'process' })).toBe(false)
     expect(judgedAfterGc({ kind: 'handle' })).toBe(false)
     expect(judgedAfterGc({ kind: 'global' })).toBe(false)
