@@ -446,8 +446,8 @@ export class Detector {
   }
 
   /**
-   * The full GC that judges DOM trees and samples (`afterFullGc`), once the DOM implementation's
-   * query caches have let go of what tests queried (probes/dom.ts, `releaseQueryCaches`).
+   * The full GC that judges DOM trees and samples (`afterFullGc`), once the host's caches have let
+   * go of what tests made (`releaseHostCaches`).
    */
   private judgingGc(readSamples: boolean): Promise<LiveAllocations | undefined> {
     this.releaseHostCaches()

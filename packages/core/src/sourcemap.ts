@@ -25,33 +25,31 @@ export function registerSourceMapProvider(fn: SourceMapProvider | undefined): vo
 /** `line` and `column` as V8's profiler gives them: 0-based. Returns a 1-based location. */
 export function mapPosition(url: string, line: number, column: number, functionName?: string): SourceLocation {
   const file = toPath(url)
-  if (provider === 'stack-formatter') {
-    return (
-      formattedByHost(file, line + 1, column + 1, functionName) ?? {
-        file,
-        line: line + 1,
-        column: column + 1,
-        functionName,
-      }
-    )
-  }
+  const mapped =
+    provider === 'stack-formatter'
+      ? formattedByHost(file, line + 1, column + 1, functionName)
+      : mappedByTraceMap(file, line, column, functionName)
+  return mapped ?? { file, line: line + 1, column: column + 1, functionName }
+}
+
+function mappedByTraceMap(
+  file: string,
+  line: number,
+  column: number,
+  functionName?: string,
+): SourceLocation | undefined {
   const map = traceMapFor(file)
-  if (map) {
-    const pos = originalPositionFor(map, { line: line + 1, column })
-    if (pos.line !== null && pos.source) {
-      return {
-        file: toPath(
-          pos.source.startsWith('/') || pos.source.startsWith('file:')
-            ? pos.source
-            : resolve(dirname(file), pos.source),
-        ),
-        line: pos.line,
-        column: pos.column + 1,
-        functionName: pos.name ?? functionName,
-      }
-    }
+  if (!map) return undefined
+  const pos = originalPositionFor(map, { line: line + 1, column })
+  if (pos.line === null || !pos.source) return undefined
+  return {
+    file: toPath(
+      pos.source.startsWith('/') || pos.source.startsWith('file:') ? pos.source : resolve(dirname(file), pos.source),
+    ),
+    line: pos.line,
+    column: pos.column + 1,
+    functionName: pos.name ?? functionName,
   }
-  return { file, line: line + 1, column: column + 1, functionName }
 }
 
 function traceMapFor(file: string): TraceMap | undefined {
@@ -78,8 +76,8 @@ function inlineOrAdjacentMap(code: string, file: string): string | undefined {
 }
 
 /**
- * Through the host's stack formatter. For hosts that run code they transformed in memory and keep its source maps out of an adapter's
- * reach, but format error stacks against them (Jest: its runtime's registry, behind the
+ * Through the host's stack formatter. For hosts that run code they transformed in memory and keep
+ * its source maps out of an adapter's reach, but format error stacks against them (Jest: its runtime's registry, behind the
  * `Error.prepareStackTrace` it installs for each test file; `'stack-formatter'` as the provider): a
  * position is mapped by having that formatter format a one-frame stack of it. Listing V8's scripts
  * for their inline maps instead cost a Jest + RTL file 70–200 ms (every loaded script reported), once
