@@ -8,7 +8,7 @@ import type { DiffOptions, Explanation, ObjectsExplanation } from './explain.js'
 /** What the host posts to the analysis thread. */
 export type AnalysisRequest =
   | { type: 'begin'; snapshot: 'before' | 'after'; source: string }
-  | { type: 'chunk'; chunk: string }
+  | { type: 'chunk'; chunk: Uint8Array }
   | { type: 'end'; snapshot: 'before' | 'after' }
   | { type: 'explain-leak'; options: DiffOptions }
   | { type: 'explain-objects'; ids: number[]; root: string }
@@ -20,9 +20,10 @@ export interface AnalysisReply {
 }
 
 /**
- * Heap snapshots of this isolate captured straight into a parser on a worker thread: each chunk
- * V8 writes is posted to the thread and parsed there while V8 goes on writing (the parse overlaps
- * the capture, on the other core), and nothing touches the disk unless a file is asked for.
+ * Heap snapshots of this isolate captured straight into a parser on a worker thread: the chunks V8
+ * writes are moved to the thread and parsed there, on the other core (the before's parse overlaps
+ * the leak's one more run and the after's capture), and nothing touches the disk unless a file is
+ * asked for.
  *
  * The thread is its own isolate: the hundreds of MB of typed arrays the parse allocates are
  * neither in this isolate's heap nor in its external memory, which the heap probe measures (seen,
@@ -40,6 +41,8 @@ export class StreamedAnalysis {
   private readonly worker = new Worker(builtEntry('analysis-thread.js'))
   private readonly waiting: Array<{ resolve: (value: unknown) => void; reject: (error: Error) => void }> = []
   private failed: Error | undefined
+  /** The thread's answer to the end of each snapshot captured: its parse, done or failed. */
+  private readonly parses: Array<Promise<unknown>> = []
 
   constructor() {
     this.worker.on('message', (reply: AnalysisReply) => {
@@ -67,8 +70,11 @@ export class StreamedAnalysis {
     try {
       await captureHeapSnapshot(
         (chunk) => {
-          this.post({ type: 'chunk', chunk })
           if (fd !== undefined) writeSync(fd, chunk)
+          // Moved, not copied, when the chunk owns its memory (as Node's snapshot stream's do): it is
+          // not used here again. A chunk that shares its memory is copied.
+          const owns = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+          this.post({ type: 'chunk', chunk }, owns ? [chunk.buffer as ArrayBuffer] : [])
         },
         // Only ids, types and names are read of the before (object-ids.ts).
         { numericValues: snapshot === 'after' },
@@ -76,17 +82,23 @@ export class StreamedAnalysis {
     } finally {
       if (fd !== undefined) closeSync(fd)
     }
-    await this.ask({ type: 'end', snapshot })
+    // Not awaited here: the thread parses the before while this isolate runs the leak once more
+    // and captures the after. A parse that failed fails the question asked next.
+    const parsed = this.ask({ type: 'end', snapshot })
+    parsed.catch(() => {})
+    this.parses.push(parsed)
   }
 
   /** The new objects of `after` and what holds them; both snapshots captured first. */
-  explainLeak(options: DiffOptions): Promise<Omit<Explanation, 'parsedIn'>> {
-    return this.ask({ type: 'explain-leak', options }) as Promise<Omit<Explanation, 'parsedIn'>>
+  async explainLeak(options: DiffOptions): Promise<Omit<Explanation, 'parsedIn'>> {
+    await Promise.all(this.parses)
+    return (await this.ask({ type: 'explain-leak', options })) as Omit<Explanation, 'parsedIn'>
   }
 
   /** What holds each object of `ids` in the `after` snapshot. */
-  explainObjects(ids: number[], root: string): Promise<Omit<ObjectsExplanation, 'parsedIn'>> {
-    return this.ask({ type: 'explain-objects', ids, root }) as Promise<Omit<ObjectsExplanation, 'parsedIn'>>
+  async explainObjects(ids: number[], root: string): Promise<Omit<ObjectsExplanation, 'parsedIn'>> {
+    await Promise.all(this.parses)
+    return (await this.ask({ type: 'explain-objects', ids, root })) as Omit<ObjectsExplanation, 'parsedIn'>
   }
 
   async close(): Promise<void> {
@@ -94,9 +106,9 @@ export class StreamedAnalysis {
     await this.worker.terminate()
   }
 
-  /** Never throws: it runs inside the inspector's chunk event. A dead thread fails the next {@link ask}. */
-  private post(request: AnalysisRequest): void {
-    if (!this.failed) this.worker.postMessage(request)
+  /** Never throws: it runs inside the snapshot stream's chunk event. A dead thread fails the next {@link ask}. */
+  private post(request: AnalysisRequest, transfer: ArrayBuffer[] = []): void {
+    if (!this.failed) this.worker.postMessage(request, transfer)
   }
 
   private ask(request: AnalysisRequest): Promise<unknown> {
