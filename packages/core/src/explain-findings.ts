@@ -102,8 +102,8 @@ export function explainAlive(
 
 /**
  * Runs `use` with an analysis thread (and the files to keep the snapshots in, when asked). A
- * snapshot that cannot be taken or read (no room on disk, a folder that cannot be made, the
- * inspector refusing) leaves the finding without its "retained by" section: `unavailable` gets
+ * snapshot that cannot be taken or read (no room on disk, a folder that cannot be made, V8's
+ * capture failing) leaves the finding without its "retained by" section: `unavailable` gets
  * the reason, and the finding is reported as it is.
  */
 async function withAnalysis<T>(
