@@ -2,13 +2,13 @@ import { Session } from 'node:inspector'
 
 /**
  * One in-process inspector session per isolate (main thread or worker), shared by the sampling
- * profiler, heap snapshot capture and the source maps of running scripts. Messages posted on an
- * in-process session are dispatched synchronously: events such as snapshot chunks arrive before
- * `post` resolves.
+ * profiler and, around a heap snapshot, the debugger's line-ends priming and object ids (capture.ts).
+ * Messages posted on an in-process session are dispatched synchronously: their answers and events
+ * arrive before `post` returns.
  */
 let session: Session | undefined
 
-export function inspectorSession(): Session {
+function inspectorSession(): Session {
   if (!session) {
     session = new Session()
     session.connect()

@@ -1,6 +1,6 @@
 // Entry of the worker thread a StreamedAnalysis starts (streamed-analysis.ts): it parses the heap
-// snapshot chunks its host posts while the host goes on, keeps what each snapshot is
-// needed for (the "before" reduced to ids), and answers one question about them.
+// snapshot chunks its host posts while the host goes on, keeps what each snapshot is needed for
+// (the "before" reduced to ids), and answers one question about them.
 import { parentPort } from 'node:worker_threads'
 import { explainDiff, explainObjectsIn } from './explain.js'
 import { SnapshotError } from './errors.js'

@@ -24,8 +24,8 @@ export interface CaptureOptions {
 /**
  * Takes a heap snapshot of the calling isolate (main thread, child process or `worker_threads`
  * worker), handing each chunk of its JSON to `onChunk`: to a parser (analysis-thread.ts), a file,
- * or both. V8 collects all garbage itself first (seen: 300,000 unreachable
- * objects allocated just before are not in the snapshot), so no GC of ours precedes it.
+ * or both. V8 collects all garbage itself first (seen: 300,000 unreachable objects allocated just
+ * before are not in the snapshot), so no GC of ours precedes it.
  *
  * Capture goes through `v8.getHeapSnapshot()`, not the inspector's `HeapProfiler.takeHeapSnapshot`:
  * the inspector wraps every chunk in a protocol message (its JSON escaped into a JSON string, then
