@@ -51,9 +51,12 @@ export default class LeakproofReporter implements Pick<Reporter, 'onTestResult' 
   }
 
   async onTestResult(_test: unknown, result: TestResult, run: AggregatedResult): Promise<void> {
-    // jest-worker's words for a worker that died in the file (worker-deaths.ts).
+    // jest-worker's words for a worker that died in the file (worker-deaths.ts): out of memory, retries
+    // exceeded, or ended by a signal or an unknown exit. Jest 29 sends the SIGTERM itself once V8's
+    // out-of-memory output reaches the worker's stderr, often before Node has begun its report, and
+    // then says the worker "was terminated by another process".
     const error = result.testExecError?.message
-    if (error && /Jest worker .*(crashed|exceptions)|ran out of memory/.test(error))
+    if (error && /jest worker .*(crashed|exceptions|terminated)|ran out of memory/i.test(error))
       this.crashed.set(relative(this.globalConfig.rootDir, result.testFilePath).split(sep).join('/'), error)
     const { tests, heap } = readRecords(this.dir, result.testFilePath)
     this.tests.push(...tests)
