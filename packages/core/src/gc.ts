@@ -20,7 +20,7 @@ function getGc(): GcFunction {
 }
 
 /** One synchronous mark-compact. Costs about 1 ms per MB of live heap. */
-export function majorGc(): void {
+function majorGc(): void {
   getGc()()
 }
 

@@ -9,7 +9,7 @@
  */
 import v8 from 'node:v8'
 import type { AllocationSite } from '../findings.js'
-import { fullGc, majorGc } from '../gc.js'
+import { fullGc } from '../gc.js'
 import { post, postSync } from '../inspector.js'
 import { isToolAllocation, siteOf, type CallFrame } from '../allocation-site.js'
 import { callerKey } from '../origin.js'
@@ -141,30 +141,27 @@ export interface LiveAllocations {
 }
 
 /**
- * A full GC (gc.ts, `fullGc`), then the profile, read against the live marks: only live objects'
- * samples are in it. Undefined when the profiler is not running or no mark was sampled. The read
- * is the GC's second pass: the inspector starts V8's sampling profiler with kSamplingForceGC, so
- * every read of the profile takes a mark-compact of its own first (`--trace-gc` says "sampling
- * profiler"), and a full GC before it would make three (react-redux: 8 per judged file, now 5).
+ * A full GC, then the profile, read against the live marks: only live objects' samples are in it.
+ * Undefined when the profiler is not running or no mark was sampled. The inspector starts V8's
+ * sampling profiler with kSamplingForceGC, so the read takes a mark-compact of its own first
+ * (`--trace-gc` says "sampling profiler"): that is the GC, none is added before it. (One added made
+ * each read two mark-compacts, 45 ms each in a jsdom worker's heap: fixtures/rtl under Jest -i ran
+ * 7.5 s against 6.7 s without it, with the same suspects.)
  */
 export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   if (!running || live.length === 0) {
     fullGc()
     return undefined
   }
-  majorGc()
-  const { paths, samples: all } = await readProfile()
+  const profile = await readProfile()
   const markIdOf = (s: Sample): number | undefined => {
-    const match = MARK_PATTERN.exec(paths.get(s.nodeId)?.at(-1)?.functionName ?? '')
+    const match = MARK_PATTERN.exec(profile.frameOf.get(s.nodeId)?.functionName ?? '')
     return match ? Number(match[1]) : undefined
   }
-  // One pass: the marks' samples, and the others that are not leakproof's own.
   const sampledMarks: Array<{ id: number; ordinal: number }> = []
-  const samples: Sample[] = []
-  for (const s of all) {
+  for (const s of profile.samples) {
     const id = markIdOf(s)
     if (id !== undefined) sampledMarks.push({ id, ordinal: s.ordinal })
-    else if (!isToolAllocation(paths.get(s.nodeId) ?? [])) samples.push(s)
   }
   if (sampledMarks.length === 0) return undefined
   const matched = matchMarks(
@@ -172,6 +169,19 @@ export async function liveAllocations(): Promise<LiveAllocations | undefined> {
     sampledMarks,
   )
   const ordinalOf = new Map(live.map((m, i) => [m, matched[i]] as const))
+  // Only samples between the oldest and the newest live mark can be in a window: most live samples
+  // are older (the modules the file loaded), and their stacks are never looked at.
+  const marked = matched.filter((o) => o !== undefined)
+  const [oldest, newest] = [Math.min(...marked), Math.max(...marked)]
+  const toolByNode = new Map<number, boolean>()
+  const isTool = (nodeId: number): boolean => {
+    let tool = toolByNode.get(nodeId)
+    if (tool === undefined) toolByNode.set(nodeId, (tool = isToolAllocation(profile.pathOf(nodeId))))
+    return tool
+  }
+  const samples = profile.samples.filter(
+    (s) => s.ordinal > oldest && s.ordinal < newest && markIdOf(s) === undefined && !isTool(s.nodeId),
+  )
   const samplesBetween = (from: Mark, to: Mark): Sample[] | undefined => {
     const lo = ordinalOf.get(from)
     const hi = ordinalOf.get(to)
@@ -180,15 +190,15 @@ export async function liveAllocations(): Promise<LiveAllocations | undefined> {
   }
   return {
     between: (from, to) => samplesBetween(from, to)?.reduce((n, s) => n + s.size, 0),
-    sitesBetween: (from, to, limit) => bySite(samplesBetween(from, to) ?? [], paths).slice(0, limit),
+    sitesBetween: (from, to, limit) => bySite(samplesBetween(from, to) ?? [], profile.pathOf).slice(0, limit),
   }
 }
 
 /** Samples summed by allocation site (see allocation-site.ts), biggest first. */
-function bySite(samples: readonly Sample[], paths: ReadonlyMap<number, CallFrame[]>): AllocationSite[] {
+function bySite(samples: readonly Sample[], pathOf: (nodeId: number) => CallFrame[]): AllocationSite[] {
   const sites = new Map<string, AllocationSite>()
   for (const x of samples) {
-    const site = siteOf(paths.get(x.nodeId) ?? [])
+    const site = siteOf(pathOf(x.nodeId))
     if (!site) continue
     const key = `${site.functionName}\0${site.location?.file}:${site.location?.line}:${site.location?.column}\0${callerKey(site.dependency)}`
     const existing = sites.get(key)
@@ -198,16 +208,42 @@ function bySite(samples: readonly Sample[], paths: ReadonlyMap<number, CallFrame
   return [...sites.values()].sort((a, b) => b.bytes - a.bytes)
 }
 
-async function readProfile(): Promise<{ paths: Map<number, CallFrame[]>; samples: Sample[] }> {
+interface Profile {
+  samples: Sample[]
+  /** The innermost frame of each allocation-tree node. */
+  frameOf: Map<number, CallFrame>
+  /** A node's frames, root first (memoised: only the nodes of samples in a window are asked). */
+  pathOf: (nodeId: number) => CallFrame[]
+}
+
+/**
+ * The profile as a tree of parent links: a path per node built up front was a copy of its parent's
+ * per node (V8's allocation trees are deep in a React suite) and most of it never read.
+ */
+async function readProfile(): Promise<Profile> {
   const { profile } = await post<{ profile: { head: ProfileNode; samples: Sample[] } }>(
     'HeapProfiler.getSamplingProfile',
   )
-  const paths = new Map<number, CallFrame[]>()
-  const walk = (node: ProfileNode, parent: CallFrame[]): void => {
-    const path = [...parent, node.callFrame]
-    paths.set(node.id, path)
-    for (const child of node.children) walk(child, path)
+  const frameOf = new Map<number, CallFrame>()
+  const parentOf = new Map<number, number>()
+  const pending = [profile.head]
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    frameOf.set(node.id, node.callFrame)
+    for (const child of node.children) {
+      parentOf.set(child.id, node.id)
+      pending.push(child)
+    }
   }
-  walk(profile.head, [])
-  return { paths, samples: profile.samples }
+  const paths = new Map<number, CallFrame[]>()
+  const pathOf = (nodeId: number): CallFrame[] => {
+    let path = paths.get(nodeId)
+    if (path) return path
+    const frame = frameOf.get(nodeId)
+    if (!frame) return []
+    const parent = parentOf.get(nodeId)
+    path = parent === undefined ? [frame] : [...pathOf(parent), frame]
+    paths.set(nodeId, path)
+    return path
+  }
+  return { samples: profile.samples, frameOf, pathOf }
 }
