@@ -18,7 +18,14 @@ import { fullGc, heapAndExternal, settledLiveMemory } from './gc.js'
 import { watchHeapFromHere } from './heap-timeline.js'
 import { setCurrentWindow } from './leaks.js'
 import type { ResolvedOptions } from './options.js'
-import { liveAllocations, mark, release, startAllocationSampling, type LiveAllocations } from './probes/allocations.js'
+import {
+  liveAllocations,
+  mark,
+  release,
+  startAllocationSampling,
+  type LiveAllocations,
+  type Mark,
+} from './probes/allocations.js'
 import { settleHandles } from './probes/handles.js'
 import { endHeapWindow, startHeapWindow, stopHeapWindow } from './probes/heap.js'
 import { enableProbes, findingKey, type Found, type Probes } from './probes/probe.js'
@@ -364,7 +371,11 @@ export class Detector {
    */
   private async observeFullGc(windows: Waiting[]): Promise<void> {
     const unjudged = windows.filter((w) => w.memory === 'unjudged')
-    const allocations = await this.judgingGc(unjudged.some((w) => w.window.startMark && w.window.endMark))
+    // The last read of these windows' marks: with no others alive, the profiler starts afresh.
+    const allocations = await this.judgingGc(
+      unjudged.some((w) => w.window.startMark && w.window.endMark),
+      unjudged.flatMap((w) => [w.window.startMark, w.window.endMark]),
+    )
     this.lastLive = heapAndExternal()
     for (const w of unjudged) {
       const sampled = sampledIn(w.window, allocations)
@@ -449,9 +460,9 @@ export class Detector {
    * The full GC that judges DOM trees and samples (`afterFullGc`), once the host's caches have let
    * go of what tests made (`releaseHostCaches`).
    */
-  private judgingGc(readSamples: boolean): Promise<LiveAllocations | undefined> {
+  private judgingGc(readSamples: boolean, lastReadOf?: Array<Mark | undefined>): Promise<LiveAllocations | undefined> {
     this.releaseHostCaches()
-    return afterFullGc(readSamples)
+    return afterFullGc(readSamples, lastReadOf)
   }
 
   /**
@@ -961,10 +972,13 @@ async function quietly(rerun: () => Promise<void>, scope: object, limitMs: numbe
 }
 
 /** A full GC, and the profiler's samples after it when they are to be read (`liveAllocations` takes the GC). */
-async function afterFullGc(readSamples: boolean): Promise<LiveAllocations | undefined> {
+async function afterFullGc(
+  readSamples: boolean,
+  lastReadOf?: Array<Mark | undefined>,
+): Promise<LiveAllocations | undefined> {
   // WeakRef targets stay alive until the end of the macrotask that created or read them.
   await nextMacrotask()
-  if (readSamples) return liveAllocations()
+  if (readSamples) return liveAllocations(lastReadOf)
   fullGc()
   return undefined
 }

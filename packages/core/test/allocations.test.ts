@@ -1,6 +1,7 @@
 import { runInThisContext } from 'node:vm'
 import { expect, test } from 'vitest'
 import { fullGc } from '../src/gc.js'
+import { post } from '../src/inspector.js'
 import {
   liveAllocations,
   mark,
@@ -69,6 +70,30 @@ test('a mark whose object outlives its release (a sample no live mark owns) shif
   for (const m of marks) release(m)
   expect(outlived).toHaveLength(12)
   expect(kept).toHaveLength(6)
+})
+
+test('the last read of the live marks starts the profiler afresh: the next read carries only what came since', async () => {
+  expect(startAllocationSampling()).toBe(true)
+  const liveSamples = async (): Promise<number> =>
+    (await post<{ profile: { samples: unknown[] } }>('HeapProfiler.getSamplingProfile')).profile.samples.length
+  const kept: unknown[] = []
+  const before = [mark()]
+  kept.push(keep(-2, 0))
+  before.push(mark())
+  const first = await liveAllocations(before)
+  expect(first!.between(before[0]!, before[1]!)).toBeGreaterThan(100 * 1024)
+  for (const m of before) release(m)
+  // The 200 KB kept before the restart (about 12 samples), and everything else alive, no longer read.
+  expect(await liveSamples()).toBeLessThan(8)
+  const after = [mark()]
+  kept.push(keep(-2, 1))
+  after.push(mark())
+  const second = await liveAllocations()
+  const bytes = second!.between(after[0]!, after[1]!)!
+  expect(bytes).toBeGreaterThan(100 * 1024)
+  expect(bytes).toBeLessThan(400 * 1024)
+  for (const m of after) release(m)
+  expect(kept).toHaveLength(2)
 })
 
 // Ids of the live marks, oldest first; samples as the profile lists them, in any order; the ordinal
