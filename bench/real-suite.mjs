@@ -13,7 +13,8 @@
 //
 // What it does in <checkout-dir>:
 //   - builds this monorepo (`npx turbo run build`, unless --no-build), packs @leakproof/core and the
-//     framework's adapter with `npm pack`, and `npm install --no-save`s the tarballs in the checkout
+//     framework's adapter with `npm pack`, installs the tarballs in a scratch project and copies them
+//     into the checkout's node_modules/@leakproof (see placePackages)
 //     (skipped when the tarballs' hashes match the ones installed last time);
 //   - writes a sibling config next to the project's own (vitest.leakproof.config.mjs or
 //     jest.leakproof.config.<ext>) that imports the project's config and adds leakproof the way the
@@ -22,6 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
+  cpSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -170,15 +172,7 @@ function installLeakproof(dir, framework, build) {
     process.stderr.write(`leakproof tarballs ${digest} already installed in ${dir}\n`)
   } else {
     process.stderr.write(`installing leakproof tarballs ${digest} in ${dir} … `)
-    const base = ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error']
-    try {
-      run('npm', [...base, ...tarballs], dir, 'npm install')
-    } catch (error) {
-      // A tree that only installs with legacy peer resolution (the project's own install needed it).
-      if (!/ERESOLVE/.test(error.output ?? '')) throw error
-      process.stderr.write('(ERESOLVE: again with --legacy-peer-deps) … ')
-      run('npm', [...base, '--legacy-peer-deps', ...tarballs], dir, 'npm install --legacy-peer-deps')
-    }
+    placePackages(tarballs, dir, framework, packDir)
     writeFileSync(
       marker,
       JSON.stringify(
@@ -191,6 +185,31 @@ function installLeakproof(dir, framework, build) {
   }
   rmSync(packDir, { recursive: true, force: true })
   return digest
+}
+
+/**
+ * The tarballs go into a scratch project of their own, and what that made is copied into the
+ * checkout: `npm install` in the checkout itself would reify the project's whole tree, which npm
+ * cannot do for a pnpm or yarn workspace (`"h3": "workspace:*"`: EUNSUPPORTEDPROTOCOL) and should not
+ * do over pnpm's layout. Peers (the framework) are not installed there (`--legacy-peer-deps`): the
+ * copied packages find the checkout's own by Node's lookup up the folders. Their own dependencies
+ * (picocolors, @jridgewell/*) are nested in each copied package.
+ */
+function placePackages(tarballs, dir, framework, scratchParent) {
+  const scratch = join(scratchParent, 'install')
+  mkdirSync(scratch)
+  writeFileSync(join(scratch, 'package.json'), '{ "private": true }')
+  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps', '--loglevel=error']
+  run('npm', [...args, ...tarballs], scratch, 'npm install (scratch)')
+  const scratchModules = join(scratch, 'node_modules')
+  const dependencies = readdirSync(scratchModules).filter((name) => name !== '@leakproof' && !name.startsWith('.'))
+  for (const pkg of ['core', framework]) {
+    const to = join(dir, 'node_modules/@leakproof', pkg)
+    rmSync(to, { recursive: true, force: true })
+    cpSync(join(scratchModules, '@leakproof', pkg), to, { recursive: true })
+    for (const name of dependencies)
+      cpSync(join(scratchModules, name), join(to, 'node_modules', name), { recursive: true })
+  }
 }
 
 // ---------------------------------------------------------------- sibling configs
