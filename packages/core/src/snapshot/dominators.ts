@@ -1,5 +1,5 @@
 import type { HeapSnapshot } from './heap-snapshot.js'
-import { retainers } from './retainers.js'
+import { prefixSums, retainers } from './retainers.js'
 import { retainingEdges } from './retaining-edges.js'
 
 export interface Dominators {
@@ -26,7 +26,7 @@ export function dominators(snapshot: HeapSnapshot): Dominators {
   const n = snapshot.nodeCount
   const strong = retainingEdges(snapshot)
   const { first: firstRetainer, node: retainer } = retainers(snapshot)
-  const { firstEdge, rootNode: root } = snapshot
+  const { firstEdge, edgeTargets, rootNode: root } = snapshot
 
   // DFS numbers are 1-based so 0 can mean "none". `semi` and `ancestor` share one buffer that
   // becomes the retained sizes at the end; `label` becomes `idom`.
@@ -38,42 +38,91 @@ export function dominators(snapshot: HeapSnapshot): Dominators {
   const vertex = new Uint32Array(n + 1)
   /** DFS parent, then the immediate dominator, in DFS numbers. */
   const idomDf = new Uint32Array(n + 1)
+  // The DFS stack lives in `semi` (nodes) and `label` (edge cursors) before they are needed.
+  const count = depthFirst(firstEdge, edgeTargets, strong, root, dfnum, vertex, idomDf, semi, label)
+  startForest(count, semi, label, ancestor, idomDf)
+  semidominators(count, firstRetainer, retainer, dfnum, vertex, semi, label, ancestor)
+  nearestCommonAncestors(count, semi, idomDf)
+
+  const idom = label.subarray(0, n).fill(root)
+  immediateDominators(count, vertex, idomDf, idom)
+  const retainedSize = new Float64Array(shared, 0, n)
+  retainedSize.set(snapshot.selfSizes)
+  sumSubtrees(count, vertex, idomDf, retainedSize)
+  const result = { idom, retainedSize }
+  results.set(snapshot, result)
+  return result
+}
+
+// One loop per function, as in retainers.ts: each is compiled while it runs, none deoptimizes at
+// its end into code that has not run yet.
+
+/** Numbers the nodes reachable over retaining edges in DFS preorder from `root`; returns how many. */
+function depthFirst(
+  firstEdge: Uint32Array,
+  edgeTargets: Uint32Array,
+  strong: Uint8Array,
+  root: number,
+  dfnum: Uint32Array,
+  vertex: Uint32Array,
+  parent: Uint32Array,
+  stackNode: Uint32Array,
+  stackEdge: Uint32Array,
+): number {
   let count = 0
-  {
-    // The DFS stack lives in `semi` (nodes) and `label` (edge cursors) before they are needed.
-    const stackNode = semi
-    const stackEdge = label
-    let top = 0
-    dfnum[root] = ++count
-    vertex[count] = root
-    stackNode[0] = root
-    stackEdge[0] = firstEdge[root]!
-    while (top >= 0) {
-      const node = stackNode[top]!
-      const e = stackEdge[top]!
-      if (e >= firstEdge[node + 1]!) {
-        top--
-        continue
-      }
-      stackEdge[top] = e + 1
-      if (!strong[e]) continue
-      const target = snapshot.edgeTarget(e)
-      if (dfnum[target] !== 0) continue
-      dfnum[target] = ++count
-      vertex[count] = target
-      idomDf[count] = dfnum[node]!
-      top++
-      stackNode[top] = target
-      stackEdge[top] = firstEdge[target]!
+  let top = 0
+  dfnum[root] = ++count
+  vertex[count] = root
+  stackNode[0] = root
+  stackEdge[0] = firstEdge[root]!
+  while (top >= 0) {
+    const node = stackNode[top]!
+    const e = stackEdge[top]!
+    if (e >= firstEdge[node + 1]!) {
+      top--
+      continue
     }
+    stackEdge[top] = e + 1
+    if (!strong[e]) continue
+    const target = edgeTargets[e]!
+    if (dfnum[target] !== 0) continue
+    dfnum[target] = ++count
+    vertex[count] = target
+    parent[count] = dfnum[node]!
+    top++
+    stackNode[top] = target
+    stackEdge[top] = firstEdge[target]!
   }
+  return count
+}
+
+function startForest(
+  count: number,
+  semi: Uint32Array,
+  label: Uint32Array,
+  ancestor: Uint32Array,
+  parent: Uint32Array,
+): void {
   for (let v = 1; v <= count; v++) {
     semi[v] = label[v] = v
-    ancestor[v] = idomDf[v]!
+    ancestor[v] = parent[v]!
   }
+}
 
-  // Vertices are handled in decreasing DFS number; those above the current one are linked into the
-  // forest (to their DFS parent, `ancestor`), the others are not yet.
+/**
+ * Vertices are handled in decreasing DFS number; those above the current one are linked into the
+ * forest (to their DFS parent, `ancestor`), the others are not yet.
+ */
+function semidominators(
+  count: number,
+  firstRetainer: Uint32Array,
+  retainer: Uint32Array,
+  dfnum: Uint32Array,
+  vertex: Uint32Array,
+  semi: Uint32Array,
+  label: Uint32Array,
+  ancestor: Uint32Array,
+): void {
   let compressStack = new Uint32Array(1024)
   for (let w = count; w >= 2; w--) {
     const node = vertex[w]!
@@ -107,22 +156,25 @@ export function dominators(snapshot: HeapSnapshot): Dominators {
     }
     semi[w] = semi[best]!
   }
-  // The nearest common ancestor step: dominators of smaller numbers are final when w is reached.
+}
+
+/** The nearest common ancestor step: dominators of smaller numbers are final when w is reached. */
+function nearestCommonAncestors(count: number, semi: Uint32Array, idomDf: Uint32Array): void {
   for (let w = 2; w <= count; w++) {
     let x = idomDf[w]!
     while (x > semi[w]!) x = idomDf[x]!
     idomDf[w] = x
   }
+}
 
-  const idom = label.subarray(0, n).fill(root)
+/** From DFS numbers back to node ordinals. */
+function immediateDominators(count: number, vertex: Uint32Array, idomDf: Uint32Array, idom: Uint32Array): void {
   for (let w = 2; w <= count; w++) idom[vertex[w]!] = vertex[idomDf[w]!]!
-  const retainedSize = new Float64Array(shared, 0, n)
-  for (let node = 0; node < n; node++) retainedSize[node] = snapshot.selfSize(node)
-  // A node's dominator has a smaller DFS number, so one pass in reverse DFS order sums subtrees.
+}
+
+/** A node's dominator has a smaller DFS number, so one pass in reverse DFS order sums subtrees. */
+function sumSubtrees(count: number, vertex: Uint32Array, idomDf: Uint32Array, retainedSize: Float64Array): void {
   for (let w = count; w >= 2; w--) retainedSize[vertex[idomDf[w]!]!]! += retainedSize[vertex[w]!]!
-  const result = { idom, retainedSize }
-  results.set(snapshot, result)
-  return result
 }
 
 /** The dominator tree in preorder: `order[i]` is the i-th node, whose subtree is `order[i..i + size[i]]`. */
@@ -143,7 +195,7 @@ export function dominatorTreeOrder(idom: Uint32Array, root: number): DominatorTr
   const n = idom.length
   const firstChild = new Uint32Array(n + 1)
   for (let node = 0; node < n; node++) if (node !== root) firstChild[idom[node]! + 1]!++
-  for (let node = 0; node < n; node++) firstChild[node + 1]! += firstChild[node]!
+  prefixSums(firstChild)
   const children = new Uint32Array(firstChild[n]!)
   // Filled from the end of each range, leaving firstChild[p + 1] at the start of p's: shifted after.
   for (let node = n - 1; node >= 0; node--) if (node !== root) children[--firstChild[idom[node]! + 1]!] = node

@@ -22,6 +22,14 @@ interface HolderRule {
   holder: string
 }
 
+/** Also read by paths.ts: the edges it clears lead to the WeakMap tables (see {@link weakMapTableCopies}). */
+const WEAKMAP_TABLE_COPY: EdgeRule = {
+  edgeType: 'internal',
+  nameIncludes: 'part of key',
+  why: "V8 writes a WeakMap entry's value twice: from its key and from the table. Only the key keeps the value alive (an ephemeron), so the table's copy of the edge would make every WeakMap value look retained by the WeakMap",
+  notRetaining: (s, from, e) => isWeakMapValueEdgeFromOtherThanKey(s, from, e),
+}
+
 const rules: EdgeRule[] = [
   {
     edgeType: 'weak',
@@ -33,12 +41,7 @@ const rules: EdgeRule[] = [
     why: "shortcut edges duplicate a longer real path; only the root's shortcuts (to the global objects) mark real roots, as in DevTools",
     notRetaining: (s, from) => from !== s.rootNode,
   },
-  {
-    edgeType: 'internal',
-    nameIncludes: 'part of key',
-    why: "V8 writes a WeakMap entry's value twice: from its key and from the table. Only the key keeps the value alive (an ephemeron), so the table's copy of the edge would make every WeakMap value look retained by the WeakMap",
-    notRetaining: (s, from, e) => isWeakMapValueEdgeFromOtherThanKey(s, from, e),
-  },
+  WEAKMAP_TABLE_COPY,
 ]
 
 const holderRules: HolderRule[] = [
@@ -56,52 +59,100 @@ function isWeakMapValueEdgeFromOtherThanKey(s: HeapSnapshot, from: number, e: nu
   return key !== null && Number(key[1]) !== s.nodeId(from)
 }
 
-/** A rule and the name filter it is asked behind. */
-interface BoundRule {
-  rule: EdgeRule
-  /** Whether the edge's name passes the rule's `nameIncludes` (memoised per name string). */
-  named: ((edge: number) => boolean) | undefined
-}
-
-/** A loop, not `rules.some(closure)`: this is asked for millions of internal edges. */
-function anyRuleSaysNotRetaining(rules: BoundRule[], snapshot: HeapSnapshot, from: number, edge: number): boolean {
-  for (const { rule, named } of rules)
-    if ((!named || named(edge)) && rule.notRetaining(snapshot, from, edge)) return true
-  return false
-}
+/** What the mask loop asks of an edge of one type: nothing, every rule of it, or only when its name passes. */
+const NO_RULES = 0
+const ASK_EVERY_EDGE = 1
+const ASK_BY_NAME = 2
 
 const masks = new WeakMap<HeapSnapshot, Uint8Array>()
+const tableCopies = new WeakMap<HeapSnapshot, number[]>()
+
+/**
+ * The WeakMap tables' copies of their entries' edges, as `table, edge` pairs: the edges
+ * {@link WEAKMAP_TABLE_COPY} found not retaining, kept as the mask is built (no second pass).
+ */
+export function weakMapTableCopies(snapshot: HeapSnapshot): readonly number[] {
+  retainingEdges(snapshot)
+  return tableCopies.get(snapshot)!
+}
 
 /** 1 for each edge that keeps its target alive. Built once per snapshot (one byte per edge). */
 export function retainingEdges(snapshot: HeapSnapshot): Uint8Array {
   let mask = masks.get(snapshot)
   if (mask) return mask
-  const rulesOfType = snapshot.edgeTypes.map((type) =>
-    rules
-      .filter((r) => r.edgeType === type)
-      .map((rule) => ({ rule, named: rule.nameIncludes ? snapshot.edgeNameMatcher(rule.nameIncludes) : undefined })),
+  const rulesOfType = snapshot.edgeTypes.map((type) => rules.filter((r) => r.edgeType === type))
+  // A byte per edge type: the loop reads it for every edge, and asks no rule of most of them.
+  const planOfType = Uint8Array.from(rulesOfType, (ofType) =>
+    ofType.length === 0 ? NO_RULES : ofType.every((r) => r.nameIncludes !== undefined) ? ASK_BY_NAME : ASK_EVERY_EDGE,
   )
-  // A byte per edge type: the loop below reads it for every edge, and asks no rule of most of them.
-  const hasRules = Uint8Array.from(rulesOfType, (r) => (r.length > 0 ? 1 : 0))
-  mask = new Uint8Array(snapshot.edgeCount).fill(1)
-  const { firstEdge } = snapshot
+  // Per type asked by name, 1 for each string some rule of it is about.
+  const namesOfType = rulesOfType.map((ofType, type) =>
+    planOfType[type] === ASK_BY_NAME
+      ? union(ofType.map((rule) => snapshot.stringsContaining(rule.nameIncludes!)))
+      : new Uint8Array(0),
+  )
   // One byte per string, 1 for a holder rule's name: a byte read per node.
   const holderName = new Uint8Array(snapshot.strings.count)
   for (const { holder } of holderRules) {
     const at = snapshot.strings.find(holder)
     if (at >= 0) holderName[at] = 1
   }
-  for (let from = 0; from < snapshot.nodeCount; from++) {
-    if (firstEdge[from] === firstEdge[from + 1]) continue
-    if (holderName[snapshot.nodeNameIndex(from)]) {
-      mask.fill(0, firstEdge[from], firstEdge[from + 1])
-      continue
-    }
-    for (let e = firstEdge[from]!, end = firstEdge[from + 1]!; e < end; e++) {
-      const type = snapshot.edgeTypeIndex(e)
-      if (hasRules[type] && anyRuleSaysNotRetaining(rulesOfType[type]!, snapshot, from, e)) mask[e] = 0
+  mask = new Uint8Array(snapshot.edgeCount).fill(1)
+  const asked = edgesToAsk(snapshot, planOfType, namesOfType, holderName, mask)
+  const copies: number[] = []
+  for (let i = 0; i < asked.length; i += 2) {
+    const from = asked[i]!
+    const e = asked[i + 1]!
+    for (const rule of rulesOfType[snapshot.edgeTypeIndexes[e]!]!) {
+      const named = rule.nameIncludes === undefined || snapshot.edgeNameIncludes(e, rule.nameIncludes)
+      if (!named || !rule.notRetaining(snapshot, from, e)) continue
+      mask[e] = 0
+      if (rule === WEAKMAP_TABLE_COPY) copies.push(from, e)
     }
   }
   masks.set(snapshot, mask)
+  tableCopies.set(snapshot, copies)
   return mask
+}
+
+/** 1 where any of the byte tables (of one length) has a 1. */
+function union(tables: Uint8Array[]): Uint8Array {
+  if (tables.length === 1) return tables[0]!
+  const all = new Uint8Array(tables[0]!.length)
+  for (const table of tables) for (let i = 0; i < table.length; i++) all[i]! |= table[i]!
+  return all
+}
+
+/**
+ * The loop over every edge: clears the holders' edges in `mask` and returns the edges some rule
+ * must be asked about, as `from, edge` pairs. Typed arrays and numbers only, no rule closures:
+ * run once per snapshot, it spends most of its time in V8's interpreter until TurboFan has
+ * compiled it, and a loop that calls into closures and objects compiles for longer and
+ * deoptimizes on their first new shape (asking rules of every internal edge of a 20 MB snapshot
+ * took 32 ms).
+ */
+function edgesToAsk(
+  { nodeCount, firstEdge, edgeTypeIndexes, edgeNamesOrIndexes, nodeNameIndexes }: HeapSnapshot,
+  planOfType: Uint8Array,
+  namesOfType: Uint8Array[],
+  holderName: Uint8Array,
+  mask: Uint8Array,
+): number[] {
+  const asked: number[] = []
+  for (let from = 0; from < nodeCount; from++) {
+    const start = firstEdge[from]!
+    const end = firstEdge[from + 1]!
+    if (start === end) continue
+    if (holderName[nodeNameIndexes[from]!]) {
+      mask.fill(0, start, end)
+      continue
+    }
+    for (let e = start; e < end; e++) {
+      const type = edgeTypeIndexes[e]!
+      const plan = planOfType[type]!
+      if (plan === NO_RULES || (plan === ASK_BY_NAME && !namesOfType[type]![edgeNamesOrIndexes[e]!])) continue
+      asked.push(from, e)
+    }
+  }
+  return asked
 }

@@ -1,7 +1,14 @@
 import { SnapshotError } from './errors.js'
 import { UNKNOWN, type RawSnapshot, type SnapshotMeta } from './heap-snapshot.js'
 import { ObjectIds } from './object-ids.js'
-import { readEdgeRecords, readNodeRecords, type NodeFieldPositions } from './record-loops.js'
+import {
+  POS,
+  readEdgeRecords,
+  readNodeRecords,
+  RECORD,
+  type NodeFieldPositions,
+  type RecordCursor,
+} from './record-loops.js'
 import { FNV_OFFSET, hashBytes, StringTable } from './string-table.js'
 
 type State =
@@ -88,6 +95,8 @@ export class SnapshotParser {
   /** Where each kept number sits in a node record (self_size -1 when not kept), for the fast record loop. */
   private nodeFieldAt: NodeFieldPositions = { typeAt: 0, nameAt: 0, idAt: 0, selfSizeAt: -1, edgeCountAt: 0 }
   private nodeRecord = new Float64Array(0)
+  /** Where the fast record loops stopped (record-loops.ts). */
+  private readonly cursor: RecordCursor = new Uint32Array(2)
   private toDivisor = 1
 
   private nodeType = new Uint8Array(0)
@@ -456,10 +465,12 @@ export class SnapshotParser {
     const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
       if (field === 0 && !inNumber && pos < fastEnd) {
-        const cursor = { pos, record: node }
+        const cursor = this.cursor
+        cursor[POS] = pos
+        cursor[RECORD] = node
         readNodeRecords(buf, fastEnd, limit, record, fieldAt, columns, cursor)
-        pos = cursor.pos
-        node = cursor.record
+        pos = cursor[POS]!
+        node = cursor[RECORD]!
       }
       let byte = buf[pos]!
       if (byte - ZERO <= 9 && byte >= ZERO) {
@@ -531,10 +542,12 @@ export class SnapshotParser {
     const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
       if (field === 0 && !inNumber && v8Layout && pos < fastEnd) {
-        const cursor = { pos, record: edge }
+        const cursor = this.cursor
+        cursor[POS] = pos
+        cursor[RECORD] = edge
         readEdgeRecords(buf, fastEnd, limit, perNode, nodeCount, edgeType, edgeName, edgeTo, cursor)
-        pos = cursor.pos
-        edge = cursor.record
+        pos = cursor[POS]!
+        edge = cursor[RECORD]!
       }
       let byte = buf[pos]!
       if (byte - ZERO <= 9 && byte >= ZERO) {

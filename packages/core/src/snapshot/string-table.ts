@@ -66,6 +66,32 @@ export class StringTable {
     return false
   }
 
+  /**
+   * 1 for each string that contains `text` (ASCII), found by one native search of the raw bytes
+   * (`Buffer.indexOf`) rather than a loop per string: the question "which names say X" asked of
+   * every edge of a snapshot then costs a byte read per edge.
+   */
+  containing(text: string): Uint8Array {
+    const found = new Uint8Array(this.count)
+    for (let at = this.bytes.indexOf(text, 0, 'latin1'); at >= 0; at = this.bytes.indexOf(text, at + 1, 'latin1')) {
+      const string = this.stringAt(at)
+      if (string >= 0 && at + text.length <= this.spans[2 * string + 1]!) found[string] = 1
+    }
+    return found
+  }
+
+  /** The string whose content holds byte `at` of the raw bytes (a binary search of the spans), or -1. */
+  private stringAt(at: number): number {
+    let low = 0
+    let high = this.count - 1
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1
+      if (this.spans[2 * mid]! <= at) low = mid
+      else high = mid - 1
+    }
+    return this.count > 0 && this.spans[2 * low]! <= at && at < this.spans[2 * low + 1]! ? low : -1
+  }
+
   /** The string's value when it is a decimal integer (`"42"`), read from the bytes; else -1. */
   integerAt(index: number): number {
     if (index >= this.count) return -1
