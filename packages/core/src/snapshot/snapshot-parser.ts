@@ -1,14 +1,7 @@
 import { SnapshotError } from './errors.js'
 import { UNKNOWN, type RawSnapshot, type SnapshotMeta } from './heap-snapshot.js'
 import { ObjectIds } from './object-ids.js'
-import {
-  POS,
-  readEdgeRecords,
-  readNodeRecords,
-  RECORD,
-  type NodeFieldPositions,
-  type RecordCursor,
-} from './record-loops.js'
+import { POS, RECORD, RecordScanner, type RecordCursor } from './record-scan.js'
 import { FNV_OFFSET, hashBytes, StringTable } from './string-table.js'
 
 type State =
@@ -92,10 +85,8 @@ export class SnapshotParser {
   private record = 0
   private nodeKinds = new Uint8Array(0)
   private edgeKinds = new Uint8Array(0)
-  /** Where each kept number sits in a node record (self_size -1 when not kept), for the fast record loop. */
-  private nodeFieldAt: NodeFieldPositions = { typeAt: 0, nameAt: 0, idAt: 0, selfSizeAt: -1, edgeCountAt: 0 }
-  private nodeRecord = new Float64Array(0)
-  /** Where the fast record loops stopped (record-loops.ts). */
+  /** The fast loops over whole records (record-scan.ts), where WebAssembly is on; where they stopped. */
+  private readonly scanner = RecordScanner.create()
   private readonly cursor: RecordCursor = new Uint32Array(2)
   private toDivisor = 1
 
@@ -409,8 +400,6 @@ export class SnapshotParser {
     kinds[at.edgeCountAt] = NODE_EDGE_COUNT
     if (at.selfSizeAt >= 0) kinds[at.selfSizeAt] = NODE_SELF_SIZE
     this.nodeKinds = kinds
-    this.nodeFieldAt = at
-    this.nodeRecord = new Float64Array(meta.node_fields.length)
     if (this.mode === 'edges') return
     const n = this.nodeCount
     this.nodeType = new Uint8Array(n)
@@ -459,16 +448,15 @@ export class SnapshotParser {
     let inNumber = this.inNumber
     let field = this.field
     let node = this.record
-    const fieldAt = this.nodeFieldAt
-    const record = this.nodeRecord
     const columns = { nodeType, nodeName, nodeId, selfSize, firstEdge }
     const fastEnd = length - FAST_RECORD_MARGIN
+    const scanner = this.scanner
     while (pos < length) {
-      if (field === 0 && !inNumber && pos < fastEnd) {
+      if (scanner && field === 0 && !inNumber && pos < fastEnd) {
         const cursor = this.cursor
         cursor[POS] = pos
         cursor[RECORD] = node
-        readNodeRecords(buf, fastEnd, limit, record, fieldAt, columns, cursor)
+        scanner.nodes(buf, fastEnd, limit, kinds, columns, cursor)
         pos = cursor[POS]!
         node = cursor[RECORD]!
       }
@@ -540,12 +528,14 @@ export class SnapshotParser {
     // The layout of every V8 so far: whole records of it are read by the fast loop below.
     const v8Layout = fields === 3 && kinds[0] === EDGE_TYPE && kinds[1] === EDGE_NAME && kinds[2] === EDGE_TO
     const fastEnd = length - FAST_RECORD_MARGIN
+    const scanner = v8Layout ? this.scanner : undefined
+    const columns = { edgeType, edgeName, edgeTo }
     while (pos < length) {
-      if (field === 0 && !inNumber && v8Layout && pos < fastEnd) {
+      if (scanner && field === 0 && !inNumber && pos < fastEnd) {
         const cursor = this.cursor
         cursor[POS] = pos
         cursor[RECORD] = edge
-        readEdgeRecords(buf, fastEnd, limit, perNode, nodeCount, edgeType, edgeName, edgeTo, cursor)
+        scanner.edges(buf, fastEnd, limit, this.toDivisor, nodeCount, columns, cursor)
         pos = cursor[POS]!
         edge = cursor[RECORD]!
       }
@@ -604,7 +594,19 @@ export class SnapshotParser {
   /** Flat `locations`; Node 24 writes -1 for a closure whose position V8 does not know (stored as {@link UNKNOWN}). */
   private scanLocations(): boolean {
     const buf = this.buf
+    const fastEnd = buf.length - FAST_RECORD_MARGIN
     for (; this.pos < buf.length; this.pos++) {
+      if (this.scanner && this.mode !== 'ids' && !this.inNumber && !this.negative && this.pos < fastEnd) {
+        // Whole numbers at once; one cut by the chunk's end goes on below.
+        this.reserveLocations(this.locationCount + Math.floor((buf.length - this.pos) / 2) + 1)
+        const cursor = this.cursor
+        cursor[POS] = this.pos
+        cursor[RECORD] = this.locationCount
+        this.scanner.numbers(buf, fastEnd, 0xffffffff, this.locations, cursor)
+        this.pos = cursor[POS]!
+        this.locationCount = cursor[RECORD]!
+        if (this.pos >= buf.length) break
+      }
       const byte = buf[this.pos]!
       const digit = byte - ZERO
       if (digit >= 0 && digit <= 9) {
@@ -618,11 +620,7 @@ export class SnapshotParser {
       }
       if (this.inNumber) {
         if (this.mode !== 'ids') {
-          if (this.locationCount === this.locations.length) {
-            const grown = new Uint32Array(Math.max(1024, this.locations.length * 2))
-            grown.set(this.locations)
-            this.locations = grown
-          }
+          this.reserveLocations(this.locationCount + 1)
           this.locations[this.locationCount++] = this.negative ? UNKNOWN : this.current
         }
         this.current = 0
@@ -637,6 +635,16 @@ export class SnapshotParser {
       if (byte !== COMMA && !isSpace(byte)) this.notNumber(byte)
     }
     return false
+  }
+
+  /** Room in `locations` for `count` numbers, doubling. */
+  private reserveLocations(count: number): void {
+    if (count <= this.locations.length) return
+    let size = Math.max(1024, this.locations.length)
+    while (size < count) size *= 2
+    const grown = new Uint32Array(size)
+    grown.set(this.locations.subarray(0, this.locationCount))
+    this.locations = grown
   }
 
   private notNumber(byte: number): never {
@@ -671,7 +679,19 @@ export class SnapshotParser {
     let inString = this.inString
     let escapedChar = this.escapedChar
     let done = false
+    const fastEnd = length - FAST_RECORD_MARGIN
     while (pos < length) {
+      if (this.scanner && !inString && pos < fastEnd) {
+        // Whole strings at once; what is cut by the chunk's end goes on below.
+        this.reserveStrings(this.stringCount + Math.floor((length - pos) / 3) + 1)
+        const cursor = this.cursor
+        cursor[POS] = pos
+        cursor[RECORD] = this.stringCount
+        this.scanner.strings(buf, fastEnd, 0xffffffff, base, this.spans, this.escaped, cursor)
+        pos = cursor[POS]!
+        this.stringCount = cursor[RECORD]!
+        if (pos >= length) break
+      }
       if (!inString) {
         const byte = buf[pos]!
         if (byte === QUOTE) {
@@ -707,15 +727,21 @@ export class SnapshotParser {
   }
 
   private openString(start: number): void {
-    if (2 * this.stringCount + 2 > this.spans.length) {
-      const spans = new Uint32Array(this.spans.length * 2)
-      spans.set(this.spans)
-      this.spans = spans
-      const escaped = new Uint8Array(this.escaped.length * 2)
-      escaped.set(this.escaped)
-      this.escaped = escaped
-    }
+    this.reserveStrings(this.stringCount + 1)
     this.spans[2 * this.stringCount] = start
+  }
+
+  /** Room in `spans` and `escaped` for `count` strings, doubling. */
+  private reserveStrings(count: number): void {
+    if (2 * count <= this.spans.length) return
+    let size = this.escaped.length
+    while (size < count) size *= 2
+    const spans = new Uint32Array(2 * size)
+    spans.set(this.spans.subarray(0, 2 * this.stringCount))
+    this.spans = spans
+    const escaped = new Uint8Array(size)
+    escaped.set(this.escaped.subarray(0, this.stringCount))
+    this.escaped = escaped
   }
 
   private closeString(end: number): void {
