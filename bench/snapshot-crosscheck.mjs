@@ -75,7 +75,7 @@ async function runLeakproof() {
   const { distance } = shortestPaths(s)
   const before = await parseHeapSnapshot(join(dirname(file), 'before.heapsnapshot'))
   const closures = diffSnapshots(before, s).groups.find((g) => g.name === 'closure onUserLoaded')
-  const representative = closures.members[0]
+  const representative = closures.representative
   const hops = pathFromRoot(s, representative)
   // Named objects both engines can look up by id: the global object, the leaking Map, one leaked closure.
   const ids = {
