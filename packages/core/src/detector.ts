@@ -794,6 +794,7 @@ export class Detector {
       return await run()
     } finally {
       closeWindow(into)
+      if (into !== window) for (const p of this.probes.list) p.closed?.(into)
       setCurrentWindow(undefined)
     }
   }
@@ -809,6 +810,7 @@ export class Detector {
    */
   private closeTestWindow(window: Window): void {
     closeWindow(window)
+    for (const p of this.probes.list) p.closed?.(window)
     setCurrentWindow(undefined)
     const file = this.fileWindow
     if (file) for (const key of snapshotGlobals(this.scope).keys()) file.globals.set(key, undefined)

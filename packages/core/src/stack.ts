@@ -146,9 +146,40 @@ export interface RawFrame {
  * the source later, by {@link mapFrames}, only for what ends up in a report.
  */
 export function captureFrames(limit = 30): RawFrame[] {
-  const savedPrepare = Error.prepareStackTrace
+  return framesOf(captureFramesLater(limit, captureFrames))
+}
+
+/**
+ * A stack captured but not formatted yet: V8 walks the frames now and builds them only when the
+ * stack is first read ({@link framesOf}), which is about half of a capture's cost. Until then it
+ * holds every frame's receiver and function alive: a probe that keeps one formats or drops it by
+ * the time its window closes.
+ */
+export interface PendingFrames {
+  stack?: unknown
+}
+
+/** The frames no longer needed: a record that keeps nothing alive and will never be reported. */
+export const NO_FRAMES: PendingFrames = Object.freeze({ stack: [] })
+
+export function captureFramesLater(
+  limit = 30,
+  above: (...args: never[]) => unknown = captureFramesLater,
+): PendingFrames {
+  const holder: PendingFrames = {}
   const savedLimit = Error.stackTraceLimit
   Error.stackTraceLimit = limit
+  try {
+    Error.captureStackTrace(holder, above)
+  } finally {
+    Error.stackTraceLimit = savedLimit
+  }
+  return holder
+}
+
+/** The frames of a {@link captureFramesLater} capture, built on the first call (V8 formats the stack on its first read). */
+export function framesOf(pending: PendingFrames): RawFrame[] {
+  const savedPrepare = Error.prepareStackTrace
   Error.prepareStackTrace = (_error, sites) =>
     sites.map((s): RawFrame => ({
       file: s.getFileName() ?? '',
@@ -156,13 +187,10 @@ export function captureFrames(limit = 30): RawFrame[] {
       column: s.getColumnNumber() ?? 0,
       functionName: s.getFunctionName() ?? '<anonymous>',
     }))
-  const holder: { stack?: unknown } = {}
   try {
-    Error.captureStackTrace(holder, captureFrames)
-    return Array.isArray(holder.stack) ? (holder.stack as RawFrame[]) : []
+    return Array.isArray(pending.stack) ? (pending.stack as RawFrame[]) : []
   } finally {
     Error.prepareStackTrace = savedPrepare
-    Error.stackTraceLimit = savedLimit
   }
 }
 

@@ -15,10 +15,14 @@ import {
   blameFrame,
   DOM_IMPLEMENTATION,
   captureFrames,
+  captureFramesLater,
+  framesOf,
   isFrameworkWork,
   mapFrames,
+  NO_FRAMES,
   ownerOf,
   stackText,
+  type PendingFrames,
   type RawFrame,
   type StackFrame,
 } from '../stack.js'
@@ -40,7 +44,8 @@ interface DomListenerRecord {
   signal: WeakRef<{ aborted?: boolean }> | undefined
   /** Removed with removeEventListener, or a `once` listener that fired. */
   removed: boolean
-  trace: RawFrame[]
+  /** Formatted or dropped when its window closes ({@link sealDomListeners}). */
+  trace: PendingFrames
   window: WindowRef
 }
 
@@ -170,7 +175,11 @@ function wrapEventTarget(holder: object, fixed: object | undefined): void {
           signal:
             typeof signal === 'object' && signal !== null ? new WeakRef(signal as { aborted?: boolean }) : undefined,
           removed: false,
-          trace: captureFrames(),
+          // A test's run (or re-run): the frames are built only for the listeners still there when
+          // its window closes. A React root adds some 140 listeners to its container, which the
+          // test's cleanup then takes out of the document; building all their frames was most of
+          // what the DOM probe cost in a React Testing Library suite.
+          trace: window.kind === 'test' ? captureFramesLater() : { stack: captureFrames() },
           window,
         }
         push(listenersOf, window, record)
@@ -292,7 +301,7 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
       if (!isNodeLike(target)) continue // other EventTargets (AbortSignal, XMLHttpRequest, …): see README, "Limits"
       if (!connected(target) && bornIn.get(target) === window) continue
     }
-    const frames = mapFrames(record.trace)
+    const frames = mapFrames(framesOf(record.trace))
     if (isFrameworkWork(frames) || isImplementationWork(frames)) continue
     const origin = originOf(frames)
     if (!origin) continue
@@ -314,6 +323,28 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
       })
   }
   return [...groups.values()]
+}
+
+/**
+ * When `window` closes: the stacks of its listeners that may still be reported are formatted (an
+ * unformatted stack holds its frames' receivers, the nodes a click handler ran on, and would keep
+ * them alive while the window waits for its verdict); the others are dropped unformatted: removed
+ * listeners, and those on a node the window made and left out of the document, which go with the
+ * node (a detached tree).
+ */
+export function sealDomListeners(window: WindowRef, dom: DomScope): void {
+  for (const record of listenersOf.get(window) ?? []) {
+    const target = record.target.deref()
+    const gone = !target || record.removed || !record.listener.deref() || record.signal?.deref()?.aborted
+    const withItsNode =
+      target &&
+      !dom.windows.includes(target) &&
+      isNodeLike(target) &&
+      !connected(target) &&
+      bornIn.get(target) === window
+    if (gone || withItsNode) record.trace = NO_FRAMES
+    else framesOf(record.trace)
+  }
 }
 
 export interface DetachedGroup {

@@ -10,6 +10,7 @@ import type { Window } from '../window.js'
 import {
   collectDetached,
   collectDomListeners,
+  sealDomListeners,
   domFindingKey,
   dropDomRecords,
   enableDomProbe,
@@ -33,6 +34,12 @@ export interface Probe {
    * object alive while the window waits to be judged.
    */
   seal?(window: Window): void
+  /**
+   * When a test's window closes, however it is then judged (waiting, on its one run, skipped), and
+   * when a re-run's scratch window does: records let go of what they hold only until then (stacks
+   * not formatted yet).
+   */
+  closed?(window: Window): void
   /** Its records are of objects that may be garbage: only after a full GC does `collect` tell. */
   readonly afterGc: boolean
 }
@@ -109,7 +116,12 @@ export function enableProbes(settings: ProbeSettings): Probes {
   if (dom && settings.listeners) {
     // A DOM listener on the window, the document or a node in it is there or not: exact. One on a
     // node out of the document goes with the node (a detached tree, judged after a GC).
-    list.push({ collect: (w) => collectDomListeners(w, dom), drop: () => {}, afterGc: false })
+    list.push({
+      collect: (w) => collectDomListeners(w, dom),
+      closed: (w) => sealDomListeners(w, dom),
+      drop: () => {},
+      afterGc: false,
+    })
   }
   if (dom && settings.dom) {
     const collect = (w: Window): Found[] =>
