@@ -289,10 +289,7 @@ export class Detector {
       if (rerun) reruns.push({ waiting, rerun })
       else waiting.memory = 'cleared'
     }
-    // Memory suspects alone (no detached trees or watched objects): both re-runs before one full GC.
-    const memoryAlone = reruns.every(({ waiting }) => atJudging.get(waiting)!.length === 0)
-    if (reruns.length > 0 && memoryAlone) await this.judgeMemoryOnTwoReruns(reruns, (w) => partials.get(w)!.notes)
-    else if (reruns.length > 0)
+    if (reruns.length > 0)
       this.screenSuspects(reruns, await this.judgingGc(reruns.some(({ waiting }) => waiting.memory === 'suspect')))
     const standing = reruns.map(({ waiting, rerun }) => ({
       waiting,
@@ -300,7 +297,7 @@ export class Detector {
       found: this.standing(waiting.window, atJudging.get(waiting)!, rerun, partials.get(waiting)!.notes),
       notes: partials.get(waiting)!.notes,
     }))
-    if (!memoryAlone) await this.judgeOnAThirdRun(standing)
+    await this.judgeOnAThirdRun(standing)
     for (const { rerun } of reruns) this.dropScratch(rerun.scratch)
     // One heap snapshot explains the trees and watched objects that stand, for all of the tests.
     const explained = await this.explainedTogether(
@@ -418,60 +415,6 @@ export class Detector {
       // ones are more optimised, and V8's profiler loses the frames of functions it inlined.
       else if (sampled !== undefined)
         waiting.sites = allocations!.sitesBetween(startMark!, endMark!, this.options.allocationSites)
-    }
-  }
-
-  /**
-   * {@link screenSuspects} and {@link judgeOnAThirdRun} for a round of memory suspects alone, with
-   * one full GC instead of two: each suspect runs a third time right after the round, and the one
-   * read tells what both re-runs kept. A window's samples only die, so the second run's read after
-   * the third is at most what it was before the third: the suspects cleared are those the two reads
-   * would clear (rules.ts, `retainedByRerunSamples` then `keptAcrossReruns`). Each read is a
-   * mark-compact of the whole heap: 45–90 ms in a jsdom worker.
-   */
-  private async judgeMemoryOnTwoReruns(
-    reruns: Array<{ waiting: Waiting; rerun: ScratchRun }>,
-    notesOf: (waiting: Waiting) => string[],
-  ): Promise<void> {
-    const third = new Map<Waiting, ScratchRun | undefined>()
-    for (const { waiting } of reruns)
-      third.set(
-        waiting,
-        await this.checking(waiting.window, 're-running it once more to tell a cache from a leak', () =>
-          this.rerunInScratch(waiting.window, waiting.rerun, [], notesOf(waiting), true),
-        ),
-      )
-    const allocations = await this.judgingGc(true)
-    for (const { waiting, rerun } of reruns) {
-      const run = third.get(waiting)
-      const { startMark, endMark, externalGrowth } = rerun.scratch
-      const second = sampledIn(rerun.scratch, allocations)
-      trace('second run', waiting.window.info, {
-        sampled: second,
-        external: externalGrowth,
-        threshold: waiting.threshold,
-      })
-      if (second !== undefined && !retainedByRerunSamples(second, externalGrowth, waiting.threshold))
-        waiting.memory = 'cleared'
-      else if (!run) waiting.memory = 'cleared'
-      else {
-        if (second !== undefined)
-          waiting.sites = allocations!.sitesBetween(startMark!, endMark!, this.options.allocationSites)
-        const keptByThird = sampledIn(run.scratch, allocations)
-        const keptBoth =
-          second === undefined ||
-          keptByThird === undefined ||
-          keptAcrossReruns(second, keptByThird, run.scratch.externalGrowth, waiting.threshold)
-        trace('third run', waiting.window.info, {
-          second,
-          third: keptByThird,
-          external: run.scratch.externalGrowth,
-          threshold: waiting.threshold,
-          kept: keptBoth,
-        })
-        if (!keptBoth) waiting.memory = 'cleared'
-      }
-      if (run) this.dropScratch(run.scratch)
     }
   }
 
