@@ -84,26 +84,19 @@ export class RecordScanner {
     columns: NodeColumns,
     cursor: RecordCursor,
   ): void {
-    const { bytes, out } = this.prepare(buf, limit, kinds.length, 4, cursor)
-    new Uint8Array(this.exports.memory.buffer).set(kinds, KINDS_AT)
-    const count = out.pop()!
-    const read = this.exports.nodes(
-      INPUT_AT,
-      INPUT_AT + end - cursor[POS]!,
-      INPUT_AT + bytes,
-      count,
-      kinds.length,
-      KINDS_AT,
-      ...out,
-    )
-    const memory = this.exports.memory.buffer
-    const first = cursor[RECORD]!
-    columns.nodeType.set(new Uint8Array(memory, out[0], read), first)
-    columns.nodeName.set(new Uint32Array(memory, out[1], read), first)
-    columns.nodeId.set(new Uint32Array(memory, out[2], read), first)
-    if (columns.selfSize.length > 0) columns.selfSize.set(new Uint32Array(memory, out[3], read), first)
-    columns.firstEdge.set(new Uint32Array(memory, out[4], read), first + 1)
-    this.advance(cursor, read)
+    this.scan(buf, end, limit, kinds.length, 4, cursor, {
+      call: (input, out) => {
+        new Uint8Array(this.exports.memory.buffer).set(kinds, KINDS_AT)
+        return this.exports.nodes(...input, kinds.length, KINDS_AT, ...out)
+      },
+      copyOut: (memory, [types, names, ids, selfSizes, edgeCounts], read, first) => {
+        columns.nodeType.set(new Uint8Array(memory, types, read), first)
+        columns.nodeName.set(new Uint32Array(memory, names, read), first)
+        columns.nodeId.set(new Uint32Array(memory, ids, read), first)
+        if (columns.selfSize.length > 0) columns.selfSize.set(new Uint32Array(memory, selfSizes, read), first)
+        columns.firstEdge.set(new Uint32Array(memory, edgeCounts, read), first + 1)
+      },
+    })
   }
 
   /** Edge records in V8's field order (type, name_or_index, to_node), at most `limit` in all; see record-scan.wat. */
@@ -116,23 +109,14 @@ export class RecordScanner {
     columns: EdgeColumns,
     cursor: RecordCursor,
   ): void {
-    const { bytes, out } = this.prepare(buf, limit, 3, 2, cursor)
-    const count = out.pop()!
-    const read = this.exports.edges(
-      INPUT_AT,
-      INPUT_AT + end - cursor[POS]!,
-      INPUT_AT + bytes,
-      count,
-      nodeFieldCount,
-      nodeCount,
-      ...out,
-    )
-    const memory = this.exports.memory.buffer
-    const first = cursor[RECORD]!
-    columns.edgeType.set(new Uint8Array(memory, out[0], read), first)
-    columns.edgeName.set(new Uint32Array(memory, out[1], read), first)
-    columns.edgeTo.set(new Uint32Array(memory, out[2], read), first)
-    this.advance(cursor, read)
+    this.scan(buf, end, limit, 3, 2, cursor, {
+      call: (input, out) => this.exports.edges(...input, nodeFieldCount, nodeCount, ...out),
+      copyOut: (memory, [types, names, targets], read, first) => {
+        columns.edgeType.set(new Uint8Array(memory, types, read), first)
+        columns.edgeName.set(new Uint32Array(memory, names, read), first)
+        columns.edgeTo.set(new Uint32Array(memory, targets, read), first)
+      },
+    })
   }
 
   /**
@@ -149,38 +133,54 @@ export class RecordScanner {
     escaped: Uint8Array,
     cursor: RecordCursor,
   ): void {
-    // A string takes 3 bytes or more (its quotes and a comma), as 2 fields of a record.
-    const { bytes, out } = this.prepare(buf, limit, 1.5, 2, cursor)
-    const count = out.pop()!
-    const read = this.exports.strings(
-      INPUT_AT,
-      INPUT_AT + end - cursor[POS]!,
-      INPUT_AT + bytes,
-      count,
-      (bias + cursor[POS]! - INPUT_AT) | 0,
-      out[1]!,
-      out[0]!,
-    )
-    const memory = this.exports.memory.buffer
-    const first = cursor[RECORD]!
-    spans.set(new Uint32Array(memory, out[1], 2 * read), 2 * first)
-    escaped.set(new Uint8Array(memory, out[0], read), first)
-    this.advance(cursor, read)
+    // A string takes 3 bytes or more (its quotes and a comma), as 2 fields of a record; its span
+    // takes the two word columns, interleaved.
+    const shift = (bias + cursor[POS]! - INPUT_AT) | 0
+    this.scan(buf, end, limit, 1.5, 2, cursor, {
+      call: (input, [flags, pairs]) => this.exports.strings(...input, shift, pairs!, flags!),
+      copyOut: (memory, [flags, pairs], read, first) => {
+        spans.set(new Uint32Array(memory, pairs, 2 * read), 2 * first)
+        escaped.set(new Uint8Array(memory, flags, read), first)
+      },
+    })
   }
 
   /** Numbers (the `locations` section) into `values` from `cursor[RECORD]`, at most `limit` in all; -1 as 0xffffffff. */
   numbers(buf: Uint8Array, end: number, limit: number, values: Uint32Array, cursor: RecordCursor): void {
-    const { bytes, out } = this.prepare(buf, limit, 1, 1, cursor)
-    const count = out.pop()!
-    const read = this.exports.numbers(INPUT_AT, INPUT_AT + end - cursor[POS]!, INPUT_AT + bytes, count, out[1]!)
-    values.set(new Uint32Array(this.exports.memory.buffer, out[1], read), cursor[RECORD]!)
-    this.advance(cursor, read)
+    this.scan(buf, end, limit, 1, 1, cursor, {
+      call: (input, [, words]) => this.exports.numbers(...input, words!),
+      copyOut: (memory, [, words], read, first) => values.set(new Uint32Array(memory, words, read), first),
+    })
+  }
+
+  /**
+   * One call of an export: the input placed (see {@link prepare}), the export called with its
+   * start, end, length and record limit (`input`) and the output columns' addresses, what it read
+   * copied out into the caller's columns from `cursor[RECORD]` on, and the cursor moved past it.
+   */
+  private scan(
+    buf: Uint8Array,
+    end: number,
+    limit: number,
+    fields: number,
+    wordColumns: number,
+    cursor: RecordCursor,
+    how: {
+      call: (input: [number, number, number, number], out: number[]) => number
+      copyOut: (memory: ArrayBuffer, out: number[], read: number, first: number) => void
+    },
+  ): void {
+    const { bytes, out, count } = this.prepare(buf, limit, fields, wordColumns, cursor)
+    const read = how.call([INPUT_AT, INPUT_AT + end - cursor[POS]!, INPUT_AT + bytes, count], out)
+    how.copyOut(this.exports.memory.buffer, out, read, cursor[RECORD]!)
+    cursor[POS]! += this.exports.stop.value - INPUT_AT
+    cursor[RECORD]! += read
   }
 
   /**
    * Copies `buf` from `cursor[POS]` into the memory (grown when short) and places the output
    * columns after it: a byte column, then `wordColumns` of 4 bytes, for as many records as the input
-   * can hold (a record takes 2 bytes per field or more). `out` is their addresses, then that count.
+   * can hold (`count`: a record takes 2 bytes per field or more). `out` is their addresses.
    */
   private prepare(
     buf: Uint8Array,
@@ -188,7 +188,7 @@ export class RecordScanner {
     fields: number,
     wordColumns: number,
     cursor: RecordCursor,
-  ): { bytes: number; out: number[] } {
+  ): { bytes: number; out: number[]; count: number } {
     const bytes = buf.length - cursor[POS]!
     const count = Math.max(0, Math.min(limit - cursor[RECORD]!, Math.floor(bytes / (2 * fields)) + 1))
     const byteColumn = (INPUT_AT + bytes + INPUT_MARGIN + 3) & ~3
@@ -201,11 +201,6 @@ export class RecordScanner {
     const input = new Uint8Array(memory.buffer, INPUT_AT, bytes + INPUT_MARGIN)
     input.set(buf.subarray(cursor[POS]!))
     input.fill(0, bytes)
-    return { bytes, out: [...out, count] }
-  }
-
-  private advance(cursor: RecordCursor, read: number): void {
-    cursor[POS]! += this.exports.stop.value - INPUT_AT
-    cursor[RECORD]! += read
+    return { bytes, out, count }
   }
 }
