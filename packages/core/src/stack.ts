@@ -123,12 +123,7 @@ export function isNodeInternalUse(frames: StackFrame[], entries: string[]): bool
 
 /** Captures a stack without formatting it: V8 formats lazily, on first read of `.stack`. */
 export function captureStack(limit = 40): { stack?: string } {
-  const holder: { stack?: string } = {}
-  const saved = Error.stackTraceLimit
-  Error.stackTraceLimit = limit
-  Error.captureStackTrace(holder, captureStack)
-  Error.stackTraceLimit = saved
-  return holder
+  return captureFramesLater(limit, captureStack) as { stack?: string }
 }
 
 /** A frame as V8 ran it: 1-based line and column in the code as run (before source maps). */

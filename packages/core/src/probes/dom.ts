@@ -294,13 +294,8 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
   const mine = listenersOf.get(window) ?? []
   const groups = new Map<string, ListenerFinding>()
   for (const record of mine) {
-    const target = record.target.deref()
-    if (!target || record.removed || !record.listener.deref() || record.signal?.deref()?.aborted) continue
-    const isWindow = dom.windows.includes(target)
-    if (!isWindow) {
-      if (!isNodeLike(target)) continue // other EventTargets (AbortSignal, XMLHttpRequest, …): see README, "Limits"
-      if (!connected(target) && bornIn.get(target) === window) continue
-    }
+    const target = reportableTarget(record, window, dom)
+    if (!target) continue
     const frames = mapFrames(framesOf(record.trace))
     if (isFrameworkWork(frames) || isImplementationWork(frames)) continue
     const origin = originOf(frames)
@@ -326,24 +321,28 @@ export function collectDomListeners(window: WindowRef, dom: DomScope): ListenerF
 }
 
 /**
+ * The target of a listener that may be reported as left behind, or undefined: one still registered
+ * on the window, the document, or a node in it or made before the window. Listeners on nodes the
+ * window made and left out of the document go with those nodes (a detached tree), and those on
+ * other EventTargets (AbortSignal, XMLHttpRequest, …) are not judged: see README, "Limits".
+ */
+function reportableTarget(record: DomListenerRecord, window: WindowRef, dom: DomScope): object | undefined {
+  const target = record.target.deref()
+  if (!target || record.removed || !record.listener.deref() || record.signal?.deref()?.aborted) return undefined
+  if (dom.windows.includes(target)) return target
+  if (!isNodeLike(target) || (!connected(target) && bornIn.get(target) === window)) return undefined
+  return target
+}
+
+/**
  * When `window` closes: the stacks of its listeners that may still be reported are formatted (an
  * unformatted stack holds its frames' receivers, the nodes a click handler ran on, and would keep
- * them alive while the window waits for its verdict); the others are dropped unformatted: removed
- * listeners, and those on a node the window made and left out of the document, which go with the
- * node (a detached tree).
+ * them alive while the window waits for its verdict); the others are dropped unformatted.
  */
 export function sealDomListeners(window: WindowRef, dom: DomScope): void {
   for (const record of listenersOf.get(window) ?? []) {
-    const target = record.target.deref()
-    const gone = !target || record.removed || !record.listener.deref() || record.signal?.deref()?.aborted
-    const withItsNode =
-      target &&
-      !dom.windows.includes(target) &&
-      isNodeLike(target) &&
-      !connected(target) &&
-      bornIn.get(target) === window
-    if (gone || withItsNode) record.trace = NO_FRAMES
-    else framesOf(record.trace)
+    if (reportableTarget(record, window, dom)) framesOf(record.trace)
+    else record.trace = NO_FRAMES
   }
 }
 
